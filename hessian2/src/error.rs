@@ -32,6 +32,9 @@ pub enum Error {
     /// A configured limit (depth, size) was exceeded.
     #[error("limit exceeded: {0}")]
     Limit(String),
+    /// A value that cannot be encoded (forward reference, empty type name, length overflow).
+    #[error("cannot encode: {0}")]
+    Encode(String),
     /// An I/O error from a reader or writer.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

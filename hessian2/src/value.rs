@@ -68,19 +68,30 @@ pub struct Object {
 impl List {
     /// An untyped, fixed-length list (what Java writes for an `ArrayList`).
     pub fn untyped(items: Vec<Value>) -> Self {
-        List { type_name: None, fixed_length: true, items }
+        List {
+            type_name: None,
+            fixed_length: true,
+            items,
+        }
     }
 
     /// A typed, fixed-length list (what Java writes for an array or a non-`ArrayList` collection).
     pub fn typed(type_name: impl Into<String>, items: Vec<Value>) -> Self {
-        List { type_name: Some(type_name.into()), fixed_length: true, items }
+        List {
+            type_name: Some(type_name.into()),
+            fixed_length: true,
+            items,
+        }
     }
 }
 
 impl Map {
     /// An untyped map (what Java writes for a `HashMap`).
     pub fn untyped(entries: Vec<(Value, Value)>) -> Self {
-        Map { type_name: None, entries }
+        Map {
+            type_name: None,
+            entries,
+        }
     }
 
     /// Looks up the value of a string key.
@@ -95,7 +106,10 @@ impl Map {
 impl Object {
     /// An object of `class_name` with the given fields.
     pub fn new(class_name: impl Into<String>, fields: Vec<(String, Value)>) -> Self {
-        Object { class_name: class_name.into(), fields }
+        Object {
+            class_name: class_name.into(),
+            fields,
+        }
     }
 
     /// Looks up a field by name (Hessian matches fields by name, never by position).

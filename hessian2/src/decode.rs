@@ -1,0 +1,839 @@
+//! The Hessian 2.0 decoder over a byte slice.
+//!
+//! [`Decoder`] reads every form of `DUBBO_WIRE.md` §3.1 and is safe on untrusted input: it
+//! never panics, checks every declared length against the bytes left before reserving
+//! memory, limits nesting depth, and reports the byte offset in its errors.
+//!
+//! Decisions worth knowing:
+//!
+//! * **Strings** are counted in UTF-16 units. A surrogate pair written as two 3-byte
+//!   sequences (Java's form) becomes one `char`, even across chunk boundaries. A *lone*
+//!   surrogate (Java can send one) cannot live in a Rust `String` and becomes U+FFFD.
+//!   4-byte UTF-8 sequences are **rejected**, as Java's `Hessian2Input` rejects them
+//!   ("bad utf-8 encoding"); so are stray continuation bytes. Overlong 2/3-byte forms are
+//!   accepted, as Java accepts them.
+//! * **References** stay references: `Q k` decodes to [`Value::Ref`]`(k)`, never a copy.
+//!   Lists, maps and objects take their ref number before their contents are read, so a
+//!   self-reference (an exception whose `cause` is itself) decodes.
+//! * An empty type name (a typed list or map whose type string is `""`) decodes as
+//!   untyped (`type_name: None`).
+//! * Internal ints (lengths, indexes) and [`Decoder::read_i32`] are lenient like Java's
+//!   `readInt`: long and double forms are converted, `N`/`F` are 0 and `T` is 1.
+//! * After an error the decoder's position and tables are unspecified; drop it.
+
+use crate::constants::*;
+use crate::error::{Error, Result};
+use crate::value::{List, Map, Object, Value};
+
+/// Limits of a [`Decoder`], to bound the work and memory spent on untrusted input.
+///
+/// Memory use is in any case bounded by a small multiple of the input size: every length is
+/// checked against the bytes left before anything is reserved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderOptions {
+    /// Deepest nesting of lists, maps and objects (default 128).
+    pub max_depth: usize,
+    /// Largest string or binary value, in bytes after joining chunks (default 64 MiB).
+    pub max_bytes: usize,
+    /// Most elements of one list, entries of one map or fields of one class definition
+    /// (default 16 Mi).
+    pub max_len: usize,
+    /// Most bytes the decoder may copy out of its class-definition and type tables into
+    /// decoded values (class, field and type names repeated for each instance or typed
+    /// list), which would otherwise let a small input expand a long name many times
+    /// (default 64 MiB).
+    pub max_name_copy_bytes: usize,
+}
+
+impl Default for DecoderOptions {
+    fn default() -> Self {
+        DecoderOptions {
+            max_depth: 128,
+            max_bytes: 64 << 20,
+            max_len: 16 << 20,
+            max_name_copy_bytes: 64 << 20,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ClassDef {
+    name: String,
+    fields: Vec<String>,
+}
+
+/// Streaming Hessian 2.0 decoder over a byte slice.
+///
+/// Successive reads share one reference, class-definition and type table, like the
+/// values of one Dubbo body. Bytes after the last value read are left alone.
+///
+/// ```
+/// use oxidubbo_hessian2::{Decoder, Value};
+///
+/// let mut dec = Decoder::new(b"\x052.0.2\xc8\x30N");
+/// assert_eq!(dec.read_string()?, "2.0.2");
+/// assert_eq!(dec.read_i32()?, 48);
+/// assert_eq!(dec.read_value()?, Value::Null);
+/// assert!(dec.is_eof());
+/// # Ok::<(), oxidubbo_hessian2::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Decoder<'a> {
+    input: &'a [u8],
+    pos: usize,
+    opts: DecoderOptions,
+    depth: usize,
+    refs: u32,
+    classes: Vec<ClassDef>,
+    types: Vec<String>,
+    name_copy_bytes: usize,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder with default [`DecoderOptions`].
+    pub fn new(input: &'a [u8]) -> Self {
+        Self::with_options(input, DecoderOptions::default())
+    }
+
+    /// A decoder with the given limits.
+    pub fn with_options(input: &'a [u8], opts: DecoderOptions) -> Self {
+        Decoder {
+            input,
+            pos: 0,
+            opts,
+            depth: 0,
+            refs: 0,
+            classes: Vec::new(),
+            types: Vec::new(),
+            name_copy_bytes: 0,
+        }
+    }
+
+    /// Byte offset of the next unread byte.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Number of bytes not read yet.
+    pub fn remaining(&self) -> usize {
+        self.input.len().saturating_sub(self.pos)
+    }
+
+    /// Whether every byte has been read.
+    pub fn is_eof(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// The next byte, without consuming it.
+    pub fn peek_byte(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+
+    /// The unread bytes.
+    pub fn rest(&self) -> &'a [u8] {
+        self.input.get(self.pos..).unwrap_or_default()
+    }
+
+    // ---- byte-level helpers -------------------------------------------------------------
+
+    #[inline]
+    fn next(&mut self) -> Result<u8> {
+        match self.input.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => Err(Error::Eof { offset: self.pos }),
+        }
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n);
+        match end.and_then(|end| self.input.get(self.pos..end)) {
+            Some(s) => {
+                self.pos += n;
+                Ok(s)
+            }
+            None => Err(Error::Eof {
+                offset: self.input.len(),
+            }),
+        }
+    }
+
+    #[inline]
+    fn take_array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let s = self.take(N)?;
+        s.try_into().map_err(|_| Error::Eof { offset: self.pos })
+    }
+
+    fn u16_be(&mut self) -> Result<usize> {
+        Ok(usize::from(u16::from_be_bytes(self.take_array()?)))
+    }
+
+    fn i32_be(&mut self) -> Result<i32> {
+        Ok(i32::from_be_bytes(self.take_array()?))
+    }
+
+    fn i64_be(&mut self) -> Result<i64> {
+        Ok(i64::from_be_bytes(self.take_array()?))
+    }
+
+    fn invalid(offset: usize, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            offset,
+            message: message.into(),
+        }
+    }
+
+    fn unexpected(byte: u8, offset: usize, context: &'static str) -> Error {
+        Error::UnexpectedByte {
+            byte,
+            offset,
+            context,
+        }
+    }
+
+    /// Checks a declared element count (each element takes at least one byte).
+    fn check_count(&self, n: i64, offset: usize, what: &str) -> Result<usize> {
+        let n = usize::try_from(n)
+            .map_err(|_| Self::invalid(offset, format!("negative {what} {n}")))?;
+        if n > self.opts.max_len {
+            return Err(Error::Limit(format!(
+                "{what} {n} at offset {offset} exceeds max_len {}",
+                self.opts.max_len
+            )));
+        }
+        if n > self.remaining() {
+            // Each element takes at least one byte: the input is truncated (or lying).
+            return Err(Error::Eof {
+                offset: self.input.len(),
+            });
+        }
+        Ok(n)
+    }
+
+    fn charge_name_copy(&mut self, len: usize) -> Result<()> {
+        self.name_copy_bytes = self.name_copy_bytes.saturating_add(len);
+        if self.name_copy_bytes > self.opts.max_name_copy_bytes {
+            return Err(Error::Limit(format!(
+                "more than {} bytes of class/type names copied (offset {})",
+                self.opts.max_name_copy_bytes, self.pos
+            )));
+        }
+        Ok(())
+    }
+
+    fn add_ref(&mut self) -> Result<()> {
+        self.refs = self
+            .refs
+            .checked_add(1)
+            .ok_or_else(|| Self::invalid(self.pos, "too many references"))?;
+        Ok(())
+    }
+
+    fn enter(&mut self, offset: usize) -> Result<()> {
+        if self.depth >= self.opts.max_depth {
+            return Err(Error::Limit(format!(
+                "nesting deeper than {} at offset {offset}",
+                self.opts.max_depth
+            )));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    // ---- numbers ------------------------------------------------------------------------
+
+    /// Reads a number after its tag, as `(int form, value)`; `None` if `tag` is not a
+    /// number tag. Integers come back exactly; doubles as [`Num::Double`].
+    fn number_after_tag(&mut self, tag: u8) -> Result<Option<Num>> {
+        let n = match tag {
+            0x80..=0xbf => Num::Int(i32::from(tag) - i32::from(BC_INT_ZERO)),
+            0xc0..=0xcf => {
+                let b0 = self.next()?;
+                Num::Int(((i32::from(tag) - i32::from(BC_INT_BYTE_ZERO)) << 8) | i32::from(b0))
+            }
+            0xd0..=0xd7 => {
+                let [b1, b0] = self.take_array()?;
+                Num::Int(
+                    ((i32::from(tag) - i32::from(BC_INT_SHORT_ZERO)) << 16)
+                        | (i32::from(b1) << 8)
+                        | i32::from(b0),
+                )
+            }
+            BC_INT => Num::Int(self.i32_be()?),
+            0xd8..=0xef => Num::Long(i64::from(tag) - i64::from(BC_LONG_ZERO)),
+            0xf0..=0xff => {
+                let b0 = self.next()?;
+                Num::Long(((i64::from(tag) - i64::from(BC_LONG_BYTE_ZERO)) << 8) | i64::from(b0))
+            }
+            0x38..=0x3f => {
+                let [b1, b0] = self.take_array()?;
+                Num::Long(
+                    ((i64::from(tag) - i64::from(BC_LONG_SHORT_ZERO)) << 16)
+                        | (i64::from(b1) << 8)
+                        | i64::from(b0),
+                )
+            }
+            BC_LONG_INT => Num::Long(i64::from(self.i32_be()?)),
+            BC_LONG => Num::Long(self.i64_be()?),
+            BC_DOUBLE_ZERO => Num::Double(0.0),
+            BC_DOUBLE_ONE => Num::Double(1.0),
+            BC_DOUBLE_BYTE => Num::Double(f64::from(self.next()? as i8)),
+            BC_DOUBLE_SHORT => Num::Double(f64::from(i16::from_be_bytes(self.take_array()?))),
+            BC_DOUBLE_MILL => Num::Double(0.001 * f64::from(self.i32_be()?)),
+            BC_DOUBLE => Num::Double(f64::from_bits(u64::from_be_bytes(self.take_array()?))),
+            _ => return Ok(None),
+        };
+        Ok(Some(n))
+    }
+
+    /// Reads an int leniently, like Java's `Hessian2Input.readInt`: int forms as is, long
+    /// forms truncated to 32 bits, doubles cast (saturating, NaN → 0), `N`/`F` → 0, `T` → 1.
+    pub fn read_i32(&mut self) -> Result<i32> {
+        let start = self.pos;
+        let tag = self.next()?;
+        match tag {
+            BC_NULL | BC_FALSE => Ok(0),
+            BC_TRUE => Ok(1),
+            _ => match self.number_after_tag(tag)? {
+                Some(Num::Int(i)) => Ok(i),
+                Some(Num::Long(l)) => Ok(l as i32),
+                Some(Num::Double(d)) => Ok(d as i32),
+                None => Err(Self::unexpected(tag, start, "expected an int")),
+            },
+        }
+    }
+
+    /// Reads a long leniently, like Java's `readLong`: any int/long form, doubles cast
+    /// (saturating), `N`/`F` → 0, `T` → 1.
+    pub fn read_i64(&mut self) -> Result<i64> {
+        let start = self.pos;
+        let tag = self.next()?;
+        match tag {
+            BC_NULL | BC_FALSE => Ok(0),
+            BC_TRUE => Ok(1),
+            _ => match self.number_after_tag(tag)? {
+                Some(Num::Int(i)) => Ok(i64::from(i)),
+                Some(Num::Long(l)) => Ok(l),
+                Some(Num::Double(d)) => Ok(d as i64),
+                None => Err(Self::unexpected(tag, start, "expected a long")),
+            },
+        }
+    }
+
+    /// Reads a double from any numeric form (`N`/`F` → 0.0, `T` → 1.0), like Java's
+    /// `readDouble`.
+    pub fn read_f64(&mut self) -> Result<f64> {
+        let start = self.pos;
+        let tag = self.next()?;
+        match tag {
+            BC_NULL | BC_FALSE => Ok(0.0),
+            BC_TRUE => Ok(1.0),
+            _ => match self.number_after_tag(tag)? {
+                Some(Num::Int(i)) => Ok(f64::from(i)),
+                Some(Num::Long(l)) => Ok(l as f64),
+                Some(Num::Double(d)) => Ok(d),
+                None => Err(Self::unexpected(tag, start, "expected a double")),
+            },
+        }
+    }
+
+    /// Reads `T` or `F`.
+    pub fn read_bool(&mut self) -> Result<bool> {
+        let start = self.pos;
+        match self.next()? {
+            BC_TRUE => Ok(true),
+            BC_FALSE => Ok(false),
+            b => Err(Self::unexpected(b, start, "expected a boolean")),
+        }
+    }
+
+    /// Reads `N`; returns `true` and consumes it if the next value is null.
+    pub fn read_null(&mut self) -> bool {
+        if self.peek_byte() == Some(BC_NULL) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    // ---- strings and binaries -----------------------------------------------------------
+
+    /// Reads a string (any chunking and length forms). `N` is an error: see
+    /// [`Decoder::read_string_or_null`].
+    pub fn read_string(&mut self) -> Result<String> {
+        let start = self.pos;
+        match self.peek_byte() {
+            Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => self.string_body(),
+            Some(b) => Err(Self::unexpected(b, start, "expected a string")),
+            None => Err(Error::Eof { offset: start }),
+        }
+    }
+
+    /// Reads a string or `N` (→ `None`).
+    pub fn read_string_or_null(&mut self) -> Result<Option<String>> {
+        if self.read_null() {
+            Ok(None)
+        } else {
+            self.read_string().map(Some)
+        }
+    }
+
+    /// Reads a string starting at its first chunk tag.
+    fn string_body(&mut self) -> Result<String> {
+        let mut out = String::new();
+        let mut high: Option<u16> = None;
+        loop {
+            let start = self.pos;
+            let tag = self.next()?;
+            let (len, last) = match tag {
+                0x00..=0x1f => (usize::from(tag), true),
+                0x30..=0x33 => {
+                    let b0 = self.next()?;
+                    (
+                        (usize::from(tag - BC_STRING_SHORT) << 8) | usize::from(b0),
+                        true,
+                    )
+                }
+                BC_STRING => (self.u16_be()?, true),
+                BC_STRING_CHUNK => (self.u16_be()?, false),
+                _ => return Err(Self::unexpected(tag, start, "expected a string chunk")),
+            };
+            if len > self.remaining() {
+                // Each unit takes at least one byte.
+                return Err(Error::Eof {
+                    offset: self.input.len(),
+                });
+            }
+            if out.len().saturating_add(len) > self.opts.max_bytes {
+                return Err(Error::Limit(format!(
+                    "string at offset {start} exceeds max_bytes {}",
+                    self.opts.max_bytes
+                )));
+            }
+            out.reserve(len);
+            self.read_units(len, &mut out, &mut high)?;
+            if out.len() > self.opts.max_bytes {
+                return Err(Error::Limit(format!(
+                    "string at offset {start} exceeds max_bytes {}",
+                    self.opts.max_bytes
+                )));
+            }
+            if last {
+                break;
+            }
+        }
+        if high.is_some() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+        Ok(out)
+    }
+
+    /// Decodes `len` UTF-16 units of Hessian's UTF-8 into `out`.
+    fn read_units(&mut self, len: usize, out: &mut String, high: &mut Option<u16>) -> Result<()> {
+        // Fast path: the next `len` bytes are ASCII, one unit each.
+        if high.is_none() {
+            if let Some(slice) = self.input.get(self.pos..self.pos.saturating_add(len)) {
+                if slice.is_ascii() {
+                    if let Ok(s) = std::str::from_utf8(slice) {
+                        out.push_str(s);
+                        self.pos += len;
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        for _ in 0..len {
+            let start = self.pos;
+            let b = self.next()?;
+            let unit: u32 = if b < 0x80 {
+                if high.take().is_some() {
+                    out.push(char::REPLACEMENT_CHARACTER);
+                }
+                out.push(char::from(b));
+                continue;
+            } else if b & 0xe0 == 0xc0 {
+                let c1 = self.continuation(start)?;
+                (u32::from(b & 0x1f) << 6) | c1
+            } else if b & 0xf0 == 0xe0 {
+                let c1 = self.continuation(start)?;
+                let c2 = self.continuation(start)?;
+                (u32::from(b & 0x0f) << 12) | (c1 << 6) | c2
+            } else {
+                return Err(Self::invalid(
+                    start,
+                    format!(
+                        "bad utf-8 encoding: byte 0x{b:02x} (Hessian allows only 1-3 byte sequences)"
+                    ),
+                ));
+            };
+            push_unit(unit, out, high);
+        }
+        Ok(())
+    }
+
+    fn continuation(&mut self, start: usize) -> Result<u32> {
+        let b = self.next()?;
+        if b & 0xc0 != 0x80 {
+            return Err(Self::invalid(
+                start,
+                format!("bad utf-8 encoding: 0x{b:02x} is not a continuation byte"),
+            ));
+        }
+        Ok(u32::from(b & 0x3f))
+    }
+
+    /// Reads a binary (any chunking and length forms).
+    pub fn read_bytes(&mut self) -> Result<Vec<u8>> {
+        let start = self.pos;
+        match self.peek_byte() {
+            Some(0x20..=0x2f | 0x34..=0x37 | BC_BINARY | BC_BINARY_CHUNK) => self.binary_body(),
+            Some(b) => Err(Self::unexpected(b, start, "expected a binary")),
+            None => Err(Error::Eof { offset: start }),
+        }
+    }
+
+    fn binary_body(&mut self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        loop {
+            let start = self.pos;
+            let tag = self.next()?;
+            let (len, last) = match tag {
+                0x20..=0x2f => (usize::from(tag - BC_BINARY_DIRECT), true),
+                0x34..=0x37 => {
+                    let b0 = self.next()?;
+                    (
+                        (usize::from(tag - BC_BINARY_SHORT) << 8) | usize::from(b0),
+                        true,
+                    )
+                }
+                BC_BINARY => (self.u16_be()?, true),
+                BC_BINARY_CHUNK => (self.u16_be()?, false),
+                _ => return Err(Self::unexpected(tag, start, "expected a binary chunk")),
+            };
+            if out.len().saturating_add(len) > self.opts.max_bytes {
+                return Err(Error::Limit(format!(
+                    "binary at offset {start} exceeds max_bytes {}",
+                    self.opts.max_bytes
+                )));
+            }
+            let data = self.take(len)?;
+            out.extend_from_slice(data);
+            if last {
+                return Ok(out);
+            }
+        }
+    }
+
+    // ---- types, class definitions -------------------------------------------------------
+
+    /// Reads a type: a string (added to the type table) or an int index into it.
+    /// Returns `None` for an empty type name.
+    fn read_type(&mut self) -> Result<Option<String>> {
+        let start = self.pos;
+        match self.peek_byte() {
+            Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => {
+                let t = self.string_body()?;
+                self.types.push(t.clone());
+                Ok((!t.is_empty()).then_some(t))
+            }
+            Some(_) => {
+                let index = self.read_i32()?;
+                let t = usize::try_from(index)
+                    .ok()
+                    .and_then(|i| self.types.get(i))
+                    .cloned()
+                    .ok_or_else(|| {
+                        Self::invalid(
+                            start,
+                            format!(
+                                "type ref {index} but only {} types defined",
+                                self.types.len()
+                            ),
+                        )
+                    })?;
+                self.charge_name_copy(t.len())?;
+                Ok((!t.is_empty()).then_some(t))
+            }
+            None => Err(Error::Eof { offset: start }),
+        }
+    }
+
+    /// Reads a class definition after its `C`.
+    fn read_class_def(&mut self) -> Result<()> {
+        let name = self.read_string()?;
+        let start = self.pos;
+        let n = self.read_i32()?;
+        let n = self.check_count(i64::from(n), start, "field count")?;
+        let mut fields = Vec::with_capacity(n);
+        for _ in 0..n {
+            fields.push(self.read_string()?);
+        }
+        self.classes.push(ClassDef { name, fields });
+        Ok(())
+    }
+
+    // ---- values -------------------------------------------------------------------------
+
+    /// Reads the next value of the stream.
+    ///
+    /// Class definitions (`C`) before it are read and remembered; lists, maps and objects
+    /// take ref numbers; `Q k` stays [`Value::Ref`]`(k)`.
+    pub fn read_value(&mut self) -> Result<Value> {
+        loop {
+            let start = self.pos;
+            let tag = self.next()?;
+            if tag == BC_CLASS_DEF {
+                self.read_class_def()?;
+                continue;
+            }
+            return self.value_after_tag(tag, start);
+        }
+    }
+
+    /// Reads and discards the next value (its lists, maps, objects, class definitions and
+    /// types still count in this stream's tables).
+    pub fn skip_value(&mut self) -> Result<()> {
+        self.read_value().map(drop)
+    }
+
+    fn value_after_tag(&mut self, tag: u8, start: usize) -> Result<Value> {
+        let v = match tag {
+            BC_NULL => Value::Null,
+            BC_TRUE => Value::Bool(true),
+            BC_FALSE => Value::Bool(false),
+            0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK => {
+                self.pos = start;
+                Value::String(self.string_body()?)
+            }
+            0x20..=0x2f | 0x34..=0x37 | BC_BINARY | BC_BINARY_CHUNK => {
+                self.pos = start;
+                Value::Binary(self.binary_body()?)
+            }
+            BC_DATE => Value::Date(self.i64_be()?),
+            BC_DATE_MINUTE => Value::Date(i64::from(self.i32_be()?) * 60_000),
+            BC_MAP_UNTYPED => self.read_map(None, start)?,
+            BC_MAP => {
+                let t = self.read_type()?;
+                self.read_map(t, start)?
+            }
+            BC_LIST_VARIABLE => {
+                let t = self.read_type()?;
+                self.read_list(t, None, start)?
+            }
+            BC_LIST_VARIABLE_UNTYPED => self.read_list(None, None, start)?,
+            BC_LIST_FIXED => {
+                let t = self.read_type()?;
+                let len_at = self.pos;
+                let n = self.read_i32()?;
+                let n = self.check_count(i64::from(n), len_at, "list length")?;
+                self.read_list(t, Some(n), start)?
+            }
+            BC_LIST_FIXED_UNTYPED => {
+                let len_at = self.pos;
+                let n = self.read_i32()?;
+                let n = self.check_count(i64::from(n), len_at, "list length")?;
+                self.read_list(None, Some(n), start)?
+            }
+            0x70..=0x77 => {
+                let t = self.read_type()?;
+                let n = self.check_count(i64::from(tag - BC_LIST_DIRECT), start, "list length")?;
+                self.read_list(t, Some(n), start)?
+            }
+            0x78..=0x7f => {
+                let n = self.check_count(
+                    i64::from(tag - BC_LIST_DIRECT_UNTYPED),
+                    start,
+                    "list length",
+                )?;
+                self.read_list(None, Some(n), start)?
+            }
+            BC_OBJECT => {
+                let index = self.read_i32()?;
+                self.read_instance(index, start)?
+            }
+            0x60..=0x6f => self.read_instance(i32::from(tag - BC_OBJECT_DIRECT), start)?,
+            BC_REF => {
+                let k = self.read_i32()?;
+                match u32::try_from(k) {
+                    Ok(k) if k < self.refs => Value::Ref(k),
+                    _ => {
+                        return Err(Self::invalid(
+                            start,
+                            format!(
+                                "reference {k} but only {} lists/maps/objects begun",
+                                self.refs
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => match self.number_after_tag(tag)? {
+                Some(Num::Int(i)) => Value::Int(i),
+                Some(Num::Long(l)) => Value::Long(l),
+                Some(Num::Double(d)) => Value::Double(d),
+                None => return Err(Self::unexpected(tag, start, "expected a value")),
+            },
+        };
+        Ok(v)
+    }
+
+    fn read_list(
+        &mut self,
+        type_name: Option<String>,
+        len: Option<usize>,
+        start: usize,
+    ) -> Result<Value> {
+        self.add_ref()?;
+        self.enter(start)?;
+        let items = match len {
+            Some(n) => {
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.read_value()?);
+                }
+                items
+            }
+            None => {
+                let mut items = Vec::new();
+                while self.peek_byte() != Some(BC_END) {
+                    if items.len() >= self.opts.max_len {
+                        return Err(Error::Limit(format!(
+                            "list at offset {start} longer than max_len {}",
+                            self.opts.max_len
+                        )));
+                    }
+                    items.push(self.read_value()?);
+                }
+                self.pos += 1;
+                items
+            }
+        };
+        self.leave();
+        Ok(Value::List(List {
+            type_name,
+            fixed_length: len.is_some(),
+            items,
+        }))
+    }
+
+    fn read_map(&mut self, type_name: Option<String>, start: usize) -> Result<Value> {
+        self.add_ref()?;
+        self.enter(start)?;
+        let mut entries = Vec::new();
+        while self.peek_byte() != Some(BC_END) {
+            if entries.len() >= self.opts.max_len {
+                return Err(Error::Limit(format!(
+                    "map at offset {start} larger than max_len {}",
+                    self.opts.max_len
+                )));
+            }
+            let k = self.read_value()?;
+            let v = self.read_value()?;
+            entries.push((k, v));
+        }
+        self.pos += 1;
+        self.leave();
+        Ok(Value::Map(Map { type_name, entries }))
+    }
+
+    fn read_instance(&mut self, index: i32, start: usize) -> Result<Value> {
+        let def = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.classes.get(i));
+        let Some(def) = def else {
+            return Err(Self::invalid(
+                start,
+                format!(
+                    "object of class {index} but only {} classes defined",
+                    self.classes.len()
+                ),
+            ));
+        };
+        let class_name = def.name.clone();
+        let field_count = def.fields.len();
+        let idx = index as usize;
+        self.charge_name_copy(class_name.len())?;
+        self.check_count(field_count as i64, start, "field count")?;
+        self.add_ref()?;
+        self.enter(start)?;
+        let mut fields = Vec::with_capacity(field_count);
+        for i in 0..field_count {
+            let name = self
+                .classes
+                .get(idx)
+                .and_then(|d| d.fields.get(i))
+                .cloned()
+                .unwrap_or_default();
+            self.charge_name_copy(name.len())?;
+            let v = self.read_value()?;
+            fields.push((name, v));
+        }
+        self.leave();
+        Ok(Value::Object(Object { class_name, fields }))
+    }
+}
+
+/// A decoded number.
+#[derive(Debug, Clone, Copy)]
+enum Num {
+    Int(i32),
+    Long(i64),
+    Double(f64),
+}
+
+/// Appends one UTF-16 unit, joining surrogate pairs and replacing lone surrogates.
+#[inline]
+fn push_unit(unit: u32, out: &mut String, high: &mut Option<u16>) {
+    match unit {
+        0xd800..=0xdbff => {
+            if high.replace(unit as u16).is_some() {
+                out.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+        0xdc00..=0xdfff => match high.take() {
+            Some(h) => {
+                let cp = 0x1_0000 + ((u32::from(h) - 0xd800) << 10) + (unit - 0xdc00);
+                out.push(char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+            None => out.push(char::REPLACEMENT_CHARACTER),
+        },
+        _ => {
+            if high.take().is_some() {
+                out.push(char::REPLACEMENT_CHARACTER);
+            }
+            out.push(char::from_u32(unit).unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+    }
+}
+
+/// Decodes exactly one value; bytes after it are an error. For a Dubbo body (several
+/// values, possibly followed by padding such as dubbo-go's extra `N`), use [`Decoder`].
+pub fn decode_value(bytes: &[u8]) -> Result<Value> {
+    let mut dec = Decoder::new(bytes);
+    let v = dec.read_value()?;
+    if !dec.is_eof() {
+        return Err(Error::Invalid {
+            offset: dec.position(),
+            message: format!("{} trailing bytes after the value", dec.remaining()),
+        });
+    }
+    Ok(v)
+}
+
+/// Decodes every value of a stream (one shared table), until the input ends.
+pub fn decode_values(bytes: &[u8]) -> Result<Vec<Value>> {
+    let mut dec = Decoder::new(bytes);
+    let mut out = Vec::new();
+    while !dec.is_eof() {
+        out.push(dec.read_value()?);
+    }
+    Ok(out)
+}

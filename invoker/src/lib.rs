@@ -1,0 +1,30 @@
+//! The call model of oxidubbo: [`Invocation`], [`RpcResult`], [`RpcError`], the
+//! [`Invoker`] trait and [`BaseInvoker`], which every invoker embeds for its lifecycle.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use oxidubbo_common::Url;
+//! use oxidubbo_invoker::BaseInvoker;
+//!
+//! let url = Arc::new(Url::parse("dubbo://127.0.0.1:20880/com.example.Greeter").unwrap());
+//! let weak = Arc::downgrade(&url);
+//! let base = BaseInvoker::new(url);
+//! assert!(base.is_available());
+//! assert!(base.destroy());
+//! assert!(base.url().is_none());
+//! assert!(weak.upgrade().is_none()); // nothing keeps the URL alive
+//! ```
+
+mod error;
+mod invocation;
+mod invoker;
+mod service;
+mod status;
+
+pub use error::RpcError;
+pub use invocation::{Attachments, Invocation, RpcResult};
+pub use invoker::{BaseInvoker, Invoker};
+pub use service::{Service, ServiceFn, ServiceInvoker, service_fn};
+pub use oxidubbo_common::Url;
+pub use oxidubbo_hessian2::Value;
+pub use status::Status;

@@ -1,0 +1,328 @@
+//! The consumer side: one multiplexed connection per provider address.
+//!
+//! A [`Connection`] owns a supervisor task that connects, runs the reader loop, sends
+//! heartbeats, closes the socket when the provider goes quiet past the idle timeout, and
+//! reconnects with capped exponential backoff. Calls are matched to responses by request
+//! id; a lost connection fails every pending call at once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use bytes::{Bytes, BytesMut};
+use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::codec::Decoder as _;
+use tokio_util::sync::CancellationToken;
+
+use super::codec::{self, READONLY_EVENT, Target};
+use super::header::{Frame, FrameCodec, Header};
+
+/// Settings of a client connection, read from the consumer URL once.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub payload: usize,
+    pub reconnect_max: Duration,
+}
+
+type Reply = Result<(u8, Bytes), RpcError>;
+
+/// A multiplexed connection to one provider address, shared by all its invokers.
+pub(crate) struct Connection {
+    inner: Arc<Inner>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+struct Inner {
+    addr: String,
+    config: ClientConfig,
+    sender: ArcSwapOption<mpsc::Sender<Vec<u8>>>,
+    pending: Mutex<HashMap<i64, oneshot::Sender<Reply>>>,
+    next_id: AtomicI64,
+    readonly: AtomicBool,
+    shutdown: CancellationToken,
+}
+
+impl Connection {
+    /// Connects to `addr` (failing if the first attempt fails) and starts the supervisor.
+    pub(crate) async fn connect(addr: String, config: ClientConfig) -> Result<Connection, RpcError> {
+        let stream = connect_once(&addr, config.connect_timeout).await?;
+        let inner = Arc::new(Inner {
+            addr,
+            config,
+            sender: ArcSwapOption::empty(),
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicI64::new(1),
+            readonly: AtomicBool::new(false),
+            shutdown: CancellationToken::new(),
+        });
+        let attached = attach(&inner, stream);
+        let task = tokio::spawn(supervise(Arc::clone(&inner), attached));
+        Ok(Connection { inner, task: Mutex::new(Some(task)) })
+    }
+
+    /// Whether calls can be sent now: connected and not told the provider is read-only.
+    pub(crate) fn is_available(&self) -> bool {
+        self.inner.sender.load().is_some() && !self.inner.readonly.load(Ordering::Acquire)
+    }
+
+    /// Sends one call and waits for its response, at most `timeout`.
+    pub(crate) async fn request(
+        &self,
+        target: &Target,
+        invocation: &Invocation,
+        timeout: Duration,
+        twoway: bool,
+    ) -> Result<RpcResult, RpcError> {
+        let inner = &self.inner;
+        let Some(sender) = inner.sender.load_full() else {
+            return Err(RpcError::Network(format!("not connected to {}", inner.addr)));
+        };
+        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let mut frame = Vec::with_capacity(256);
+        codec::encode_request(&mut frame, id, twoway, target, timeout_ms, invocation, inner.config.payload)?;
+        if !twoway {
+            return match sender.send(frame).await {
+                Ok(()) => Ok(RpcResult::default()),
+                Err(_) => Err(RpcError::Network(format!("connection to {} closed", inner.addr))),
+            };
+        }
+        let (tx, rx) = oneshot::channel();
+        inner.lock_pending().insert(id, tx);
+        let started = Instant::now();
+        if sender.send(frame).await.is_err() {
+            inner.lock_pending().remove(&id);
+            return Err(RpcError::Network(format!("connection to {} closed", inner.addr)));
+        }
+        drop(sender);
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(Ok((status, body)))) => codec::decode_response(status, &body),
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(_)) => Err(RpcError::Network(format!("connection to {} closed", inner.addr))),
+            Err(_) => {
+                inner.lock_pending().remove(&id);
+                Err(RpcError::Timeout {
+                    elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    message: format!("waiting for {} on {} (id {id})", invocation.method_name(), inner.addr),
+                })
+            }
+        }
+    }
+
+    /// Closes the connection: no reconnect; pending calls fail at once.
+    pub(crate) fn close(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.sender.store(None);
+        self.inner.fail_pending("the connection was closed");
+    }
+
+    /// Closes the connection and waits for its task to end.
+    pub(crate) async fn close_and_wait(&self) {
+        self.close();
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl Inner {
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashMap<i64, oneshot::Sender<Reply>>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fail_pending(&self, why: &str) {
+        let pending: Vec<_> = self.lock_pending().drain().collect();
+        for (_, tx) in pending {
+            let _ = tx.send(Err(RpcError::Network(format!("{why}: {}", self.addr))));
+        }
+    }
+}
+
+async fn connect_once(addr: &str, timeout: Duration) -> Result<TcpStream, RpcError> {
+    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => {
+            let _ = stream.set_nodelay(true);
+            Ok(stream)
+        }
+        Ok(Err(e)) => Err(RpcError::Network(format!("failed to connect to {addr}: {e}"))),
+        Err(_) => Err(RpcError::Network(format!("timed out connecting to {addr}"))),
+    }
+}
+
+/// A socket in use: its read half, its writer task and the sender feeding that task.
+struct Attached {
+    rd: OwnedReadHalf,
+    writer: JoinHandle<()>,
+    tx: mpsc::Sender<Vec<u8>>,
+}
+
+/// Starts the writer task of a fresh socket and makes it the one calls are sent on.
+fn attach(inner: &Inner, stream: TcpStream) -> Attached {
+    let (rd, wr) = stream.into_split();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
+    let writer = tokio::spawn(write_loop(wr, rx));
+    inner.sender.store(Some(Arc::new(tx.clone())));
+    Attached { rd, writer, tx }
+}
+
+/// Runs the connection until shutdown, reconnecting with capped backoff.
+async fn supervise(inner: Arc<Inner>, first: Attached) {
+    let mut current = Some(first);
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        if let Some(Attached { rd, writer, tx }) = current.take() {
+            read_loop(&inner, rd, &tx).await;
+            inner.sender.store(None);
+            drop(tx);
+            writer.abort();
+            let _ = writer.await;
+            inner.fail_pending("the connection was lost");
+            backoff = Duration::from_millis(50);
+        }
+        if inner.shutdown.is_cancelled() {
+            break;
+        }
+        tokio::select! {
+            () = inner.shutdown.cancelled() => break,
+            () = tokio::time::sleep(backoff) => {}
+        }
+        match connect_once(&inner.addr, inner.config.connect_timeout).await {
+            Ok(s) if !inner.shutdown.is_cancelled() => {
+                tracing::info!(addr = %inner.addr, "reconnected");
+                inner.readonly.store(false, Ordering::Release);
+                current = Some(attach(&inner, s));
+            }
+            Ok(_) => break,
+            Err(e) => {
+                tracing::debug!(addr = %inner.addr, error = %e, "reconnect failed");
+                backoff = (backoff * 2).min(inner.config.reconnect_max);
+            }
+        }
+    }
+}
+
+async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u8>>) {
+    let mut codec = FrameCodec::new(inner.config.payload);
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut last_read = Instant::now();
+    let mut ticker = tokio::time::interval(inner.config.heartbeat.min(inner.config.idle_timeout));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(frame)) => on_frame(inner, frame, tx),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(addr = %inner.addr, error = %e, "closing connection");
+                    return;
+                }
+            }
+        }
+        tokio::select! {
+            () = inner.shutdown.cancelled() => return,
+            r = rd.read_buf(&mut buf) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(_) => last_read = Instant::now(),
+            },
+            _ = ticker.tick() => {
+                let quiet = last_read.elapsed();
+                if quiet >= inner.config.idle_timeout {
+                    tracing::warn!(addr = %inner.addr, ?quiet, "provider idle past the timeout; reconnecting");
+                    return;
+                }
+                if quiet >= inner.config.heartbeat {
+                    let mut frame = Vec::with_capacity(17);
+                    codec::encode_heartbeat(&mut frame, inner.next_id.fetch_add(1, Ordering::Relaxed));
+                    let _ = tx.try_send(frame);
+                }
+            }
+        }
+    }
+}
+
+fn on_frame(inner: &Inner, frame: Frame, tx: &mpsc::Sender<Vec<u8>>) {
+    match frame {
+        Frame::Complete { header, body } if !header.is_request() => {
+            if header.is_event() {
+                return; // heartbeat reply
+            }
+            if let Some(waiter) = inner.lock_pending().remove(&header.id) {
+                let _ = waiter.send(Ok((header.status, body)));
+            }
+        }
+        Frame::Complete { header, body } => on_server_request(inner, header, &body, tx),
+        Frame::Oversized { header } => {
+            if !header.is_request() {
+                if let Some(waiter) = inner.lock_pending().remove(&header.id) {
+                    let _ = waiter.send(Err(RpcError::Status {
+                        status: Status::CLIENT_ERROR,
+                        message: format!(
+                            "data length too large: {}, max payload: {}",
+                            header.body_len, inner.config.payload
+                        ),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+fn on_server_request(inner: &Inner, header: Header, body: &[u8], tx: &mpsc::Sender<Vec<u8>>) {
+    if !header.is_event() {
+        return; // a provider never sends calls to a consumer
+    }
+    match codec::decode_event(body) {
+        Some(event) if event == READONLY_EVENT => {
+            tracing::info!(addr = %inner.addr, "provider is read-only (shutting down)");
+            inner.readonly.store(true, Ordering::Release);
+        }
+        _ if header.is_twoway() => {
+            let mut frame = Vec::with_capacity(17);
+            codec::encode_heartbeat_response(&mut frame, header.id);
+            let _ = tx.try_send(frame);
+        }
+        _ => {}
+    }
+}
+
+/// Writes frames as they come, several per syscall when they queue up.
+pub(crate) async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
+    let mut batch = Vec::with_capacity(64 * 1024);
+    while let Some(first) = rx.recv().await {
+        let written = if rx.is_empty() {
+            wr.write_all(&first).await
+        } else {
+            batch.clear();
+            batch.extend_from_slice(&first);
+            while batch.len() < 256 * 1024 {
+                match rx.try_recv() {
+                    Ok(more) => batch.extend_from_slice(&more),
+                    Err(_) => break,
+                }
+            }
+            wr.write_all(&batch).await
+        };
+        if written.is_err() {
+            break;
+        }
+    }
+}

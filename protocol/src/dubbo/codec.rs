@@ -1,0 +1,387 @@
+//! dubbo2 bodies over Hessian 2: requests, responses and events (spec §2).
+
+use oxidubbo_hessian2::{Decoder, Encoder, Object, Value};
+use oxidubbo_invoker::{Attachments, Invocation, RpcError, RpcResult, Status};
+
+use super::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWOWAY, HEADER_LEN, HESSIAN2, Header};
+
+/// The dubbo protocol version oxidubbo sends in every request body.
+pub const DUBBO_VERSION: &str = "2.0.2";
+/// Body of the read-only event: the Hessian string `"R"`.
+pub const READONLY_EVENT: &str = "R";
+
+/// Response flags written as the first value of an OK response body (spec §2.3).
+mod flag {
+    pub const WITH_EXCEPTION: i32 = 0;
+    pub const VALUE: i32 = 1;
+    pub const NULL_VALUE: i32 = 2;
+    pub const WITH_EXCEPTION_WITH_ATTACHMENTS: i32 = 3;
+    pub const VALUE_WITH_ATTACHMENTS: i32 = 4;
+    pub const NULL_VALUE_WITH_ATTACHMENTS: i32 = 5;
+}
+
+/// Where a request goes: computed once per invoker from its URL, never per call.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Service name written in the body (`interface`, else `path`).
+    pub path: String,
+    /// Service version (`"0.0.0"` when none, as Java sends).
+    pub version: String,
+    /// Service group, if any.
+    pub group: Option<String>,
+}
+
+/// A decoded request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    /// The dubbo protocol version the consumer sent (`"2.0.2"` from Java and Go).
+    pub dubbo_version: String,
+    /// Service name.
+    pub path: String,
+    /// Service version (`None` when the consumer sent `N` or `""`).
+    pub version: Option<String>,
+    /// Method name.
+    pub method: String,
+    /// JVM parameter descriptor.
+    pub parameter_types: String,
+    /// One value per parameter.
+    pub arguments: Vec<Value>,
+    /// The request's attachments.
+    pub attachments: Attachments,
+}
+
+fn codec_err(e: impl std::fmt::Display) -> RpcError {
+    RpcError::Codec(e.to_string())
+}
+
+/// Starts a frame in `buf`: a header whose length is patched by [`finish_frame`].
+fn begin_frame(buf: &mut Vec<u8>, header: Header) -> usize {
+    let start = buf.len();
+    buf.extend_from_slice(&header.to_bytes());
+    start
+}
+
+/// Patches the body length of the frame begun at `start`, checking the payload limit.
+fn finish_frame(buf: &mut Vec<u8>, start: usize, payload: usize) -> Result<(), RpcError> {
+    let body_len = buf.len() - start - HEADER_LEN;
+    if payload > 0 && body_len > payload {
+        buf.truncate(start);
+        return Err(RpcError::Codec(format!("data length too large: {body_len}, max payload: {payload}")));
+    }
+    let len = u32::try_from(body_len).map_err(codec_err)?;
+    buf[start + 12..start + 16].copy_from_slice(&len.to_be_bytes());
+    Ok(())
+}
+
+/// Appends a request frame for `invocation` to `buf`.
+pub fn encode_request(
+    buf: &mut Vec<u8>,
+    id: i64,
+    twoway: bool,
+    target: &Target,
+    timeout_ms: u64,
+    invocation: &Invocation,
+    payload: usize,
+) -> Result<(), RpcError> {
+    let flag = FLAG_REQUEST | HESSIAN2 | if twoway { FLAG_TWOWAY } else { 0 };
+    let start = begin_frame(buf, Header { flag, status: 0, id, body_len: 0 });
+    let mut enc = Encoder::new(&mut *buf);
+    let r: oxidubbo_hessian2::Result<()> = (|| {
+        enc.write_str(DUBBO_VERSION)?;
+        enc.write_str(&target.path)?;
+        enc.write_str(&target.version)?;
+        enc.write_str(invocation.method_name())?;
+        enc.write_str(invocation.parameter_types())?;
+        for arg in invocation.arguments() {
+            enc.write_value(arg)?;
+        }
+        enc.write_map_begin(None)?;
+        enc.write_str("path")?;
+        enc.write_str(&target.path)?;
+        enc.write_str("interface")?;
+        enc.write_str(&target.path)?;
+        enc.write_str("version")?;
+        enc.write_str(&target.version)?;
+        if let Some(group) = &target.group {
+            enc.write_str("group")?;
+            enc.write_str(group)?;
+        }
+        enc.write_str("timeout")?;
+        enc.write_str(&timeout_ms.to_string())?;
+        for (k, v) in invocation.attachments().iter() {
+            if matches!(k, "path" | "interface" | "version" | "group" | "timeout") {
+                continue;
+            }
+            enc.write_str(k)?;
+            enc.write_value(v)?;
+        }
+        enc.write_map_end()
+    })();
+    if let Err(e) = r {
+        buf.truncate(start);
+        return Err(codec_err(e));
+    }
+    finish_frame(buf, start, payload)
+}
+
+/// Appends a heartbeat request frame (`0xe2`, body `N`).
+pub fn encode_heartbeat(buf: &mut Vec<u8>, id: i64) {
+    let flag = FLAG_REQUEST | FLAG_TWOWAY | FLAG_EVENT | HESSIAN2;
+    buf.extend_from_slice(&Header { flag, status: 0, id, body_len: 1 }.to_bytes());
+    buf.push(b'N');
+}
+
+/// Appends a heartbeat response frame (`0x22`, status 20, body `N`).
+pub fn encode_heartbeat_response(buf: &mut Vec<u8>, id: i64) {
+    let flag = FLAG_EVENT | HESSIAN2;
+    buf.extend_from_slice(&Header { flag, status: Status::OK.0, id, body_len: 1 }.to_bytes());
+    buf.push(b'N');
+}
+
+/// Appends the read-only event (`0xa2`, one-way, body `"R"`).
+pub fn encode_readonly_event(buf: &mut Vec<u8>, id: i64) {
+    let flag = FLAG_REQUEST | FLAG_EVENT | HESSIAN2;
+    buf.extend_from_slice(&Header { flag, status: 0, id, body_len: 2 }.to_bytes());
+    buf.extend_from_slice(&[0x01, b'R']);
+}
+
+/// Whether the consumer's body version asks for the response forms with attachments
+/// (Java's rule: versions 2.0.2 through 2.0.99 as integers 2000200..=2009900).
+pub fn supports_response_attachments(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    let mut n: i64 = 0;
+    for part in &parts {
+        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+        let v: i64 = digits.parse().unwrap_or(0);
+        n = n.saturating_mul(100).saturating_add(v);
+    }
+    if parts.len() == 3 {
+        n = n.saturating_mul(100);
+    }
+    (2_000_200..=2_009_900).contains(&n)
+}
+
+/// Appends an OK response frame carrying `result` (or a business exception).
+pub fn encode_response(
+    buf: &mut Vec<u8>,
+    id: i64,
+    with_attachments: bool,
+    result: &Result<RpcResult, RpcError>,
+    payload: usize,
+) -> Result<(), RpcError> {
+    let start = begin_frame(buf, Header { flag: HESSIAN2, status: Status::OK.0, id, body_len: 0 });
+    let mut enc = Encoder::new(&mut *buf);
+    let r: oxidubbo_hessian2::Result<()> = (|| {
+        let attachments = match result {
+            Ok(res) if res.value.is_null() => {
+                enc.write_i32(if with_attachments { flag::NULL_VALUE_WITH_ATTACHMENTS } else { flag::NULL_VALUE })?;
+                Some(&res.attachments)
+            }
+            Ok(res) => {
+                enc.write_i32(if with_attachments { flag::VALUE_WITH_ATTACHMENTS } else { flag::VALUE })?;
+                enc.write_value(&res.value)?;
+                Some(&res.attachments)
+            }
+            Err(RpcError::Remote { class, message }) => {
+                enc.write_i32(if with_attachments {
+                    flag::WITH_EXCEPTION_WITH_ATTACHMENTS
+                } else {
+                    flag::WITH_EXCEPTION
+                })?;
+                enc.write_value(&exception_value(class, message))?;
+                None
+            }
+            Err(other) => {
+                // Only business errors travel as an OK response; callers send the rest
+                // as an error status. Keep the frame well-formed regardless.
+                enc.write_i32(flag::WITH_EXCEPTION)?;
+                enc.write_value(&exception_value("java.lang.RuntimeException", &other.to_string()))?;
+                return Ok(());
+            }
+        };
+        if with_attachments {
+            enc.write_map_begin(None)?;
+            enc.write_str("dubbo")?;
+            enc.write_str(DUBBO_VERSION)?;
+            if let Some(att) = attachments {
+                for (k, v) in att.iter() {
+                    if k != "dubbo" {
+                        enc.write_str(k)?;
+                        enc.write_value(v)?;
+                    }
+                }
+            }
+            enc.write_map_end()?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = r {
+        buf.truncate(start);
+        return Err(codec_err(e));
+    }
+    finish_frame(buf, start, payload)
+}
+
+/// Appends an error response frame: `status` and a Hessian string message.
+pub fn encode_error_response(buf: &mut Vec<u8>, id: i64, status: Status, message: &str) {
+    let start = begin_frame(buf, Header { flag: HESSIAN2, status: status.0, id, body_len: 0 });
+    let mut enc = Encoder::new(&mut *buf);
+    if enc.write_str(message).is_err() {
+        buf.truncate(start + HEADER_LEN);
+    }
+    let len = (buf.len() - start - HEADER_LEN) as u32;
+    buf[start + 12..start + 16].copy_from_slice(&len.to_be_bytes());
+}
+
+/// A business exception as Java can load it: the JDK 17 shape of `RuntimeException`
+/// (spec §4.1), with the class replaced only by `java.*` classes the consumer surely has.
+pub fn exception_value(class: &str, message: &str) -> Value {
+    let (class, message) = if class.starts_with("java.") {
+        (class, message.to_owned())
+    } else {
+        ("java.lang.RuntimeException", format!("{class}: {message}"))
+    };
+    Value::Object(Object::new(
+        class,
+        vec![
+            (
+                "suppressedExceptions".into(),
+                Value::List(oxidubbo_hessian2::List::typed("java.util.Collections$EmptyList", vec![])),
+            ),
+            (
+                "stackTrace".into(),
+                Value::List(oxidubbo_hessian2::List::typed("[java.lang.StackTraceElement", vec![])),
+            ),
+            ("cause".into(), Value::Ref(0)),
+            ("detailMessage".into(), Value::String(message)),
+        ],
+    ))
+}
+
+/// Reads class and message out of a decoded Java exception (by field name; falling back
+/// to the cause's message when the exception has none).
+pub fn exception_to_error(value: &Value) -> RpcError {
+    let mut current = value;
+    let mut class = None;
+    for _ in 0..8 {
+        match current {
+            Value::Object(obj) => {
+                if class.is_none() {
+                    class = Some(obj.class_name.clone());
+                }
+                match obj.get("detailMessage") {
+                    Some(Value::String(m)) => {
+                        return RpcError::Remote { class: class.unwrap_or_default(), message: m.clone() };
+                    }
+                    _ => match obj.get("cause") {
+                        Some(cause @ Value::Object(_)) => current = cause,
+                        _ => break,
+                    },
+                }
+            }
+            Value::Map(map) => {
+                let message = map.get("detailMessage").and_then(Value::as_str).unwrap_or_default();
+                return RpcError::Remote {
+                    class: class.unwrap_or_else(|| map.type_name.clone().unwrap_or_default()),
+                    message: message.to_owned(),
+                };
+            }
+            Value::String(s) => {
+                return RpcError::Remote { class: class.unwrap_or_default(), message: s.clone() };
+            }
+            _ => break,
+        }
+    }
+    RpcError::Remote { class: class.unwrap_or_else(|| "java.lang.Throwable".into()), message: String::new() }
+}
+
+fn read_string(dec: &mut Decoder<'_>, what: &str) -> Result<Option<String>, RpcError> {
+    match dec.read_value().map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))? {
+        Value::String(s) => Ok(Some(s)),
+        Value::Null => Ok(None),
+        other => Err(RpcError::Codec(format!("reading {what}: expected a string, found {other:?}"))),
+    }
+}
+
+fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
+    if dec.is_eof() {
+        return Ok(Attachments::new());
+    }
+    match dec.read_value().map_err(|e| RpcError::Codec(format!("reading attachments: {e}")))? {
+        Value::Map(map) => Ok(map
+            .entries
+            .into_iter()
+            .filter_map(|(k, v)| match k {
+                Value::String(k) => Some((k, v)),
+                _ => None,
+            })
+            .collect()),
+        Value::Null | Value::String(_) => Ok(Attachments::new()),
+        other => Err(RpcError::Codec(format!("reading attachments: expected a map, found {other:?}"))),
+    }
+}
+
+/// Decodes a request body (spec §2.1). Trailing bytes are tolerated.
+pub fn decode_request_body(body: &[u8]) -> Result<RequestBody, RpcError> {
+    let mut dec = Decoder::new(body);
+    let dubbo_version = read_string(&mut dec, "the dubbo version")?.unwrap_or_default();
+    let path = read_string(&mut dec, "the service path")?
+        .ok_or_else(|| RpcError::Codec("the service path is null".into()))?;
+    let version = read_string(&mut dec, "the service version")?.filter(|v| !v.is_empty());
+    let method = read_string(&mut dec, "the method name")?
+        .ok_or_else(|| RpcError::Codec("the method name is null".into()))?;
+    let parameter_types = read_string(&mut dec, "the parameter types")?.unwrap_or_default();
+    let count = oxidubbo_hessian2::descriptor::parse_descriptor(&parameter_types)
+        .map_err(|e| RpcError::Codec(format!("bad parameter types {parameter_types:?}: {e}")))?
+        .len();
+    let mut arguments = Vec::with_capacity(count.min(64));
+    for i in 0..count {
+        arguments.push(dec.read_value().map_err(|e| RpcError::Codec(format!("reading argument {i}: {e}")))?);
+    }
+    let attachments = read_attachments(&mut dec)?;
+    Ok(RequestBody { dubbo_version, path, version, method, parameter_types, arguments, attachments })
+}
+
+/// Decodes a response (spec §1.2, §2.3) into the call's outcome.
+pub fn decode_response(status: u8, body: &[u8]) -> Result<RpcResult, RpcError> {
+    let mut dec = Decoder::new(body);
+    if status != Status::OK.0 {
+        let message = match dec.read_value() {
+            Ok(Value::String(s)) => s,
+            Ok(other) => format!("{other:?}"),
+            Err(e) => format!("(undecodable error message: {e})"),
+        };
+        return Err(RpcError::Status { status: Status(status), message });
+    }
+    let flag = dec
+        .read_value()
+        .map_err(|e| RpcError::Codec(format!("reading the response flag: {e}")))?
+        .as_i64()
+        .ok_or_else(|| RpcError::Codec("the response flag is not an int".into()))?;
+    let read = |dec: &mut Decoder<'_>, what: &str| {
+        dec.read_value().map_err(|e| RpcError::Codec(format!("reading the response {what}: {e}")))
+    };
+    match flag as i32 {
+        flag::VALUE => Ok(RpcResult { value: read(&mut dec, "value")?, attachments: Attachments::new() }),
+        flag::NULL_VALUE => Ok(RpcResult::default()),
+        flag::VALUE_WITH_ATTACHMENTS => {
+            let value = read(&mut dec, "value")?;
+            Ok(RpcResult { value, attachments: read_attachments(&mut dec)? })
+        }
+        flag::NULL_VALUE_WITH_ATTACHMENTS => {
+            Ok(RpcResult { value: Value::Null, attachments: read_attachments(&mut dec)? })
+        }
+        flag::WITH_EXCEPTION | flag::WITH_EXCEPTION_WITH_ATTACHMENTS => {
+            Err(exception_to_error(&read(&mut dec, "exception")?))
+        }
+        other => Err(RpcError::Codec(format!("unknown result flag {other}"))),
+    }
+}
+
+/// Decodes an event body: `None` for a heartbeat (`N`), else the event string.
+pub fn decode_event(body: &[u8]) -> Option<String> {
+    match Decoder::new(body).read_value() {
+        Ok(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}

@@ -1,0 +1,101 @@
+//! `DubboInvoker`: calls one provider over a shared connection.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oxidubbo_common::{Url, defaults, keys};
+use oxidubbo_invoker::{BaseInvoker, Invocation, Invoker, RpcError, RpcResult};
+
+use super::DubboState;
+use super::client::Connection;
+use super::codec::Target;
+
+/// An invoker for one provider address over the dubbo protocol.
+pub(crate) struct DubboInvoker {
+    base: BaseInvoker,
+    id: u64,
+    address: String,
+    target: Target,
+    timeout: Duration,
+    method_timeouts: HashMap<String, Duration>,
+    connection: Arc<Connection>,
+    state: Weak<DubboState>,
+}
+
+impl DubboInvoker {
+    pub(crate) fn new(
+        url: Arc<Url>,
+        id: u64,
+        connection: Arc<Connection>,
+        state: Weak<DubboState>,
+    ) -> DubboInvoker {
+        let version = url.version().unwrap_or(defaults::VERSION).to_owned();
+        let target = Target {
+            path: url.interface().to_owned(),
+            version,
+            group: url.group().map(str::to_owned),
+        };
+        let timeout = url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(defaults::TIMEOUT_MS));
+        let method_timeouts = url
+            .params()
+            .filter_map(|(k, v)| {
+                let method = k.strip_prefix(keys::METHODS_PREFIX)?.strip_suffix(".timeout")?;
+                Some((method.to_owned(), Duration::from_millis(v.trim().parse().ok()?)))
+            })
+            .collect();
+        DubboInvoker {
+            address: url.address(),
+            base: BaseInvoker::new(url),
+            id,
+            target,
+            timeout,
+            method_timeouts,
+            connection,
+            state,
+        }
+    }
+}
+
+#[async_trait]
+impl Invoker for DubboInvoker {
+    async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
+        let url = self.base.url_or_destroyed()?;
+        let timeout = self.method_timeouts.get(invocation.method_name()).copied().unwrap_or(self.timeout);
+        let twoway = invocation.attachments().get_str("return") != Some("false");
+        if invocation.url().is_none() {
+            invocation.set_url(url);
+        }
+        let result = self.connection.request(&self.target, &invocation, timeout, twoway).await;
+        match result {
+            Err(e) if self.base.is_destroyed() && !e.is_business() => Err(RpcError::Destroyed(format!(
+                "invoker of {} was destroyed during the call ({e})",
+                self.address
+            ))),
+            other => other,
+        }
+    }
+
+    fn url(&self) -> Option<Arc<Url>> {
+        self.base.url()
+    }
+
+    fn is_available(&self) -> bool {
+        self.base.is_available() && self.connection.is_available()
+    }
+
+    fn is_destroyed(&self) -> bool {
+        self.base.is_destroyed()
+    }
+
+    fn destroy(&self) {
+        if !self.base.destroy() {
+            return;
+        }
+        match self.state.upgrade() {
+            Some(state) => state.release_invoker(self.id, &self.address),
+            None => self.connection.close(),
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The provider side: a tokio TCP server per exported address.
+//!
+//! Each connection has a reader (this module's `serve_connection`) and a writer task; every
+//! request runs in its own task, so many calls are in flight per connection. Requests are
+//! dispatched by service key through the protocol's lock-free exporter table.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use oxidubbo_common::ServiceKey;
+use oxidubbo_invoker::{Invocation, RpcError, Status};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
+use tokio_util::codec::Decoder as _;
+use tokio_util::sync::CancellationToken;
+
+use super::client::write_loop;
+use super::codec::{self, RequestBody};
+use super::header::{Frame, FrameCodec, HESSIAN2, Header};
+use crate::exporter::ExporterTable;
+
+/// Settings of a server, read from the first exported URL of its address.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerConfig {
+    pub idle_timeout: Duration,
+    pub payload: usize,
+}
+
+/// A listening server and its connections.
+pub(crate) struct Server {
+    local_addr: SocketAddr,
+    shutdown: CancellationToken,
+    readonly: CancellationToken,
+    connections: Arc<AtomicUsize>,
+    task: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Server {
+    /// Binds `addr` and starts accepting.
+    pub(crate) async fn bind(
+        addr: &str,
+        exporters: Arc<ExporterTable>,
+        config: ServerConfig,
+    ) -> Result<Server, RpcError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| RpcError::Network(format!("failed to bind {addr}: {e}")))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| RpcError::Network(format!("failed to bind {addr}: {e}")))?;
+        let shutdown = CancellationToken::new();
+        let readonly = CancellationToken::new();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let ctx = Arc::new(Ctx { exporters, config, local_addr, connections: Arc::clone(&connections) });
+        let task = tokio::spawn(accept_loop(listener, ctx, shutdown.clone(), readonly.clone()));
+        tracing::info!(%local_addr, "dubbo server listening");
+        Ok(Server { local_addr, shutdown, readonly, connections, task: tokio::sync::Mutex::new(Some(task)) })
+    }
+
+    /// The address the server listens on.
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Connections open now.
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::Acquire)
+    }
+
+    /// Sends the read-only event to every connected consumer (graceful shutdown).
+    pub(crate) fn send_readonly(&self) {
+        self.readonly.cancel();
+    }
+
+    /// Stops accepting, closes every connection and waits until all its tasks are done;
+    /// the port is free again when this returns.
+    pub(crate) async fn close(&self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.lock().await.take() {
+            let _ = task.await;
+        }
+        tracing::info!(local_addr = %self.local_addr, "dubbo server closed");
+    }
+}
+
+struct Ctx {
+    exporters: Arc<ExporterTable>,
+    config: ServerConfig,
+    local_addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    ctx: Arc<Ctx>,
+    shutdown: CancellationToken,
+    readonly: CancellationToken,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    conns.spawn(serve_connection(stream, peer, Arc::clone(&ctx), shutdown.clone(), readonly.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }
+    }
+    drop(listener);
+    while conns.join_next().await.is_some() {}
+}
+
+/// Decrements the connection count however the connection ends.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    ctx: Arc<Ctx>,
+    shutdown: CancellationToken,
+    readonly: CancellationToken,
+) {
+    ctx.connections.fetch_add(1, Ordering::AcqRel);
+    let _counted = Counted(Arc::clone(&ctx.connections));
+    let (mut rd, wr) = stream.into_split();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
+    let writer = tokio::spawn(write_loop(wr, rx));
+    let mut handlers = JoinSet::new();
+    let mut codec = FrameCodec::new(ctx.config.payload);
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut last_read = Instant::now();
+    let check_every = (ctx.config.idle_timeout / 4).max(Duration::from_millis(10));
+    let mut ticker = tokio::time::interval(check_every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut readonly_sent = false;
+    'conn: loop {
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(frame)) => on_frame(&ctx, frame, peer, &tx, &mut handlers),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(%peer, error = %e, "closing connection");
+                    break 'conn;
+                }
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = readonly.cancelled(), if !readonly_sent => {
+                readonly_sent = true;
+                let mut frame = Vec::with_capacity(18);
+                codec::encode_readonly_event(&mut frame, 0);
+                let _ = tx.send(frame).await;
+            }
+            Some(_) = handlers.join_next(), if !handlers.is_empty() => {}
+            r = rd.read_buf(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(_) => last_read = Instant::now(),
+            },
+            _ = ticker.tick() => {
+                if last_read.elapsed() >= ctx.config.idle_timeout {
+                    tracing::info!(%peer, "closing idle connection");
+                    break;
+                }
+            }
+        }
+    }
+    // Let calls in flight finish and their responses go out, unless shutting down.
+    if !shutdown.is_cancelled() {
+        while handlers.join_next().await.is_some() {}
+    } else {
+        handlers.shutdown().await;
+    }
+    drop(tx);
+    let _ = writer.await;
+}
+
+fn on_frame(
+    ctx: &Arc<Ctx>,
+    frame: Frame,
+    peer: SocketAddr,
+    tx: &mpsc::Sender<Vec<u8>>,
+    handlers: &mut JoinSet<()>,
+) {
+    match frame {
+        Frame::Oversized { header } => {
+            if header.is_request() && header.is_twoway() {
+                let message = format!(
+                    "data length too large: {}, max payload: {}",
+                    header.body_len, ctx.config.payload
+                );
+                respond_error(tx, header.id, Status::BAD_REQUEST, &message);
+            }
+        }
+        Frame::Complete { header, body } => {
+            if !header.is_request() {
+                return; // heartbeat replies and the like
+            }
+            if header.is_event() {
+                if header.is_twoway() {
+                    let mut frame = Vec::with_capacity(17);
+                    codec::encode_heartbeat_response(&mut frame, header.id);
+                    let _ = tx.try_send(frame);
+                }
+                return;
+            }
+            if header.serialization() != HESSIAN2 {
+                if header.is_twoway() {
+                    let message = format!("unsupported serialization id {}", header.serialization());
+                    respond_error(tx, header.id, Status::BAD_REQUEST, &message);
+                }
+                return;
+            }
+            let ctx = Arc::clone(ctx);
+            let tx = tx.clone();
+            handlers.spawn(async move { handle_request(&ctx, header, &body, peer, &tx).await });
+        }
+    }
+}
+
+fn respond_error(tx: &mpsc::Sender<Vec<u8>>, id: i64, status: Status, message: &str) {
+    let mut frame = Vec::with_capacity(32 + message.len());
+    codec::encode_error_response(&mut frame, id, status, message);
+    let _ = tx.try_send(frame);
+}
+
+async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: SocketAddr, tx: &mpsc::Sender<Vec<u8>>) {
+    let request = match codec::decode_request_body(body) {
+        Ok(r) => r,
+        Err(e) => {
+            if header.is_twoway() {
+                respond_error(tx, header.id, Status::BAD_REQUEST, &format!("failed to decode request: {e}"));
+            }
+            return;
+        }
+    };
+    let with_attachments = codec::supports_response_attachments(&request.dubbo_version);
+    let result = dispatch(ctx, request, peer).await;
+    if !header.is_twoway() {
+        return;
+    }
+    let mut frame = Vec::with_capacity(256);
+    match &result {
+        Ok(_) | Err(RpcError::Remote { .. }) => {
+            if let Err(e) = codec::encode_response(&mut frame, header.id, with_attachments, &result, ctx.config.payload) {
+                codec::encode_error_response(&mut frame, header.id, Status::SERIALIZATION_ERROR, &e.to_string());
+            }
+        }
+        Err(e) => {
+            let status = match e {
+                RpcError::Status { status, .. } => *status,
+                _ => Status::SERVICE_ERROR,
+            };
+            codec::encode_error_response(&mut frame, header.id, status, &e.to_string());
+        }
+    }
+    let _ = tx.send(frame).await;
+}
+
+async fn dispatch(ctx: &Ctx, request: RequestBody, peer: SocketAddr) -> Result<oxidubbo_invoker::RpcResult, RpcError> {
+    let group = request.attachments.get_str("group").filter(|g| !g.is_empty());
+    let key = ServiceKey::new(&request.path, group, request.version.as_deref());
+    let Some(invoker) = ctx.exporters.get(&key) else {
+        return Err(RpcError::NotFound(format!(
+            "{key}, may be version or group mismatch, channel: consumer: {peer} --> provider: {}, message: {}",
+            ctx.local_addr, request.method
+        )));
+    };
+    let RequestBody { dubbo_version, method, parameter_types, arguments, mut attachments, .. } = request;
+    attachments.insert("dubbo", dubbo_version);
+    attachments.insert("remote.address", peer.to_string());
+    let mut invocation = Invocation::new(method, parameter_types, arguments);
+    *invocation.attachments_mut() = attachments;
+    invoker.invoke(invocation).await
+}

@@ -1,0 +1,120 @@
+//! The `Exporter` trait and the exporter table a protocol keeps.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use oxidubbo_common::ServiceKey;
+use oxidubbo_invoker::{Invoker, RpcError};
+
+/// A service exported by a protocol: the handle that keeps it exported.
+#[async_trait]
+pub trait Exporter: Send + Sync {
+    /// The exported invoker, or `None` once unexported.
+    fn invoker(&self) -> Option<Arc<dyn Invoker>>;
+
+    /// Withdraws the service: it leaves the protocol's table at once, its invoker is
+    /// destroyed, and a server left with no service is closed. Idempotent.
+    async fn unexport(&self);
+}
+
+/// The protocol's table of exported services, read lock-free on every request.
+///
+/// Writes (export, unexport) copy the map; reads take an `ArcSwap` snapshot, so a
+/// request never waits on a lock.
+#[derive(Default)]
+pub(crate) struct ExporterTable {
+    map: ArcSwap<HashMap<ServiceKey, Arc<dyn Invoker>>>,
+    /// Serialises writers so that no export or unexport is lost.
+    write: Mutex<()>,
+}
+
+impl ExporterTable {
+    /// The invoker exported under `key`.
+    pub(crate) fn get(&self, key: &ServiceKey) -> Option<Arc<dyn Invoker>> {
+        self.map.load().get(key).cloned()
+    }
+
+    /// Adds `invoker` under `key`; fails if the key is taken.
+    pub(crate) fn insert(&self, key: ServiceKey, invoker: Arc<dyn Invoker>) -> Result<(), RpcError> {
+        let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.map.load();
+        if current.contains_key(&key) {
+            return Err(RpcError::Config(format!("service {key} is already exported")));
+        }
+        let mut next = HashMap::clone(&current);
+        next.insert(key, invoker);
+        self.map.store(Arc::new(next));
+        Ok(())
+    }
+
+    /// Removes `key` if it still maps to `invoker`.
+    pub(crate) fn remove(&self, key: &ServiceKey, invoker: &Arc<dyn Invoker>) -> bool {
+        let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.map.load();
+        match current.get(key) {
+            Some(found) if Arc::ptr_eq(found, invoker) => {
+                let mut next = HashMap::clone(&current);
+                next.remove(key);
+                self.map.store(Arc::new(next));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Empties the table, returning what it held.
+    pub(crate) fn drain(&self) -> Vec<(ServiceKey, Arc<dyn Invoker>)> {
+        let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.map.swap(Arc::new(HashMap::new()));
+        Arc::unwrap_or_clone(old).into_iter().collect()
+    }
+
+    /// Number of exported services.
+    pub(crate) fn len(&self) -> usize {
+        self.map.load().len()
+    }
+}
+
+/// What an exporter calls back into when it is unexported.
+pub(crate) trait ExportOwner: Send + Sync + 'static {
+    /// Removes the service from the owner's tables and releases what it held for it
+    /// (`address` is where it was served, empty for in-process protocols).
+    fn release_export(
+        &self,
+        key: &ServiceKey,
+        invoker: &Arc<dyn Invoker>,
+        address: &str,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+/// The exporter handle both protocols hand out.
+pub(crate) struct ServiceExporter<O: ExportOwner> {
+    key: ServiceKey,
+    address: String,
+    invoker: Mutex<Option<Arc<dyn Invoker>>>,
+    owner: Weak<O>,
+}
+
+impl<O: ExportOwner> ServiceExporter<O> {
+    pub(crate) fn new(key: ServiceKey, address: String, invoker: Arc<dyn Invoker>, owner: Weak<O>) -> Self {
+        ServiceExporter { key, address, invoker: Mutex::new(Some(invoker)), owner }
+    }
+}
+
+#[async_trait]
+impl<O: ExportOwner> Exporter for ServiceExporter<O> {
+    fn invoker(&self) -> Option<Arc<dyn Invoker>> {
+        self.invoker.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    async fn unexport(&self) {
+        let taken = self.invoker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(invoker) = taken else { return };
+        if let Some(owner) = self.owner.upgrade() {
+            owner.release_export(&self.key, &invoker, &self.address).await;
+        }
+        invoker.destroy();
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs what the integration tests need besides the Rust toolchain:
+#   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh
+#   - the Node.js packages of the sofa-rpc-node peers (integration-tests/peers/sofa)
+# Idempotent: does nothing when everything is already there. Fails loudly.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SOFA_DIR="$ROOT/integration-tests/peers/sofa"
+ZK_JAR=/usr/share/java/zookeeper.jar
+
+log() { echo "[install-peers] $*" >&2; }
+die() { echo "[install-peers] ERROR: $*" >&2; exit 1; }
+
+# Run a command with a time limit when coreutils' timeout is available.
+bounded() {
+  local secs=$1; shift
+  if command -v timeout >/dev/null 2>&1; then
+    timeout --kill-after=10 "$secs" "$@"
+  else
+    "$@"
+  fi
+}
+
+# Prefix for commands that need root.
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo)
+  else
+    SUDO=(false)  # reported below if an install is needed
+  fi
+fi
+
+# --- ZooKeeper + netcat ----------------------------------------------------
+if [ ! -f "$ZK_JAR" ] || ! command -v nc >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install ZooKeeper 3.8 and netcat-openbsd by hand"
+  [ "${SUDO[*]-}" != false ] || die "need root or sudo to apt-get install zookeeper netcat-openbsd"
+  log "installing zookeeper and netcat-openbsd (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  bounded 600 "${SUDO[@]}" apt-get update -q || die "apt-get update failed"
+  bounded 900 "${SUDO[@]}" apt-get install -y -q --no-install-recommends zookeeper netcat-openbsd \
+    || die "apt-get install zookeeper netcat-openbsd failed"
+fi
+[ -f "$ZK_JAR" ] || die "$ZK_JAR still missing after install"
+command -v java >/dev/null 2>&1 || die "java not found (ZooKeeper needs a JRE)"
+command -v nc >/dev/null 2>&1 || die "nc not found after install"
+
+# --- sofa-rpc-node peers ---------------------------------------------------
+command -v node >/dev/null 2>&1 || die "node not found (Node.js >= 18 is needed for the sofa peers)"
+command -v npm >/dev/null 2>&1 || die "npm not found"
+
+need_npm=0
+if [ ! -d "$SOFA_DIR/node_modules" ]; then
+  need_npm=1
+elif [ ! -f "$SOFA_DIR/node_modules/.oxidubbo-installed" ] \
+  || [ "$SOFA_DIR/package.json" -nt "$SOFA_DIR/node_modules/.oxidubbo-installed" ]; then
+  need_npm=1
+fi
+if [ "$need_npm" -eq 1 ]; then
+  log "npm install in integration-tests/peers/sofa"
+  (
+    cd "$SOFA_DIR"
+    bounded 900 npm install --no-package-lock --no-audit --no-fund --loglevel=error
+  ) || die "npm install failed in $SOFA_DIR"
+  touch "$SOFA_DIR/node_modules/.oxidubbo-installed"
+fi
+(cd "$SOFA_DIR" && node -e "require('sofa-rpc-node'); require('dubbo-remoting'); require('js-to-java'); require('node-zookeeper-client')") \
+  || die "sofa peer packages do not load; remove $SOFA_DIR/node_modules and retry"
+
+log "ok"

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs all of oxidubbo's tests, with the real peers the integration tests use.
+#
+#   bash scripts/test.sh                 # cargo test --workspace --all-targets
+#   bash scripts/test.sh -- --nocapture  # extra args go to cargo test
+#   bash scripts/test.sh -p oxidubbo-hessian2   # -p/--package replaces --workspace
+#
+# Steps: install the peers (scripts/install-peers.sh), start a fresh ZooKeeper
+# on 127.0.0.1 (scripts/zookeeper.sh), export
+#   OXIDUBBO_ZK=127.0.0.1:<port>
+#   OXIDUBBO_SOFA_DIR=<repo>/integration-tests/peers/sofa
+#   OXIDUBBO_REQUIRE_PEERS=1   (tests must fail, not skip, when a peer is missing)
+# run cargo test, stop ZooKeeper (also on failure or interrupt) and exit with
+# cargo's status. Time limits (seconds): OXIDUBBO_TEST_TIMEOUT for cargo test
+# (default 4800), ZK_READY_TIMEOUT for ZooKeeper's start (default 30).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+TEST_TIMEOUT="${OXIDUBBO_TEST_TIMEOUT:-4800}"
+
+log() { echo "[test.sh] $*" >&2; }
+
+# --- peers -----------------------------------------------------------------
+bash "$ROOT/scripts/install-peers.sh"
+
+# --- ZooKeeper ---------------------------------------------------------------
+# A state dir of its own: never reuses (nor stops) a ZooKeeper started by
+# hand with scripts/zookeeper.sh.
+export OXIDUBBO_ZK_STATE_DIR="${OXIDUBBO_TEST_ZK_STATE_DIR:-$ROOT/target/zookeeper-test}"
+
+child=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+    kill -TERM "$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  bash "$ROOT/scripts/zookeeper.sh" stop || true
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# Stale state from an interrupted run (pid gone or still running): stop it.
+bash "$ROOT/scripts/zookeeper.sh" stop >/dev/null 2>&1 || true
+zk_line="$(bash "$ROOT/scripts/zookeeper.sh" start)"
+case "$zk_line" in
+  "export OXIDUBBO_ZK="*) OXIDUBBO_ZK="${zk_line#export OXIDUBBO_ZK=}" ;;
+  *) log "unexpected output from zookeeper.sh start: $zk_line"; exit 1 ;;
+esac
+export OXIDUBBO_ZK
+export OXIDUBBO_SOFA_DIR="$ROOT/integration-tests/peers/sofa"
+export OXIDUBBO_REQUIRE_PEERS=1
+log "OXIDUBBO_ZK=$OXIDUBBO_ZK"
+log "OXIDUBBO_SOFA_DIR=$OXIDUBBO_SOFA_DIR"
+
+# --- cargo test ----------------------------------------------------------------
+cargo_args=(test --all-targets)
+selects_packages=0
+for a in "$@"; do
+  [ "$a" = "--" ] && break
+  case "$a" in
+    -p|--package|-p?*|--package=*) selects_packages=1 ;;
+  esac
+done
+[ "$selects_packages" -eq 1 ] || cargo_args+=(--workspace)
+cargo_args+=("$@")
+
+log "cargo ${cargo_args[*]} (time limit ${TEST_TIMEOUT}s)"
+# In the background + wait, so that an interrupt reaches our trap at once;
+# timeout(1) passes TERM on to cargo and its test processes.
+status=0
+if command -v timeout >/dev/null 2>&1; then
+  timeout --kill-after=30 "$TEST_TIMEOUT" cargo "${cargo_args[@]}" &
+else
+  cargo "${cargo_args[@]}" &
+fi
+child=$!
+wait "$child" || status=$?
+child=""
+if [ "$status" -eq 124 ]; then
+  log "cargo test exceeded ${TEST_TIMEOUT}s"
+fi
+exit "$status"
