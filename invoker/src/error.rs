@@ -78,6 +78,9 @@ impl RpcError {
 
     /// A business error as Java peers understand it: a `java.lang.RuntimeException`.
     pub fn business(message: impl Into<String>) -> Self {
-        RpcError::Remote { class: "java.lang.RuntimeException".to_owned(), message: message.into() }
+        RpcError::Remote {
+            class: "java.lang.RuntimeException".to_owned(),
+            message: message.into(),
+        }
     }
 }

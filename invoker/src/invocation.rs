@@ -178,6 +178,9 @@ pub struct RpcResult {
 impl RpcResult {
     /// A result holding `value` and no attachments.
     pub fn new(value: impl Into<Value>) -> Self {
-        RpcResult { value: value.into(), attachments: Attachments::new() }
+        RpcResult {
+            value: value.into(),
+            attachments: Attachments::new(),
+        }
     }
 }

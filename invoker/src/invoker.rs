@@ -62,7 +62,9 @@ impl BaseInvoker {
 
     /// The URL snapshot for a call, or [`RpcError::Destroyed`].
     pub fn url_or_destroyed(&self) -> Result<Arc<Url>, RpcError> {
-        self.url.load_full().ok_or_else(|| RpcError::Destroyed("the invoker's URL was released".into()))
+        self.url
+            .load_full()
+            .ok_or_else(|| RpcError::Destroyed("the invoker's URL was released".into()))
     }
 
     /// Whether the invoker is available: not destroyed and not marked unavailable.

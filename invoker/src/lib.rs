@@ -18,13 +18,15 @@
 mod error;
 mod invocation;
 mod invoker;
+mod rpc_status;
 mod service;
 mod status;
 
 pub use error::RpcError;
 pub use invocation::{Attachments, Invocation, RpcResult};
 pub use invoker::{BaseInvoker, Invoker};
-pub use service::{Service, ServiceFn, ServiceInvoker, service_fn};
 pub use oxidubbo_common::Url;
 pub use oxidubbo_hessian2::Value;
+pub use rpc_status::{ActiveGuard, RpcStatus};
+pub use service::{Service, ServiceFn, ServiceInvoker, service_fn};
 pub use status::Status;

@@ -52,7 +52,10 @@ pub struct ServiceInvoker<S> {
 impl<S: Service> ServiceInvoker<S> {
     /// An invoker serving `url` with `service`.
     pub fn new(url: Arc<Url>, service: S) -> Self {
-        ServiceInvoker { base: BaseInvoker::new(url), service }
+        ServiceInvoker {
+            base: BaseInvoker::new(url),
+            service,
+        }
     }
 }
 
