@@ -84,8 +84,14 @@ impl Service for Greeter {
             "echo" => Ok(RpcResult::new(arg(&inv, 0)?.clone())),
             "getUser" => {
                 let id: i64 = typed(&inv, 0)?;
-                let user = User { id, name: format!("user-{id}"), tags: vec!["a".into(), "b".into()] };
-                to_value(&user).map(RpcResult::new).map_err(|e| RpcError::Codec(e.to_string()))
+                let user = User {
+                    id,
+                    name: format!("user-{id}"),
+                    tags: vec!["a".into(), "b".into()],
+                };
+                to_value(&user)
+                    .map(RpcResult::new)
+                    .map_err(|e| RpcError::Codec(e.to_string()))
             }
             "fail" => {
                 let msg: String = typed(&inv, 0)?;
@@ -101,7 +107,9 @@ pub async fn serve_greeter(
     protocol: &dyn Protocol,
     url: Arc<Url>,
 ) -> Result<Arc<dyn Exporter>, RpcError> {
-    protocol.export(Arc::new(ServiceInvoker::new(url, Greeter))).await
+    protocol
+        .export(Arc::new(ServiceInvoker::new(url, Greeter)))
+        .await
 }
 
 /// A typed client of the greeter over any invoker.
@@ -122,18 +130,23 @@ impl GreeterClient {
         desc: &str,
         args: Vec<Value>,
     ) -> Result<T, RpcError> {
-        let result = self.invoker.invoke(Invocation::new(method, desc, args)).await?;
+        let result = self
+            .invoker
+            .invoke(Invocation::new(method, desc, args))
+            .await?;
         from_value(result.value).map_err(|e| RpcError::Codec(format!("result of {method}: {e}")))
     }
 
     /// `String sayHello(String name)`.
     pub async fn say_hello(&self, name: &str) -> Result<String, RpcError> {
-        self.call("sayHello", "Ljava/lang/String;", vec![Value::from(name)]).await
+        self.call("sayHello", "Ljava/lang/String;", vec![Value::from(name)])
+            .await
     }
 
     /// `int add(int a, int b)`.
     pub async fn add(&self, a: i32, b: i32) -> Result<i32, RpcError> {
-        self.call("add", "II", vec![Value::Int(a), Value::Int(b)]).await
+        self.call("add", "II", vec![Value::Int(a), Value::Int(b)])
+            .await
     }
 
     /// `Object echo(Object value)`.
@@ -148,7 +161,8 @@ impl GreeterClient {
 
     /// `void fail(String message)`: always throws.
     pub async fn fail(&self, message: &str) -> Result<Value, RpcError> {
-        self.call("fail", "Ljava/lang/String;", vec![Value::from(message)]).await
+        self.call("fail", "Ljava/lang/String;", vec![Value::from(message)])
+            .await
     }
 }
 
@@ -156,37 +170,67 @@ impl GreeterClient {
 /// unexpected outcomes (`fail` is expected to fail).
 pub async fn call_each_method(client: &GreeterClient) -> usize {
     let mut problems = 0;
-    let mut report = |what: &str, outcome: Result<String, RpcError>, expect_err: bool| {
-        match (&outcome, expect_err) {
-            (Ok(v), false) => println!("{what} -> {v}"),
-            (Err(e), true) => println!("{what} -> error (as expected): {e}"),
-            (Ok(v), true) => {
-                problems += 1;
-                println!("{what} -> {v} (expected an error)");
-            }
-            (Err(e), false) => {
-                problems += 1;
-                println!("{what} -> ERROR {e}");
-            }
+    let mut report = |what: &str, outcome: Result<String, RpcError>, expect_err: bool| match (
+        &outcome, expect_err,
+    ) {
+        (Ok(v), false) => println!("{what} -> {v}"),
+        (Err(e), true) => println!("{what} -> error (as expected): {e}"),
+        (Ok(v), true) => {
+            problems += 1;
+            println!("{what} -> {v} (expected an error)");
+        }
+        (Err(e), false) => {
+            problems += 1;
+            println!("{what} -> ERROR {e}");
         }
     };
-    report("sayHello(\"world\")", client.say_hello("world").await, false);
-    report("add(2, 3)", client.add(2, 3).await.map(|v| v.to_string()), false);
-    let list = Value::List(oxidubbo_hessian2::List::untyped(vec!["a".into(), "b".into(), "c".into()]));
-    report("echo([a, b, c])", client.echo(list).await.map(|v| format!("{v:?}")), false);
-    report("getUser(42)", client.get_user(42).await.map(|u| format!("{u:?}")), false);
-    report("fail(\"boom\")", client.fail("boom").await.map(|v| format!("{v:?}")), true);
+    report(
+        "sayHello(\"world\")",
+        client.say_hello("world").await,
+        false,
+    );
+    report(
+        "add(2, 3)",
+        client.add(2, 3).await.map(|v| v.to_string()),
+        false,
+    );
+    let list = Value::List(oxidubbo_hessian2::List::untyped(vec![
+        "a".into(),
+        "b".into(),
+        "c".into(),
+    ]));
+    report(
+        "echo([a, b, c])",
+        client.echo(list).await.map(|v| format!("{v:?}")),
+        false,
+    );
+    report(
+        "getUser(42)",
+        client.get_user(42).await.map(|u| format!("{u:?}")),
+        false,
+    );
+    report(
+        "fail(\"boom\")",
+        client.fail("boom").await.map(|v| format!("{v:?}")),
+        true,
+    );
     problems
 }
 
 /// Reads `--name value` from the command line.
 pub fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

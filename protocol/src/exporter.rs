@@ -37,11 +37,17 @@ impl ExporterTable {
     }
 
     /// Adds `invoker` under `key`; fails if the key is taken.
-    pub(crate) fn insert(&self, key: ServiceKey, invoker: Arc<dyn Invoker>) -> Result<(), RpcError> {
+    pub(crate) fn insert(
+        &self,
+        key: ServiceKey,
+        invoker: Arc<dyn Invoker>,
+    ) -> Result<(), RpcError> {
         let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.map.load();
         if current.contains_key(&key) {
-            return Err(RpcError::Config(format!("service {key} is already exported")));
+            return Err(RpcError::Config(format!(
+                "service {key} is already exported"
+            )));
         }
         let mut next = HashMap::clone(&current);
         next.insert(key, invoker);
@@ -98,22 +104,41 @@ pub(crate) struct ServiceExporter<O: ExportOwner> {
 }
 
 impl<O: ExportOwner> ServiceExporter<O> {
-    pub(crate) fn new(key: ServiceKey, address: String, invoker: Arc<dyn Invoker>, owner: Weak<O>) -> Self {
-        ServiceExporter { key, address, invoker: Mutex::new(Some(invoker)), owner }
+    pub(crate) fn new(
+        key: ServiceKey,
+        address: String,
+        invoker: Arc<dyn Invoker>,
+        owner: Weak<O>,
+    ) -> Self {
+        ServiceExporter {
+            key,
+            address,
+            invoker: Mutex::new(Some(invoker)),
+            owner,
+        }
     }
 }
 
 #[async_trait]
 impl<O: ExportOwner> Exporter for ServiceExporter<O> {
     fn invoker(&self) -> Option<Arc<dyn Invoker>> {
-        self.invoker.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.invoker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     async fn unexport(&self) {
-        let taken = self.invoker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let taken = self
+            .invoker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let Some(invoker) = taken else { return };
         if let Some(owner) = self.owner.upgrade() {
-            owner.release_export(&self.key, &invoker, &self.address).await;
+            owner
+                .release_export(&self.key, &invoker, &self.address)
+                .await;
         }
         invoker.destroy();
     }

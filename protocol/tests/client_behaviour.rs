@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn};
+use oxidubbo_invoker::{
+    Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn,
+};
 use oxidubbo_protocol::dubbo::header::Header;
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use support::{free_port, greeter, greeter_url, say_hello};
@@ -54,7 +56,13 @@ async fn many_calls_are_in_flight_on_one_connection() {
         }
     });
     let protocol = DubboProtocol::new();
-    let _e = protocol.export(Arc::new(ServiceInvoker::new(greeter_url("dubbo", port), service))).await.unwrap();
+    let _e = protocol
+        .export(Arc::new(ServiceInvoker::new(
+            greeter_url("dubbo", port),
+            service,
+        )))
+        .await
+        .unwrap();
     let invoker = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
     let calls: Vec<_> = (0..N)
         .map(|_| {
@@ -73,13 +81,24 @@ async fn many_calls_are_in_flight_on_one_connection() {
 async fn a_slow_call_times_out_and_the_connection_goes_on() {
     let protocol = DubboProtocol::new();
     let port = free_port();
-    let _e = protocol.export(greeter(greeter_url("dubbo", port))).await.unwrap();
+    let _e = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
     let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "100"));
     let invoker = protocol.refer(url).await.unwrap();
     let err = invoker.invoke(sleep_call(2_000)).await.unwrap_err();
     assert!(matches!(err, RpcError::Timeout { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.0), Some(31));
-    assert_eq!(invoker.invoke(say_hello("again")).await.unwrap().value.as_str(), Some("Hello, again"));
+    assert_eq!(
+        invoker
+            .invoke(say_hello("again"))
+            .await
+            .unwrap()
+            .value
+            .as_str(),
+        Some("Hello, again")
+    );
     protocol.destroy().await;
 }
 
@@ -87,10 +106,20 @@ async fn a_slow_call_times_out_and_the_connection_goes_on() {
 async fn per_method_timeout_overrides_the_default() {
     let protocol = DubboProtocol::new();
     let port = free_port();
-    let _e = protocol.export(greeter(greeter_url("dubbo", port))).await.unwrap();
-    let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "5000").with_param("methods.sleep.timeout", "50"));
+    let _e = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
+    let url = Arc::new(
+        greeter_url("dubbo", port)
+            .with_param("timeout", "5000")
+            .with_param("methods.sleep.timeout", "50"),
+    );
     let invoker = protocol.refer(url).await.unwrap();
-    assert!(matches!(invoker.invoke(sleep_call(2_000)).await, Err(RpcError::Timeout { .. })));
+    assert!(matches!(
+        invoker.invoke(sleep_call(2_000)).await,
+        Err(RpcError::Timeout { .. })
+    ));
     protocol.destroy().await;
 }
 
@@ -99,7 +128,10 @@ async fn a_lost_connection_fails_pending_calls_at_once_and_reconnects() {
     let provider = DubboProtocol::new();
     let consumer = DubboProtocol::new();
     let port = free_port();
-    let exporter = provider.export(greeter(greeter_url("dubbo", port))).await.unwrap();
+    let exporter = provider
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
     // A 60 s timeout: the pending call must fail because the connection drops, not time out.
     let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "60000"));
     let invoker = consumer.refer(url).await.unwrap();
@@ -109,15 +141,35 @@ async fn a_lost_connection_fails_pending_calls_at_once_and_reconnects() {
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     exporter.unexport().await; // closes the provider's server and its connections
-    let err = timeout(Duration::from_secs(5), pending).await.expect("pending call not failed at once").unwrap();
+    let err = timeout(Duration::from_secs(5), pending)
+        .await
+        .expect("pending call not failed at once")
+        .unwrap();
     assert!(matches!(err, Err(RpcError::Network(_))), "{err:?}");
-    eventually("the invoker sees the connection gone", || !invoker.is_available()).await;
-    assert!(matches!(invoker.invoke(say_hello("x")).await, Err(RpcError::Network(_))));
+    eventually("the invoker sees the connection gone", || {
+        !invoker.is_available()
+    })
+    .await;
+    assert!(matches!(
+        invoker.invoke(say_hello("x")).await,
+        Err(RpcError::Network(_))
+    ));
 
     // The provider comes back on the same port: the consumer reconnects by itself.
-    let _again = provider.export(greeter(greeter_url("dubbo", port))).await.unwrap();
+    let _again = provider
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
     eventually("the consumer reconnects", || invoker.is_available()).await;
-    assert_eq!(invoker.invoke(say_hello("back")).await.unwrap().value.as_str(), Some("Hello, back"));
+    assert_eq!(
+        invoker
+            .invoke(say_hello("back"))
+            .await
+            .unwrap()
+            .value
+            .as_str(),
+        Some("Hello, back")
+    );
     consumer.destroy().await;
     provider.destroy().await;
 }
@@ -127,7 +179,10 @@ async fn the_readonly_event_makes_the_invoker_unavailable() {
     let provider = DubboProtocol::new();
     let consumer = DubboProtocol::new();
     let port = free_port();
-    let _e = provider.export(greeter(greeter_url("dubbo", port))).await.unwrap();
+    let _e = provider
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
     let invoker = consumer.refer(greeter_url("dubbo", port)).await.unwrap();
     invoker.invoke(say_hello("x")).await.unwrap();
     assert!(invoker.is_available());
@@ -165,9 +220,18 @@ async fn the_consumer_sends_heartbeats_and_drops_a_silent_provider() {
     ))
     .unwrap();
     let _invoker = consumer.refer(Arc::new(url)).await.unwrap();
-    let (first, closed) = timeout(Duration::from_secs(15), fake).await.unwrap().unwrap();
-    assert!(first.is_event() && first.is_twoway() && first.is_request(), "first frame: {first:?}");
-    assert!(closed, "the consumer did not close a connection silent past its idle timeout");
+    let (first, closed) = timeout(Duration::from_secs(15), fake)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        first.is_event() && first.is_twoway() && first.is_request(),
+        "first frame: {first:?}"
+    );
+    assert!(
+        closed,
+        "the consumer did not close a connection silent past its idle timeout"
+    );
     consumer.destroy().await;
 }
 
@@ -177,19 +241,26 @@ async fn the_provider_answers_heartbeats_and_closes_idle_connections() {
     let port = free_port();
     let url = Arc::new(greeter_url("dubbo", port).with_param("heartbeat.timeout", "300"));
     let _e = provider.export(greeter(url)).await.unwrap();
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     let mut ping = Vec::new();
     oxidubbo_protocol::dubbo::codec::encode_heartbeat(&mut ping, 77);
     s.write_all(&ping).await.unwrap();
     let mut head = [0u8; 16];
-    timeout(Duration::from_secs(5), s.read_exact(&mut head)).await.unwrap().unwrap();
+    timeout(Duration::from_secs(5), s.read_exact(&mut head))
+        .await
+        .unwrap()
+        .unwrap();
     let h = Header::parse(&head).unwrap();
     assert_eq!((h.id, h.status, h.flag), (77, 20, 0x22));
     let mut body = [0u8; 1];
     s.read_exact(&mut body).await.unwrap();
     // Now stay silent: the provider closes the connection.
     let mut buf = [0u8; 8];
-    let n = timeout(Duration::from_secs(10), s.read(&mut buf)).await.expect("idle connection not closed");
+    let n = timeout(Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .expect("idle connection not closed");
     assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
     provider.destroy().await;
 }
@@ -200,12 +271,18 @@ async fn after_destroy_no_task_remains() {
     let baseline = metrics.num_alive_tasks();
     let protocol = DubboProtocol::new();
     let port = free_port();
-    let _e = protocol.export(greeter(greeter_url("dubbo", port))).await.unwrap();
+    let _e = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
     let invoker = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
     invoker.invoke(say_hello("t")).await.unwrap();
     assert!(metrics.num_alive_tasks() > baseline);
     protocol.destroy().await;
-    eventually("every task has ended", || metrics.num_alive_tasks() == baseline).await;
+    eventually("every task has ended", || {
+        metrics.num_alive_tasks() == baseline
+    })
+    .await;
     assert!(protocol.counts().is_empty());
     assert_eq!(protocol.server_connections().await, 0);
 }

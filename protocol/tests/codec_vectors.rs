@@ -6,7 +6,10 @@ use oxidubbo_protocol::dubbo::header::{DEFAULT_PAYLOAD, Header};
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn hstr(s: &str) -> String {
@@ -48,7 +51,11 @@ fn request_say_hello_world_matches_java() {
         hstr("timeout"),
         hstr("3000"),
     ));
-    let target = Target { path: DEMO.into(), version: "0.0.0".into(), group: None };
+    let target = Target {
+        path: DEMO.into(),
+        version: "0.0.0".into(),
+        group: None,
+    };
     let inv = Invocation::new("sayHello", "Ljava/lang/String;", vec![Value::from("world")]);
     let mut frame = Vec::new();
     codec::encode_request(&mut frame, 1, true, &target, 3000, &inv, DEFAULT_PAYLOAD).unwrap();
@@ -56,7 +63,10 @@ fn request_say_hello_world_matches_java() {
 
     // And it decodes back.
     let header = Header::parse(frame[..16].try_into().unwrap()).unwrap();
-    assert_eq!((header.id, header.body_len, header.is_twoway()), (1, 195, true));
+    assert_eq!(
+        (header.id, header.body_len, header.is_twoway()),
+        (1, 195, true)
+    );
     let body = codec::decode_request_body(&frame[16..]).unwrap();
     assert_eq!(body.dubbo_version, "2.0.2");
     assert_eq!(body.path, DEMO);
@@ -68,15 +78,27 @@ fn request_say_hello_world_matches_java() {
 
 #[test]
 fn value_response_with_attachments_decodes_and_encodes() {
-    let frame = hex("dabb0214 0000000000000001 0000001b 94 0b48656c6c6f20776f726c64 48 05647562626f 05322e302e32 5a");
+    let frame = hex(
+        "dabb0214 0000000000000001 0000001b 94 0b48656c6c6f20776f726c64 48 05647562626f 05322e302e32 5a",
+    );
     let header = Header::parse(frame[..16].try_into().unwrap()).unwrap();
-    assert_eq!((header.status, header.id, header.is_request()), (20, 1, false));
+    assert_eq!(
+        (header.status, header.id, header.is_request()),
+        (20, 1, false)
+    );
     let result = codec::decode_response(header.status, &frame[16..]).unwrap();
     assert_eq!(result.value.as_str(), Some("Hello world"));
     assert_eq!(result.attachments.get_str("dubbo"), Some("2.0.2"));
 
     let mut out = Vec::new();
-    codec::encode_response(&mut out, 1, true, &Ok(RpcResult::new("Hello world")), DEFAULT_PAYLOAD).unwrap();
+    codec::encode_response(
+        &mut out,
+        1,
+        true,
+        &Ok(RpcResult::new("Hello world")),
+        DEFAULT_PAYLOAD,
+    )
+    .unwrap();
     assert_eq!(out, frame);
 }
 
@@ -92,10 +114,23 @@ fn exception_response_matches_java_both_ways() {
          48 05 647562626f 05 322e302e32 5a",
     );
     let err = codec::decode_response(20, &body).unwrap_err();
-    assert_eq!(err, RpcError::Remote { class: "java.lang.RuntimeException".into(), message: "boom".into() });
+    assert_eq!(
+        err,
+        RpcError::Remote {
+            class: "java.lang.RuntimeException".into(),
+            message: "boom".into()
+        }
+    );
 
     let mut out = Vec::new();
-    codec::encode_response(&mut out, 1, true, &Err(RpcError::business("boom")), DEFAULT_PAYLOAD).unwrap();
+    codec::encode_response(
+        &mut out,
+        1,
+        true,
+        &Err(RpcError::business("boom")),
+        DEFAULT_PAYLOAD,
+    )
+    .unwrap();
     assert_eq!(&out[16..], &body[..]);
 }
 
@@ -123,7 +158,14 @@ fn plain_forms_for_other_body_versions() {
     codec::encode_response(&mut out, 1, false, &Ok(RpcResult::new(5)), DEFAULT_PAYLOAD).unwrap();
     assert_eq!(&out[16..], &[0x91, 0x95]); // flag 1, int 5
     out.clear();
-    codec::encode_response(&mut out, 1, false, &Ok(RpcResult::default()), DEFAULT_PAYLOAD).unwrap();
+    codec::encode_response(
+        &mut out,
+        1,
+        false,
+        &Ok(RpcResult::default()),
+        DEFAULT_PAYLOAD,
+    )
+    .unwrap();
     assert_eq!(&out[16..], &[0x92]); // flag 2: null
 }
 
@@ -133,18 +175,38 @@ fn error_status_and_unknown_flags() {
     codec::encode_error_response(&mut out, 3, oxidubbo_invoker::Status::SERVICE_ERROR, "nope");
     let header = Header::parse(out[..16].try_into().unwrap()).unwrap();
     let err = codec::decode_response(header.status, &out[16..]).unwrap_err();
-    assert!(matches!(err, RpcError::Status { status, ref message } if status.0 == 70 && message == "nope"));
+    assert!(
+        matches!(err, RpcError::Status { status, ref message } if status.0 == 70 && message == "nope")
+    );
     // Flag 9 does not exist; a truncated body is an error, not a panic.
-    assert!(matches!(codec::decode_response(20, &[0x99]), Err(RpcError::Codec(_))));
-    assert!(matches!(codec::decode_response(20, &[0x91]), Err(RpcError::Codec(_))));
-    assert!(matches!(codec::decode_response(20, &[]), Err(RpcError::Codec(_))));
+    assert!(matches!(
+        codec::decode_response(20, &[0x99]),
+        Err(RpcError::Codec(_))
+    ));
+    assert!(matches!(
+        codec::decode_response(20, &[0x91]),
+        Err(RpcError::Codec(_))
+    ));
+    assert!(matches!(
+        codec::decode_response(20, &[]),
+        Err(RpcError::Codec(_))
+    ));
     // Trailing bytes (dubbo-go appends `N`) are tolerated.
-    assert_eq!(codec::decode_response(20, &[0x91, 0x95, 0x4e]).unwrap().value, Value::Int(5));
+    assert_eq!(
+        codec::decode_response(20, &[0x91, 0x95, 0x4e])
+            .unwrap()
+            .value,
+        Value::Int(5)
+    );
 }
 
 #[test]
 fn payload_limit_applies_when_encoding() {
-    let target = Target { path: "x".into(), version: "0.0.0".into(), group: None };
+    let target = Target {
+        path: "x".into(),
+        version: "0.0.0".into(),
+        group: None,
+    };
     let inv = Invocation::new("m", "[B", vec![Value::Binary(vec![0; 2048])]);
     let mut frame = Vec::new();
     let err = codec::encode_request(&mut frame, 1, true, &target, 1000, &inv, 1024).unwrap_err();

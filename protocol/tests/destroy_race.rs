@@ -9,7 +9,10 @@ use oxidubbo_invoker::{Invoker, RpcError};
 use oxidubbo_protocol::{DubboProtocol, InjvmProtocol, Protocol};
 use support::{free_port, greeter, greeter_url, say_hello};
 
-async fn hammer(invoker: Arc<dyn Invoker>, destroy: impl std::future::Future<Output = ()>) -> (usize, usize) {
+async fn hammer(
+    invoker: Arc<dyn Invoker>,
+    destroy: impl std::future::Future<Output = ()>,
+) -> (usize, usize) {
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let invoker = Arc::clone(&invoker);
@@ -27,7 +30,9 @@ async fn hammer(invoker: Arc<dyn Invoker>, destroy: impl std::future::Future<Out
                             break;
                         }
                     }
-                    Err(other) => panic!("a call racing destroy must end Ok or Destroyed, got {other:?}"),
+                    Err(other) => {
+                        panic!("a call racing destroy must end Ok or Destroyed, got {other:?}")
+                    }
                 }
             }
             (ok, destroyed)
@@ -47,13 +52,21 @@ async fn hammer(invoker: Arc<dyn Invoker>, destroy: impl std::future::Future<Out
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injvm_destroy_races_calls() {
     let protocol = Arc::new(InjvmProtocol::new());
-    let _exporter = protocol.export(greeter(greeter_url("injvm", 0))).await.unwrap();
+    let _exporter = protocol
+        .export(greeter(greeter_url("injvm", 0)))
+        .await
+        .unwrap();
     let invoker = protocol.refer(greeter_url("injvm", 0)).await.unwrap();
     let p = Arc::clone(&protocol);
     let run = hammer(invoker, async move { p.destroy().await });
-    let (ok, destroyed) = tokio::time::timeout(Duration::from_secs(30), run).await.expect("hang");
+    let (ok, destroyed) = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("hang");
     println!("injvm: {ok} calls ok, {destroyed} destroyed");
-    assert!(ok > 0 && destroyed > 0, "the race did not happen: {ok} ok, {destroyed} destroyed");
+    assert!(
+        ok > 0 && destroyed > 0,
+        "the race did not happen: {ok} ok, {destroyed} destroyed"
+    );
     assert!(protocol.counts().is_empty());
 }
 
@@ -61,12 +74,20 @@ async fn injvm_destroy_races_calls() {
 async fn dubbo_destroy_races_calls() {
     let protocol = Arc::new(DubboProtocol::new());
     let port = free_port();
-    let _exporter = protocol.export(greeter(greeter_url("dubbo", port))).await.unwrap();
+    let _exporter = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
     let invoker = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
     let p = Arc::clone(&protocol);
     let run = hammer(invoker, async move { p.destroy().await });
-    let (ok, destroyed) = tokio::time::timeout(Duration::from_secs(30), run).await.expect("hang");
+    let (ok, destroyed) = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("hang");
     println!("dubbo: {ok} calls ok, {destroyed} destroyed");
-    assert!(ok > 0 && destroyed > 0, "the race did not happen: {ok} ok, {destroyed} destroyed");
+    assert!(
+        ok > 0 && destroyed > 0,
+        "the race did not happen: {ok} ok, {destroyed} destroyed"
+    );
     assert!(protocol.counts().is_empty());
 }

@@ -8,7 +8,10 @@ use support::{free_port, greeter, greeter_url};
 #[tokio::test]
 async fn injvm_invoker_and_exporter_leave_at_once() {
     let protocol = InjvmProtocol::new();
-    let exporter = protocol.export(greeter(greeter_url("injvm", 0))).await.unwrap();
+    let exporter = protocol
+        .export(greeter(greeter_url("injvm", 0)))
+        .await
+        .unwrap();
     let a = protocol.refer(greeter_url("injvm", 0)).await.unwrap();
     let b = protocol.refer(greeter_url("injvm", 0)).await.unwrap();
     assert_eq!(protocol.counts().invokers, 2);
@@ -27,15 +30,28 @@ async fn injvm_invoker_and_exporter_leave_at_once() {
 async fn dubbo_connection_is_shared_and_closed_by_the_last_invoker() {
     let protocol = DubboProtocol::new();
     let port = free_port();
-    let exporter = protocol.export(greeter(greeter_url("dubbo", port))).await.unwrap();
+    let exporter = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
     let a = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
     let b = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
     let c = protocol.counts();
-    assert_eq!((c.invokers, c.connections, c.servers), (2, 1, 1), "one connection per address");
+    assert_eq!(
+        (c.invokers, c.connections, c.servers),
+        (2, 1, 1),
+        "one connection per address"
+    );
     a.destroy();
-    assert_eq!((protocol.counts().invokers, protocol.counts().connections), (1, 1));
+    assert_eq!(
+        (protocol.counts().invokers, protocol.counts().connections),
+        (1, 1)
+    );
     b.destroy();
-    assert_eq!((protocol.counts().invokers, protocol.counts().connections), (0, 0));
+    assert_eq!(
+        (protocol.counts().invokers, protocol.counts().connections),
+        (0, 0)
+    );
     exporter.unexport().await;
     assert!(protocol.counts().is_empty(), "{:?}", protocol.counts());
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the last unexport closes the server");

@@ -16,7 +16,10 @@ async fn export_refer_invoke() {
     let invoker = protocol.refer(url).await.unwrap();
     let r = invoker.invoke(say_hello("world")).await.unwrap();
     assert_eq!(r.value.as_str(), Some("Hello, world"));
-    let err = invoker.invoke(Invocation::new("fail", "", vec!["x".into()])).await.unwrap_err();
+    let err = invoker
+        .invoke(Invocation::new("fail", "", vec!["x".into()]))
+        .await
+        .unwrap_err();
     assert!(err.is_business(), "{err:?}");
     protocol.destroy().await;
 }
@@ -45,7 +48,13 @@ async fn version_and_group_select_the_service() {
     let protocol = InjvmProtocol::new();
     let v1 = greeter_url("injvm", 0);
     let _e = protocol.export(greeter(v1)).await.unwrap();
-    let v2 = Arc::new(Url::parse("injvm://127.0.0.1/org.apache.dubbo.samples.api.GreeterService?version=2.0.0").unwrap());
+    let v2 = Arc::new(
+        Url::parse("injvm://127.0.0.1/org.apache.dubbo.samples.api.GreeterService?version=2.0.0")
+            .unwrap(),
+    );
     let invoker = protocol.refer(v2).await.unwrap();
-    assert!(matches!(invoker.invoke(say_hello("x")).await, Err(RpcError::NotFound(_))));
+    assert!(matches!(
+        invoker.invoke(say_hello("x")).await,
+        Err(RpcError::NotFound(_))
+    ));
 }

@@ -17,17 +17,30 @@ async fn injvm_global_destroy_releases_every_url() {
         let consumer_weak = Arc::downgrade(&consumer_url);
         let exporter = protocol.export(greeter(provider_url)).await.unwrap();
         let invoker = protocol.refer(consumer_url).await.unwrap();
-        assert_eq!(invoker.invoke(say_hello("w")).await.unwrap().value.as_str(), Some("Hello, w"));
+        assert_eq!(
+            invoker.invoke(say_hello("w")).await.unwrap().value.as_str(),
+            Some("Hello, w")
+        );
         let counts = protocol.counts();
         assert_eq!((counts.exporters, counts.invokers), (1, 1), "round {round}");
 
         protocol.destroy().await;
-        assert!(protocol.counts().is_empty(), "round {round}: {:?}", protocol.counts());
+        assert!(
+            protocol.counts().is_empty(),
+            "round {round}: {:?}",
+            protocol.counts()
+        );
         // The caller still holds its handles, yet the URLs are gone.
         assert!(invoker.url().is_none());
         assert!(exporter.invoker().is_some_and(|i| i.url().is_none()));
-        assert!(provider_weak.upgrade().is_none(), "round {round}: provider URL leaked");
-        assert!(consumer_weak.upgrade().is_none(), "round {round}: consumer URL leaked");
+        assert!(
+            provider_weak.upgrade().is_none(),
+            "round {round}: provider URL leaked"
+        );
+        assert!(
+            consumer_weak.upgrade().is_none(),
+            "round {round}: consumer URL leaked"
+        );
         drop((exporter, invoker));
     }
 }
@@ -43,15 +56,36 @@ async fn dubbo_destroy_releases_every_url_and_the_port() {
         let consumer_weak = Arc::downgrade(&consumer_url);
         let exporter = protocol.export(greeter(provider_url)).await.unwrap();
         let invoker = protocol.refer(consumer_url).await.unwrap();
-        assert_eq!(invoker.invoke(say_hello("w")).await.unwrap().value.as_str(), Some("Hello, w"));
+        assert_eq!(
+            invoker.invoke(say_hello("w")).await.unwrap().value.as_str(),
+            Some("Hello, w")
+        );
         let counts = protocol.counts();
-        assert_eq!((counts.exporters, counts.invokers, counts.servers, counts.connections), (1, 1, 1, 1));
+        assert_eq!(
+            (
+                counts.exporters,
+                counts.invokers,
+                counts.servers,
+                counts.connections
+            ),
+            (1, 1, 1, 1)
+        );
 
         protocol.destroy().await;
-        assert!(protocol.counts().is_empty(), "round {round}: {:?}", protocol.counts());
+        assert!(
+            protocol.counts().is_empty(),
+            "round {round}: {:?}",
+            protocol.counts()
+        );
         assert!(invoker.url().is_none());
-        assert!(provider_weak.upgrade().is_none(), "round {round}: provider URL leaked");
-        assert!(consumer_weak.upgrade().is_none(), "round {round}: consumer URL leaked");
+        assert!(
+            provider_weak.upgrade().is_none(),
+            "round {round}: provider URL leaked"
+        );
+        assert!(
+            consumer_weak.upgrade().is_none(),
+            "round {round}: consumer URL leaked"
+        );
         // The port is free again: exporting in the next round binds it anew.
         std::net::TcpListener::bind(("127.0.0.1", port)).expect("port still bound after destroy");
         drop((exporter, invoker));

@@ -31,7 +31,12 @@ async fn fixture(payload: Option<usize>) -> Fixture {
     }
     let exporter = protocol.export(greeter(Arc::new(url))).await.unwrap();
     let invoker = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
-    Fixture { protocol, port, _exporter: exporter, invoker }
+    Fixture {
+        protocol,
+        port,
+        _exporter: exporter,
+        invoker,
+    }
 }
 
 impl Fixture {
@@ -49,7 +54,10 @@ impl Fixture {
 /// Reads one response frame: header and body.
 async fn read_frame(s: &mut TcpStream) -> (Header, Vec<u8>) {
     let mut head = [0u8; 16];
-    timeout(Duration::from_secs(5), s.read_exact(&mut head)).await.expect("no answer").unwrap();
+    timeout(Duration::from_secs(5), s.read_exact(&mut head))
+        .await
+        .expect("no answer")
+        .unwrap();
     let header = Header::parse(&head).expect("bad magic in the answer");
     let mut body = vec![0; header.body_len as usize];
     s.read_exact(&mut body).await.unwrap();
@@ -59,7 +67,9 @@ async fn read_frame(s: &mut TcpStream) -> (Header, Vec<u8>) {
 /// Waits until the server closes the stream.
 async fn expect_closed(s: &mut TcpStream) {
     let mut buf = [0u8; 64];
-    let n = timeout(Duration::from_secs(5), s.read(&mut buf)).await.expect("the stream was not closed");
+    let n = timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .expect("the stream was not closed");
     assert!(matches!(n, Ok(0) | Err(_)), "expected a close, read {n:?}");
 }
 
@@ -67,7 +77,9 @@ async fn expect_closed(s: &mut TcpStream) {
 async fn wrong_magic_closes_the_stream() {
     let f = fixture(None).await;
     let mut s = f.raw().await;
-    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     expect_closed(&mut s).await;
     f.still_serves().await;
     f.protocol.destroy().await;
@@ -78,7 +90,13 @@ async fn truncated_header_then_hangup_is_harmless() {
     let f = fixture(None).await;
     for len in [1, 2, 5, 15] {
         let mut s = f.raw().await;
-        let header = Header { flag: 0xc2, status: 0, id: 1, body_len: 10 }.to_bytes();
+        let header = Header {
+            flag: 0xc2,
+            status: 0,
+            id: 1,
+            body_len: 10,
+        }
+        .to_bytes();
         s.write_all(&header[..len]).await.unwrap();
         drop(s);
     }
@@ -90,7 +108,13 @@ async fn truncated_header_then_hangup_is_harmless() {
 async fn body_over_the_payload_limit_is_refused_with_bad_request() {
     let f = fixture(Some(1024)).await;
     let mut s = f.raw().await;
-    let header = Header { flag: 0xc2, status: 0, id: 42, body_len: 4096 }.to_bytes();
+    let header = Header {
+        flag: 0xc2,
+        status: 0,
+        id: 42,
+        body_len: 4096,
+    }
+    .to_bytes();
     s.write_all(&header).await.unwrap();
     let (h, body) = read_frame(&mut s).await;
     assert_eq!((h.id, h.status), (42, 40));
@@ -111,7 +135,17 @@ async fn body_over_the_payload_limit_is_refused_with_bad_request() {
 async fn a_length_of_2_gib_or_more_closes_the_stream() {
     let f = fixture(Some(0)).await; // even with the limit off
     let mut s = f.raw().await;
-    s.write_all(&Header { flag: 0xc2, status: 0, id: 1, body_len: 0x8000_0000 }.to_bytes()).await.unwrap();
+    s.write_all(
+        &Header {
+            flag: 0xc2,
+            status: 0,
+            id: 1,
+            body_len: 0x8000_0000,
+        }
+        .to_bytes(),
+    )
+    .await
+    .unwrap();
     expect_closed(&mut s).await;
     f.still_serves().await;
     f.protocol.destroy().await;
@@ -122,21 +156,33 @@ async fn garbage_bodies_get_bad_request() {
     let f = fixture(None).await;
     let mut s = f.raw().await;
     let bodies: [&[u8]; 5] = [
-        &[0xff, 0xff, 0xff],                  // not Hessian strings
-        &[0x05, b'2', b'.', b'0'],            // truncated string
+        &[0xff, 0xff, 0xff],                   // not Hessian strings
+        &[0x05, b'2', b'.', b'0'],             // truncated string
         &[0x05, b'2', b'.', b'0', b'.', b'2'], // stops after the version
-        &[0x05, b'2', b'.', b'0', b'.', b'2', 0x01, b'x', 0x00, 0x01, b'm', 0x01, b'Q'], // bad descriptor
-        &[0x55; 64],                          // a list that never ends
+        &[
+            0x05, b'2', b'.', b'0', b'.', b'2', 0x01, b'x', 0x00, 0x01, b'm', 0x01, b'Q',
+        ], // bad descriptor
+        &[0x55; 64],                           // a list that never ends
     ];
     for (i, body) in bodies.iter().enumerate() {
         let id = 100 + i as i64;
-        let mut frame = Header { flag: 0xc2, status: 0, id, body_len: body.len() as u32 }.to_bytes().to_vec();
+        let mut frame = Header {
+            flag: 0xc2,
+            status: 0,
+            id,
+            body_len: body.len() as u32,
+        }
+        .to_bytes()
+        .to_vec();
         frame.extend_from_slice(body);
         s.write_all(&frame).await.unwrap();
         let (h, body) = read_frame(&mut s).await;
         assert_eq!((h.id, h.status), (id, 40), "body {i}");
         let err = codec::decode_response(h.status, &body).unwrap_err();
-        assert!(err.to_string().contains("failed to decode request"), "body {i}: {err}");
+        assert!(
+            err.to_string().contains("failed to decode request"),
+            "body {i}: {err}"
+        );
     }
     f.still_serves().await;
     f.protocol.destroy().await;
@@ -145,12 +191,21 @@ async fn garbage_bodies_get_bad_request() {
 #[tokio::test]
 async fn an_unknown_service_gets_service_error_70() {
     let f = fixture(None).await;
-    let url = Arc::new(Url::parse(&format!("dubbo://127.0.0.1:{}/com.example.Nobody?version=9.9.9", f.port)).unwrap());
+    let url = Arc::new(
+        Url::parse(&format!(
+            "dubbo://127.0.0.1:{}/com.example.Nobody?version=9.9.9",
+            f.port
+        ))
+        .unwrap(),
+    );
     let stranger = f.protocol.refer(url).await.unwrap();
     let err = stranger.invoke(say_hello("x")).await.unwrap_err();
     let text = err.to_string();
     assert_eq!(err.status().map(|s| s.0), Some(70), "{err:?}");
-    assert!(text.contains("not found exported service") && text.contains("com.example.Nobody"), "{text}");
+    assert!(
+        text.contains("not found exported service") && text.contains("com.example.Nobody"),
+        "{text}"
+    );
     f.still_serves().await;
     f.protocol.destroy().await;
 }
@@ -159,7 +214,14 @@ async fn an_unknown_service_gets_service_error_70() {
 async fn an_unknown_serialization_id_gets_bad_request() {
     let f = fixture(None).await;
     let mut s = f.raw().await;
-    let mut frame = Header { flag: 0xc0 | 6, status: 0, id: 9, body_len: 1 }.to_bytes().to_vec();
+    let mut frame = Header {
+        flag: 0xc0 | 6,
+        status: 0,
+        id: 9,
+        body_len: 1,
+    }
+    .to_bytes()
+    .to_vec();
     frame.push(0x4e);
     s.write_all(&frame).await.unwrap();
     let (h, _) = read_frame(&mut s).await;

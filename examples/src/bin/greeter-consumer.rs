@@ -13,7 +13,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
     let args: Vec<String> = std::env::args().collect();
     if let Some(registry) = flag(&args, "--registry") {
-        return Err(format!("--registry {registry}: registries are not available yet; use --url").into());
+        return Err(
+            format!("--registry {registry}: registries are not available yet; use --url").into(),
+        );
     }
     let base = flag(&args, "--url").unwrap_or_else(|| "dubbo://127.0.0.1:20880".to_owned());
     let base = Url::parse(&base)?;

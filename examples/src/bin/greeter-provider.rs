@@ -11,7 +11,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let port: u16 = flag(&args, "--port").map_or(Ok(20880), |p| p.parse())?;
     if let Some(registry) = flag(&args, "--registry") {
-        return Err(format!("--registry {registry}: registries are not available yet; consumers connect directly").into());
+        return Err(format!(
+            "--registry {registry}: registries are not available yet; consumers connect directly"
+        )
+        .into());
     }
     let protocol = DubboProtocol::global();
     let _exporter = serve_greeter(protocol, greeter_provider_url(port)).await?;

@@ -55,7 +55,10 @@ struct Inner {
 
 impl Connection {
     /// Connects to `addr` (failing if the first attempt fails) and starts the supervisor.
-    pub(crate) async fn connect(addr: String, config: ClientConfig) -> Result<Connection, RpcError> {
+    pub(crate) async fn connect(
+        addr: String,
+        config: ClientConfig,
+    ) -> Result<Connection, RpcError> {
         let stream = connect_once(&addr, config.connect_timeout).await?;
         let inner = Arc::new(Inner {
             addr,
@@ -68,7 +71,10 @@ impl Connection {
         });
         let attached = attach(&inner, stream);
         let task = tokio::spawn(supervise(Arc::clone(&inner), attached));
-        Ok(Connection { inner, task: Mutex::new(Some(task)) })
+        Ok(Connection {
+            inner,
+            task: Mutex::new(Some(task)),
+        })
     }
 
     /// Whether calls can be sent now: connected and not told the provider is read-only.
@@ -86,16 +92,30 @@ impl Connection {
     ) -> Result<RpcResult, RpcError> {
         let inner = &self.inner;
         let Some(sender) = inner.sender.load_full() else {
-            return Err(RpcError::Network(format!("not connected to {}", inner.addr)));
+            return Err(RpcError::Network(format!(
+                "not connected to {}",
+                inner.addr
+            )));
         };
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
         let mut frame = Vec::with_capacity(256);
-        codec::encode_request(&mut frame, id, twoway, target, timeout_ms, invocation, inner.config.payload)?;
+        codec::encode_request(
+            &mut frame,
+            id,
+            twoway,
+            target,
+            timeout_ms,
+            invocation,
+            inner.config.payload,
+        )?;
         if !twoway {
             return match sender.send(frame).await {
                 Ok(()) => Ok(RpcResult::default()),
-                Err(_) => Err(RpcError::Network(format!("connection to {} closed", inner.addr))),
+                Err(_) => Err(RpcError::Network(format!(
+                    "connection to {} closed",
+                    inner.addr
+                ))),
             };
         }
         let (tx, rx) = oneshot::channel();
@@ -103,18 +123,28 @@ impl Connection {
         let started = Instant::now();
         if sender.send(frame).await.is_err() {
             inner.lock_pending().remove(&id);
-            return Err(RpcError::Network(format!("connection to {} closed", inner.addr)));
+            return Err(RpcError::Network(format!(
+                "connection to {} closed",
+                inner.addr
+            )));
         }
         drop(sender);
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(Ok((status, body)))) => codec::decode_response(status, &body),
             Ok(Ok(Err(e))) => Err(e),
-            Ok(Err(_)) => Err(RpcError::Network(format!("connection to {} closed", inner.addr))),
+            Ok(Err(_)) => Err(RpcError::Network(format!(
+                "connection to {} closed",
+                inner.addr
+            ))),
             Err(_) => {
                 inner.lock_pending().remove(&id);
                 Err(RpcError::Timeout {
                     elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                    message: format!("waiting for {} on {} (id {id})", invocation.method_name(), inner.addr),
+                    message: format!(
+                        "waiting for {} on {} (id {id})",
+                        invocation.method_name(),
+                        inner.addr
+                    ),
                 })
             }
         }
@@ -162,7 +192,9 @@ async fn connect_once(addr: &str, timeout: Duration) -> Result<TcpStream, RpcErr
             let _ = stream.set_nodelay(true);
             Ok(stream)
         }
-        Ok(Err(e)) => Err(RpcError::Network(format!("failed to connect to {addr}: {e}"))),
+        Ok(Err(e)) => Err(RpcError::Network(format!(
+            "failed to connect to {addr}: {e}"
+        ))),
         Err(_) => Err(RpcError::Network(format!("timed out connecting to {addr}"))),
     }
 }

@@ -66,7 +66,9 @@ fn finish_frame(buf: &mut Vec<u8>, start: usize, payload: usize) -> Result<(), R
     let body_len = buf.len() - start - HEADER_LEN;
     if payload > 0 && body_len > payload {
         buf.truncate(start);
-        return Err(RpcError::Codec(format!("data length too large: {body_len}, max payload: {payload}")));
+        return Err(RpcError::Codec(format!(
+            "data length too large: {body_len}, max payload: {payload}"
+        )));
     }
     let len = u32::try_from(body_len).map_err(codec_err)?;
     buf[start + 12..start + 16].copy_from_slice(&len.to_be_bytes());
@@ -84,7 +86,15 @@ pub fn encode_request(
     payload: usize,
 ) -> Result<(), RpcError> {
     let flag = FLAG_REQUEST | HESSIAN2 | if twoway { FLAG_TWOWAY } else { 0 };
-    let start = begin_frame(buf, Header { flag, status: 0, id, body_len: 0 });
+    let start = begin_frame(
+        buf,
+        Header {
+            flag,
+            status: 0,
+            id,
+            body_len: 0,
+        },
+    );
     let mut enc = Encoder::new(&mut *buf);
     let r: oxidubbo_hessian2::Result<()> = (|| {
         enc.write_str(DUBBO_VERSION)?;
@@ -127,21 +137,45 @@ pub fn encode_request(
 /// Appends a heartbeat request frame (`0xe2`, body `N`).
 pub fn encode_heartbeat(buf: &mut Vec<u8>, id: i64) {
     let flag = FLAG_REQUEST | FLAG_TWOWAY | FLAG_EVENT | HESSIAN2;
-    buf.extend_from_slice(&Header { flag, status: 0, id, body_len: 1 }.to_bytes());
+    buf.extend_from_slice(
+        &Header {
+            flag,
+            status: 0,
+            id,
+            body_len: 1,
+        }
+        .to_bytes(),
+    );
     buf.push(b'N');
 }
 
 /// Appends a heartbeat response frame (`0x22`, status 20, body `N`).
 pub fn encode_heartbeat_response(buf: &mut Vec<u8>, id: i64) {
     let flag = FLAG_EVENT | HESSIAN2;
-    buf.extend_from_slice(&Header { flag, status: Status::OK.0, id, body_len: 1 }.to_bytes());
+    buf.extend_from_slice(
+        &Header {
+            flag,
+            status: Status::OK.0,
+            id,
+            body_len: 1,
+        }
+        .to_bytes(),
+    );
     buf.push(b'N');
 }
 
 /// Appends the read-only event (`0xa2`, one-way, body `"R"`).
 pub fn encode_readonly_event(buf: &mut Vec<u8>, id: i64) {
     let flag = FLAG_REQUEST | FLAG_EVENT | HESSIAN2;
-    buf.extend_from_slice(&Header { flag, status: 0, id, body_len: 2 }.to_bytes());
+    buf.extend_from_slice(
+        &Header {
+            flag,
+            status: 0,
+            id,
+            body_len: 2,
+        }
+        .to_bytes(),
+    );
     buf.extend_from_slice(&[0x01, b'R']);
 }
 
@@ -169,16 +203,32 @@ pub fn encode_response(
     result: &Result<RpcResult, RpcError>,
     payload: usize,
 ) -> Result<(), RpcError> {
-    let start = begin_frame(buf, Header { flag: HESSIAN2, status: Status::OK.0, id, body_len: 0 });
+    let start = begin_frame(
+        buf,
+        Header {
+            flag: HESSIAN2,
+            status: Status::OK.0,
+            id,
+            body_len: 0,
+        },
+    );
     let mut enc = Encoder::new(&mut *buf);
     let r: oxidubbo_hessian2::Result<()> = (|| {
         let attachments = match result {
             Ok(res) if res.value.is_null() => {
-                enc.write_i32(if with_attachments { flag::NULL_VALUE_WITH_ATTACHMENTS } else { flag::NULL_VALUE })?;
+                enc.write_i32(if with_attachments {
+                    flag::NULL_VALUE_WITH_ATTACHMENTS
+                } else {
+                    flag::NULL_VALUE
+                })?;
                 Some(&res.attachments)
             }
             Ok(res) => {
-                enc.write_i32(if with_attachments { flag::VALUE_WITH_ATTACHMENTS } else { flag::VALUE })?;
+                enc.write_i32(if with_attachments {
+                    flag::VALUE_WITH_ATTACHMENTS
+                } else {
+                    flag::VALUE
+                })?;
                 enc.write_value(&res.value)?;
                 Some(&res.attachments)
             }
@@ -195,7 +245,10 @@ pub fn encode_response(
                 // Only business errors travel as an OK response; callers send the rest
                 // as an error status. Keep the frame well-formed regardless.
                 enc.write_i32(flag::WITH_EXCEPTION)?;
-                enc.write_value(&exception_value("java.lang.RuntimeException", &other.to_string()))?;
+                enc.write_value(&exception_value(
+                    "java.lang.RuntimeException",
+                    &other.to_string(),
+                ))?;
                 return Ok(());
             }
         };
@@ -224,7 +277,15 @@ pub fn encode_response(
 
 /// Appends an error response frame: `status` and a Hessian string message.
 pub fn encode_error_response(buf: &mut Vec<u8>, id: i64, status: Status, message: &str) {
-    let start = begin_frame(buf, Header { flag: HESSIAN2, status: status.0, id, body_len: 0 });
+    let start = begin_frame(
+        buf,
+        Header {
+            flag: HESSIAN2,
+            status: status.0,
+            id,
+            body_len: 0,
+        },
+    );
     let mut enc = Encoder::new(&mut *buf);
     if enc.write_str(message).is_err() {
         buf.truncate(start + HEADER_LEN);
@@ -246,11 +307,17 @@ pub fn exception_value(class: &str, message: &str) -> Value {
         vec![
             (
                 "suppressedExceptions".into(),
-                Value::List(oxidubbo_hessian2::List::typed("java.util.Collections$EmptyList", vec![])),
+                Value::List(oxidubbo_hessian2::List::typed(
+                    "java.util.Collections$EmptyList",
+                    vec![],
+                )),
             ),
             (
                 "stackTrace".into(),
-                Value::List(oxidubbo_hessian2::List::typed("[java.lang.StackTraceElement", vec![])),
+                Value::List(oxidubbo_hessian2::List::typed(
+                    "[java.lang.StackTraceElement",
+                    vec![],
+                )),
             ),
             ("cause".into(), Value::Ref(0)),
             ("detailMessage".into(), Value::String(message)),
@@ -271,7 +338,10 @@ pub fn exception_to_error(value: &Value) -> RpcError {
                 }
                 match obj.get("detailMessage") {
                     Some(Value::String(m)) => {
-                        return RpcError::Remote { class: class.unwrap_or_default(), message: m.clone() };
+                        return RpcError::Remote {
+                            class: class.unwrap_or_default(),
+                            message: m.clone(),
+                        };
                     }
                     _ => match obj.get("cause") {
                         Some(cause @ Value::Object(_)) => current = cause,
@@ -280,26 +350,40 @@ pub fn exception_to_error(value: &Value) -> RpcError {
                 }
             }
             Value::Map(map) => {
-                let message = map.get("detailMessage").and_then(Value::as_str).unwrap_or_default();
+                let message = map
+                    .get("detailMessage")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 return RpcError::Remote {
                     class: class.unwrap_or_else(|| map.type_name.clone().unwrap_or_default()),
                     message: message.to_owned(),
                 };
             }
             Value::String(s) => {
-                return RpcError::Remote { class: class.unwrap_or_default(), message: s.clone() };
+                return RpcError::Remote {
+                    class: class.unwrap_or_default(),
+                    message: s.clone(),
+                };
             }
             _ => break,
         }
     }
-    RpcError::Remote { class: class.unwrap_or_else(|| "java.lang.Throwable".into()), message: String::new() }
+    RpcError::Remote {
+        class: class.unwrap_or_else(|| "java.lang.Throwable".into()),
+        message: String::new(),
+    }
 }
 
 fn read_string(dec: &mut Decoder<'_>, what: &str) -> Result<Option<String>, RpcError> {
-    match dec.read_value().map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))? {
+    match dec
+        .read_value()
+        .map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))?
+    {
         Value::String(s) => Ok(Some(s)),
         Value::Null => Ok(None),
-        other => Err(RpcError::Codec(format!("reading {what}: expected a string, found {other:?}"))),
+        other => Err(RpcError::Codec(format!(
+            "reading {what}: expected a string, found {other:?}"
+        ))),
     }
 }
 
@@ -307,7 +391,10 @@ fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
     if dec.is_eof() {
         return Ok(Attachments::new());
     }
-    match dec.read_value().map_err(|e| RpcError::Codec(format!("reading attachments: {e}")))? {
+    match dec
+        .read_value()
+        .map_err(|e| RpcError::Codec(format!("reading attachments: {e}")))?
+    {
         Value::Map(map) => Ok(map
             .entries
             .into_iter()
@@ -317,7 +404,9 @@ fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
             })
             .collect()),
         Value::Null | Value::String(_) => Ok(Attachments::new()),
-        other => Err(RpcError::Codec(format!("reading attachments: expected a map, found {other:?}"))),
+        other => Err(RpcError::Codec(format!(
+            "reading attachments: expected a map, found {other:?}"
+        ))),
     }
 }
 
@@ -336,10 +425,21 @@ pub fn decode_request_body(body: &[u8]) -> Result<RequestBody, RpcError> {
         .len();
     let mut arguments = Vec::with_capacity(count.min(64));
     for i in 0..count {
-        arguments.push(dec.read_value().map_err(|e| RpcError::Codec(format!("reading argument {i}: {e}")))?);
+        arguments.push(
+            dec.read_value()
+                .map_err(|e| RpcError::Codec(format!("reading argument {i}: {e}")))?,
+        );
     }
     let attachments = read_attachments(&mut dec)?;
-    Ok(RequestBody { dubbo_version, path, version, method, parameter_types, arguments, attachments })
+    Ok(RequestBody {
+        dubbo_version,
+        path,
+        version,
+        method,
+        parameter_types,
+        arguments,
+        attachments,
+    })
 }
 
 /// Decodes a response (spec §1.2, §2.3) into the call's outcome.
@@ -351,7 +451,10 @@ pub fn decode_response(status: u8, body: &[u8]) -> Result<RpcResult, RpcError> {
             Ok(other) => format!("{other:?}"),
             Err(e) => format!("(undecodable error message: {e})"),
         };
-        return Err(RpcError::Status { status: Status(status), message });
+        return Err(RpcError::Status {
+            status: Status(status),
+            message,
+        });
     }
     let flag = dec
         .read_value()
@@ -359,18 +462,26 @@ pub fn decode_response(status: u8, body: &[u8]) -> Result<RpcResult, RpcError> {
         .as_i64()
         .ok_or_else(|| RpcError::Codec("the response flag is not an int".into()))?;
     let read = |dec: &mut Decoder<'_>, what: &str| {
-        dec.read_value().map_err(|e| RpcError::Codec(format!("reading the response {what}: {e}")))
+        dec.read_value()
+            .map_err(|e| RpcError::Codec(format!("reading the response {what}: {e}")))
     };
     match flag as i32 {
-        flag::VALUE => Ok(RpcResult { value: read(&mut dec, "value")?, attachments: Attachments::new() }),
+        flag::VALUE => Ok(RpcResult {
+            value: read(&mut dec, "value")?,
+            attachments: Attachments::new(),
+        }),
         flag::NULL_VALUE => Ok(RpcResult::default()),
         flag::VALUE_WITH_ATTACHMENTS => {
             let value = read(&mut dec, "value")?;
-            Ok(RpcResult { value, attachments: read_attachments(&mut dec)? })
+            Ok(RpcResult {
+                value,
+                attachments: read_attachments(&mut dec)?,
+            })
         }
-        flag::NULL_VALUE_WITH_ATTACHMENTS => {
-            Ok(RpcResult { value: Value::Null, attachments: read_attachments(&mut dec)? })
-        }
+        flag::NULL_VALUE_WITH_ATTACHMENTS => Ok(RpcResult {
+            value: Value::Null,
+            attachments: read_attachments(&mut dec)?,
+        }),
         flag::WITH_EXCEPTION | flag::WITH_EXCEPTION_WITH_ATTACHMENTS => {
             Err(exception_to_error(&read(&mut dec, "exception")?))
         }

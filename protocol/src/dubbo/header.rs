@@ -125,7 +125,10 @@ pub struct FrameCodec {
 impl FrameCodec {
     /// A splitter refusing bodies over `payload` bytes (`0` means no limit, as in Java).
     pub fn new(payload: usize) -> Self {
-        FrameCodec { payload, discarding: 0 }
+        FrameCodec {
+            payload,
+            discarding: 0,
+        }
     }
 }
 
@@ -180,9 +183,12 @@ mod tests {
     #[test]
     fn heartbeat_vector_parses() {
         // Spec §1.5: heartbeat request, id 5, body `N`.
-        let bytes = [0xda, 0xbb, 0xe2, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1, 0x4e];
+        let bytes = [
+            0xda, 0xbb, 0xe2, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1, 0x4e,
+        ];
         let mut buf = BytesMut::from(&bytes[..]);
-        let Some(Frame::Complete { header, body }) = FrameCodec::new(DEFAULT_PAYLOAD).decode(&mut buf).unwrap()
+        let Some(Frame::Complete { header, body }) =
+            FrameCodec::new(DEFAULT_PAYLOAD).decode(&mut buf).unwrap()
         else {
             panic!("expected a frame")
         };
@@ -198,22 +204,41 @@ mod tests {
         let mut buf = BytesMut::from(&[0xda, 0xbb, 0xc2][..]);
         assert!(codec.decode(&mut buf).unwrap().is_none());
         let mut bad = BytesMut::from(&b"GET / HTTP/1.1\r\n"[..]);
-        assert!(matches!(codec.decode(&mut bad), Err(FrameError::BadMagic(b'G', b'E'))));
+        assert!(matches!(
+            codec.decode(&mut bad),
+            Err(FrameError::BadMagic(b'G', b'E'))
+        ));
     }
 
     #[test]
     fn oversized_body_is_discarded_as_it_arrives() {
         let mut codec = FrameCodec::new(4);
-        let mut header = Header { flag: 0xc2, status: 0, id: 9, body_len: 10 }.to_bytes().to_vec();
+        let mut header = Header {
+            flag: 0xc2,
+            status: 0,
+            id: 9,
+            body_len: 10,
+        }
+        .to_bytes()
+        .to_vec();
         header.extend_from_slice(&[1, 2, 3]);
         let mut buf = BytesMut::from(&header[..]);
-        assert!(matches!(codec.decode(&mut buf).unwrap(), Some(Frame::Oversized { header }) if header.id == 9));
+        assert!(
+            matches!(codec.decode(&mut buf).unwrap(), Some(Frame::Oversized { header }) if header.id == 9)
+        );
         assert!(buf.is_empty());
         // The other 7 body bytes arrive, then a real frame.
         buf.extend_from_slice(&[0; 7]);
-        let next = Header { flag: 0x02, status: 20, id: 10, body_len: 1 };
+        let next = Header {
+            flag: 0x02,
+            status: 20,
+            id: 10,
+            body_len: 1,
+        };
         buf.extend_from_slice(&next.to_bytes());
         buf.extend_from_slice(&[0x4e]);
-        assert!(matches!(codec.decode(&mut buf).unwrap(), Some(Frame::Complete { header, .. }) if header.id == 10));
+        assert!(
+            matches!(codec.decode(&mut buf).unwrap(), Some(Frame::Complete { header, .. }) if header.id == 10)
+        );
     }
 }

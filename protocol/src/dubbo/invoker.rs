@@ -37,12 +37,18 @@ impl DubboInvoker {
             version,
             group: url.group().map(str::to_owned),
         };
-        let timeout = url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(defaults::TIMEOUT_MS));
+        let timeout =
+            url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(defaults::TIMEOUT_MS));
         let method_timeouts = url
             .params()
             .filter_map(|(k, v)| {
-                let method = k.strip_prefix(keys::METHODS_PREFIX)?.strip_suffix(".timeout")?;
-                Some((method.to_owned(), Duration::from_millis(v.trim().parse().ok()?)))
+                let method = k
+                    .strip_prefix(keys::METHODS_PREFIX)?
+                    .strip_suffix(".timeout")?;
+                Some((
+                    method.to_owned(),
+                    Duration::from_millis(v.trim().parse().ok()?),
+                ))
             })
             .collect();
         DubboInvoker {
@@ -62,17 +68,26 @@ impl DubboInvoker {
 impl Invoker for DubboInvoker {
     async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = self.base.url_or_destroyed()?;
-        let timeout = self.method_timeouts.get(invocation.method_name()).copied().unwrap_or(self.timeout);
+        let timeout = self
+            .method_timeouts
+            .get(invocation.method_name())
+            .copied()
+            .unwrap_or(self.timeout);
         let twoway = invocation.attachments().get_str("return") != Some("false");
         if invocation.url().is_none() {
             invocation.set_url(url);
         }
-        let result = self.connection.request(&self.target, &invocation, timeout, twoway).await;
+        let result = self
+            .connection
+            .request(&self.target, &invocation, timeout, twoway)
+            .await;
         match result {
-            Err(e) if self.base.is_destroyed() && !e.is_business() => Err(RpcError::Destroyed(format!(
-                "invoker of {} was destroyed during the call ({e})",
-                self.address
-            ))),
+            Err(e) if self.base.is_destroyed() && !e.is_business() => {
+                Err(RpcError::Destroyed(format!(
+                    "invoker of {} was destroyed during the call ({e})",
+                    self.address
+                )))
+            }
             other => other,
         }
     }

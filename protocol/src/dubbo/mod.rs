@@ -58,16 +58,29 @@ fn payload_of(url: &Url) -> usize {
 }
 
 fn heartbeat_of(url: &Url) -> (Duration, Duration) {
-    let heartbeat = url.duration_ms_param(keys::HEARTBEAT, Duration::from_millis(defaults::HEARTBEAT_MS));
+    let heartbeat = url.duration_ms_param(
+        keys::HEARTBEAT,
+        Duration::from_millis(defaults::HEARTBEAT_MS),
+    );
     let idle = url.duration_ms_param(keys::IDLE_TIMEOUT, heartbeat * 3);
-    (heartbeat.max(Duration::from_millis(1)), idle.max(Duration::from_millis(1)))
+    (
+        heartbeat.max(Duration::from_millis(1)),
+        idle.max(Duration::from_millis(1)),
+    )
 }
 
 /// The address a provider URL binds: `bind.ip`/`bind.port` when set, else its host and port.
 fn bind_address(url: &Url) -> String {
     let host = url.param("bind.ip").unwrap_or(url.host());
-    let port = url.param("bind.port").and_then(|p| p.parse().ok()).unwrap_or(url.port());
-    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
+    let port = url
+        .param("bind.port")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(url.port());
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 impl DubboProtocol {
@@ -101,12 +114,24 @@ impl DubboProtocol {
 
     /// Connections accepted by this protocol's servers and still open.
     pub async fn server_connections(&self) -> usize {
-        self.state.servers.lock().await.values().map(|e| e.server.connections()).sum()
+        self.state
+            .servers
+            .lock()
+            .await
+            .values()
+            .map(|e| e.server.connections())
+            .sum()
     }
 
     /// The addresses this protocol's servers listen on.
     pub async fn server_addresses(&self) -> Vec<std::net::SocketAddr> {
-        self.state.servers.lock().await.values().map(|e| e.server.local_addr()).collect()
+        self.state
+            .servers
+            .lock()
+            .await
+            .values()
+            .map(|e| e.server.local_addr())
+            .collect()
     }
 
     /// Sends the read-only event on every server connection: consumers stop sending new
@@ -167,9 +192,10 @@ impl DubboState {
         };
         let fresh = Arc::new(Connection::connect(address.clone(), config).await?);
         let mut clients = self.lock_clients();
-        let entry = clients
-            .entry(address)
-            .or_insert_with(|| ClientEntry { connection: Arc::clone(&fresh), invokers: 0 });
+        let entry = clients.entry(address).or_insert_with(|| ClientEntry {
+            connection: Arc::clone(&fresh),
+            invokers: 0,
+        });
         entry.invokers += 1;
         let shared = Arc::clone(&entry.connection);
         drop(clients);
@@ -220,10 +246,19 @@ impl Protocol for DubboProtocol {
             entry.services += 1;
         } else {
             let (_, idle_timeout) = heartbeat_of(&url);
-            let config = ServerConfig { idle_timeout, payload: payload_of(&url) };
+            let config = ServerConfig {
+                idle_timeout,
+                payload: payload_of(&url),
+            };
             match Server::bind(&address, Arc::clone(&state.exporters), config).await {
                 Ok(server) => {
-                    servers.insert(address.clone(), ServerEntry { server: Arc::new(server), services: 1 });
+                    servers.insert(
+                        address.clone(),
+                        ServerEntry {
+                            server: Arc::new(server),
+                            services: 1,
+                        },
+                    );
                     state.server_count.fetch_add(1, Ordering::AcqRel);
                 }
                 Err(e) => {
@@ -234,15 +269,24 @@ impl Protocol for DubboProtocol {
         }
         drop(servers);
         tracing::info!(%key, %address, "exported over dubbo");
-        Ok(Arc::new(ServiceExporter::new(key, address, invoker, Arc::downgrade(state))))
+        Ok(Arc::new(ServiceExporter::new(
+            key,
+            address,
+            invoker,
+            Arc::downgrade(state),
+        )))
     }
 
     async fn refer(&self, url: Arc<Url>) -> Result<Arc<dyn Invoker>, RpcError> {
         let connection = self.state.acquire_connection(&url).await?;
         let id = self.state.invokers.next_id();
         let address = url.address();
-        let invoker: Arc<dyn Invoker> =
-            Arc::new(DubboInvoker::new(url, id, connection, Arc::downgrade(&self.state)));
+        let invoker: Arc<dyn Invoker> = Arc::new(DubboInvoker::new(
+            url,
+            id,
+            connection,
+            Arc::downgrade(&self.state),
+        ));
         self.state.invokers.insert(id, Arc::clone(&invoker));
         tracing::debug!(%address, "referred over dubbo");
         Ok(invoker)
@@ -250,7 +294,11 @@ impl Protocol for DubboProtocol {
 
     async fn destroy(&self) {
         let state = &self.state;
-        let connections: Vec<_> = state.lock_clients().drain().map(|(_, e)| e.connection).collect();
+        let connections: Vec<_> = state
+            .lock_clients()
+            .drain()
+            .map(|(_, e)| e.connection)
+            .collect();
         for invoker in state.invokers.drain() {
             invoker.destroy();
         }
@@ -260,8 +308,16 @@ impl Protocol for DubboProtocol {
         for (_, invoker) in state.exporters.drain() {
             invoker.destroy();
         }
-        let servers: Vec<_> = state.servers.lock().await.drain().map(|(_, e)| e.server).collect();
-        state.server_count.fetch_sub(servers.len(), Ordering::AcqRel);
+        let servers: Vec<_> = state
+            .servers
+            .lock()
+            .await
+            .drain()
+            .map(|(_, e)| e.server)
+            .collect();
+        state
+            .server_count
+            .fetch_sub(servers.len(), Ordering::AcqRel);
         for server in servers {
             server.close().await;
         }

@@ -57,10 +57,26 @@ impl Server {
         let shutdown = CancellationToken::new();
         let readonly = CancellationToken::new();
         let connections = Arc::new(AtomicUsize::new(0));
-        let ctx = Arc::new(Ctx { exporters, config, local_addr, connections: Arc::clone(&connections) });
-        let task = tokio::spawn(accept_loop(listener, ctx, shutdown.clone(), readonly.clone()));
+        let ctx = Arc::new(Ctx {
+            exporters,
+            config,
+            local_addr,
+            connections: Arc::clone(&connections),
+        });
+        let task = tokio::spawn(accept_loop(
+            listener,
+            ctx,
+            shutdown.clone(),
+            readonly.clone(),
+        ));
         tracing::info!(%local_addr, "dubbo server listening");
-        Ok(Server { local_addr, shutdown, readonly, connections, task: tokio::sync::Mutex::new(Some(task)) })
+        Ok(Server {
+            local_addr,
+            shutdown,
+            readonly,
+            connections,
+            task: tokio::sync::Mutex::new(Some(task)),
+        })
     }
 
     /// The address the server listens on.
@@ -225,7 +241,8 @@ fn on_frame(
             }
             if header.serialization() != HESSIAN2 {
                 if header.is_twoway() {
-                    let message = format!("unsupported serialization id {}", header.serialization());
+                    let message =
+                        format!("unsupported serialization id {}", header.serialization());
                     respond_error(tx, header.id, Status::BAD_REQUEST, &message);
                 }
                 return;
@@ -243,12 +260,23 @@ fn respond_error(tx: &mpsc::Sender<Vec<u8>>, id: i64, status: Status, message: &
     let _ = tx.try_send(frame);
 }
 
-async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: SocketAddr, tx: &mpsc::Sender<Vec<u8>>) {
+async fn handle_request(
+    ctx: &Ctx,
+    header: Header,
+    body: &[u8],
+    peer: SocketAddr,
+    tx: &mpsc::Sender<Vec<u8>>,
+) {
     let request = match codec::decode_request_body(body) {
         Ok(r) => r,
         Err(e) => {
             if header.is_twoway() {
-                respond_error(tx, header.id, Status::BAD_REQUEST, &format!("failed to decode request: {e}"));
+                respond_error(
+                    tx,
+                    header.id,
+                    Status::BAD_REQUEST,
+                    &format!("failed to decode request: {e}"),
+                );
             }
             return;
         }
@@ -261,8 +289,19 @@ async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: SocketAddr
     let mut frame = Vec::with_capacity(256);
     match &result {
         Ok(_) | Err(RpcError::Remote { .. }) => {
-            if let Err(e) = codec::encode_response(&mut frame, header.id, with_attachments, &result, ctx.config.payload) {
-                codec::encode_error_response(&mut frame, header.id, Status::SERIALIZATION_ERROR, &e.to_string());
+            if let Err(e) = codec::encode_response(
+                &mut frame,
+                header.id,
+                with_attachments,
+                &result,
+                ctx.config.payload,
+            ) {
+                codec::encode_error_response(
+                    &mut frame,
+                    header.id,
+                    Status::SERIALIZATION_ERROR,
+                    &e.to_string(),
+                );
             }
         }
         Err(e) => {
@@ -276,8 +315,15 @@ async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: SocketAddr
     let _ = tx.send(frame).await;
 }
 
-async fn dispatch(ctx: &Ctx, request: RequestBody, peer: SocketAddr) -> Result<oxidubbo_invoker::RpcResult, RpcError> {
-    let group = request.attachments.get_str("group").filter(|g| !g.is_empty());
+async fn dispatch(
+    ctx: &Ctx,
+    request: RequestBody,
+    peer: SocketAddr,
+) -> Result<oxidubbo_invoker::RpcResult, RpcError> {
+    let group = request
+        .attachments
+        .get_str("group")
+        .filter(|g| !g.is_empty());
     let key = ServiceKey::new(&request.path, group, request.version.as_deref());
     let Some(invoker) = ctx.exporters.get(&key) else {
         return Err(RpcError::NotFound(format!(
@@ -285,7 +331,14 @@ async fn dispatch(ctx: &Ctx, request: RequestBody, peer: SocketAddr) -> Result<o
             ctx.local_addr, request.method
         )));
     };
-    let RequestBody { dubbo_version, method, parameter_types, arguments, mut attachments, .. } = request;
+    let RequestBody {
+        dubbo_version,
+        method,
+        parameter_types,
+        arguments,
+        mut attachments,
+        ..
+    } = request;
     attachments.insert("dubbo", dubbo_version);
     attachments.insert("remote.address", peer.to_string());
     let mut invocation = Invocation::new(method, parameter_types, arguments);

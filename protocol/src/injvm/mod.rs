@@ -34,7 +34,9 @@ impl ExportOwner for InjvmState {
 impl InjvmProtocol {
     /// A private instance (tests use one each to stay independent).
     pub fn new() -> Self {
-        InjvmProtocol { state: Arc::new(InjvmState::default()) }
+        InjvmProtocol {
+            state: Arc::new(InjvmState::default()),
+        }
     }
 
     /// The process-wide instance.
@@ -66,9 +68,16 @@ impl Protocol for InjvmProtocol {
             .url()
             .ok_or_else(|| RpcError::Destroyed("cannot export a destroyed invoker".into()))?;
         let key = url.service_key();
-        self.state.exporters.insert(key.clone(), Arc::clone(&invoker))?;
+        self.state
+            .exporters
+            .insert(key.clone(), Arc::clone(&invoker))?;
         tracing::debug!(%key, "exported over injvm");
-        Ok(Arc::new(ServiceExporter::new(key, String::new(), invoker, Arc::downgrade(&self.state))))
+        Ok(Arc::new(ServiceExporter::new(
+            key,
+            String::new(),
+            invoker,
+            Arc::downgrade(&self.state),
+        )))
     }
 
     async fn refer(&self, url: Arc<Url>) -> Result<Arc<dyn Invoker>, RpcError> {
@@ -129,7 +138,10 @@ impl Invoker for InjvmInvoker {
         if invocation.url().is_none() {
             invocation.set_url(url);
         }
-        target.invoke(invocation).await.map_err(|e| self.destroyed_or(e))
+        target
+            .invoke(invocation)
+            .await
+            .map_err(|e| self.destroyed_or(e))
     }
 
     fn url(&self) -> Option<Arc<Url>> {
@@ -138,7 +150,10 @@ impl Invoker for InjvmInvoker {
 
     fn is_available(&self) -> bool {
         self.base.is_available()
-            && self.state.upgrade().is_some_and(|s| s.exporters.get(&self.key).is_some())
+            && self
+                .state
+                .upgrade()
+                .is_some_and(|s| s.exporters.get(&self.key).is_some())
     }
 
     fn is_destroyed(&self) -> bool {

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn};
+use oxidubbo_invoker::{
+    Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn,
+};
 
 /// A service answering `sayHello(name)` with `"Hello, " + name`, `echo(x)` with `x`,
 /// `fail(msg)` with a business exception, and anything else with NotFound.
@@ -13,17 +15,27 @@ pub fn greeter(url: Arc<Url>) -> Arc<dyn Invoker> {
         service_fn(|inv: Invocation| async move {
             match inv.method_name() {
                 "sayHello" => {
-                    let name = inv.arguments().first().and_then(Value::as_str).unwrap_or("");
+                    let name = inv
+                        .arguments()
+                        .first()
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
                     Ok(RpcResult::new(format!("Hello, {name}")))
                 }
-                "echo" => Ok(RpcResult::new(inv.arguments().first().cloned().unwrap_or_default())),
+                "echo" => Ok(RpcResult::new(
+                    inv.arguments().first().cloned().unwrap_or_default(),
+                )),
                 "sleep" => {
                     let ms = inv.arguments().first().and_then(Value::as_i64).unwrap_or(0);
                     tokio::time::sleep(std::time::Duration::from_millis(ms as u64)).await;
                     Ok(RpcResult::new(ms))
                 }
                 "fail" => {
-                    let msg = inv.arguments().first().and_then(Value::as_str).unwrap_or("");
+                    let msg = inv
+                        .arguments()
+                        .first()
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
                     Err(RpcError::business(format!("failed: {msg}")))
                 }
                 other => Err(RpcError::NotFound(format!("method {other}"))),
@@ -39,7 +51,11 @@ pub fn say_hello(name: &str) -> Invocation {
 
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A URL for the greeter service on `proto` at `127.0.0.1:port`.
