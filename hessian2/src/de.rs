@@ -1,45 +1,4 @@
 //! Serde deserialization out of [`Value`]: [`from_value`], and `Deserialize` for [`Value`].
-//!
-//! # Mapping
-//!
-//! * **Objects** fill structs by **field name**, like Hessian's Java deserializer: the class
-//!   name is not checked, unknown fields are skipped, and missing `Option` fields become
-//!   `None` (other missing fields are an error unless `#[serde(default)]`). An untyped or typed
-//!   `Map` with string keys fills a struct the same way, and both objects and maps fill Rust
-//!   maps (object field names become string keys).
-//! * **Lists** fill sequences, tuples and sets (a tuple must match the length exactly).
-//!   A `Binary` fills `Vec<u8>` (and any other sequence of integers) as well as
-//!   bytes types.
-//! * **Strings** fill `String`; a string of exactly one character fills `char`.
-//! * **Enums**: a Java enum object (any object with a string field `name`) or a plain string
-//!   selects a unit variant; a map with exactly one string key selects a variant and carries
-//!   its content (the form [`to_value`](crate::to_value) writes for non-unit variants).
-//! * **Dates** fill [`Date`](crate::Date) (an `Int`/`Long` is taken as milliseconds) and, as
-//!   milliseconds, any integer type.
-//!
-//! # Numeric leniency
-//!
-//! Like Java peers, which read whichever numeric form arrives: `Int`, `Long` and integral
-//! `Double`s fill every integer type **when the value fits** (otherwise the error names the
-//! value and the target type); a `Double` with a fractional part, NaN or an infinity never
-//! fills an integer (no silent truncation). `Int`, `Long` and `Double` all fill `f32`/`f64`.
-//! Nothing converts to or from `bool` or strings.
-//!
-//! # References
-//!
-//! A [`Value::Ref`] is resolved against the containers (lists, maps, objects) of the root
-//! value numbered in preorder, which is how Hessian numbers them in a stream. The table is
-//! built only when the root contains a reference. Deserialization descends at most
-//! [`MAX_DEPTH`] containers deep, so a reference cycle that the target type would follow
-//! forever ends in an error rather than a stack overflow.
-//!
-//! # Deserializing a `Value`
-//!
-//! `from_value::<Value>(v)` returns `v` unchanged (dates, binaries, typed lists and maps,
-//! objects and references included). A `Value` nested **inside** another type (a struct
-//! field, a `Vec<Value>`, a map value) is detached from the root's reference numbering, so
-//! references inside it are resolved by copying what they point at; a reference cycle there
-//! is an error — deserialize the whole root as a `Value` to keep cycles.
 
 use std::fmt;
 use std::io::Read;
@@ -63,7 +22,48 @@ pub const MAX_DEPTH: usize = 128;
 /// deserializer for a lossless copy.
 const VALUE_NAME: &str = "$oxidubbo_hessian2::Value";
 
-/// Builds a `T` from a [`Value`], following the mapping in the [module docs](self).
+/// Builds a `T` from a [`Value`].
+///
+/// # Mapping
+///
+/// * **Objects** fill structs by **field name**, like Hessian's Java deserializer: the class
+///   name is not checked, unknown fields are skipped, and missing `Option` fields become
+///   `None` (other missing fields are an error unless `#[serde(default)]`). An untyped or typed
+///   `Map` with string keys fills a struct the same way, and both objects and maps fill Rust
+///   maps (object field names become string keys).
+/// * **Lists** fill sequences, tuples and sets (a tuple must match the length exactly).
+///   A `Binary` fills `Vec<u8>` (and any other sequence of integers) as well as
+///   bytes types.
+/// * **Strings** fill `String`; a string of exactly one character fills `char`.
+/// * **Enums**: a Java enum object (any object with a string field `name`) or a plain string
+///   selects a unit variant; a map with exactly one string key selects a variant and carries
+///   its content (the form [`to_value`](crate::to_value) writes for non-unit variants).
+/// * **Dates** fill [`Date`](crate::Date) (an `Int`/`Long` is taken as milliseconds) and, as
+///   milliseconds, any integer type.
+///
+/// # Numeric leniency
+///
+/// Like Java peers, which read whichever numeric form arrives: `Int`, `Long` and integral
+/// `Double`s fill every integer type **when the value fits** (otherwise the error names the
+/// value and the target type); a `Double` with a fractional part, NaN or an infinity never
+/// fills an integer (no silent truncation). `Int`, `Long` and `Double` all fill `f32`/`f64`.
+/// Nothing converts to or from `bool` or strings.
+///
+/// # References
+///
+/// A [`Value::Ref`] is resolved against the containers (lists, maps, objects) of the root
+/// value numbered in preorder, which is how Hessian numbers them in a stream. The table is
+/// built only when the root contains a reference. Deserialization descends at most
+/// [`MAX_DEPTH`] containers deep, so a reference cycle that the target type would follow
+/// forever ends in an error rather than a stack overflow.
+///
+/// # Deserializing a `Value`
+///
+/// `from_value::<Value>(v)` returns `v` unchanged (dates, binaries, typed lists and maps,
+/// objects and references included). A `Value` nested **inside** another type (a struct
+/// field, a `Vec<Value>`, a map value) is detached from the root's reference numbering, so
+/// references inside it are resolved by copying what they point at; a reference cycle there
+/// is an error — deserialize the whole root as a `Value` to keep cycles.
 ///
 /// ```
 /// use oxidubbo_hessian2::{from_value, Object, Value};
@@ -900,7 +900,7 @@ impl<'de> Deserializer<'de> for Part<'_, '_> {
 
 impl<'de> Deserialize<'de> for Value {
     /// From this crate's deserializer the result is an exact copy (see the
-    /// [module docs](crate::de)); from other formats, integers become `Int` when they come as
+    /// [`from_value`]); from other formats, integers become `Int` when they come as
     /// 8/16/32-bit and `Long` otherwise, sequences untyped lists and maps untyped maps.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_newtype_struct(VALUE_NAME, ValueVisitor)

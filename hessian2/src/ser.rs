@@ -1,51 +1,9 @@
 //! Serde serialization into [`Value`]: [`to_value`], and `Serialize` for [`Value`] itself.
-//!
-//! # Mapping
-//!
-//! | Rust (serde data model) | [`Value`] |
-//! |---|---|
-//! | `bool` | `Bool` |
-//! | `i8`, `i16`, `i32`, `u8`, `u16` | `Int` |
-//! | `u32` | `Int` if it fits in `i32`, else `Long` |
-//! | `i64`; `u64`, `i128`, `u128` that fit in `i64` | `Long` (others are an error) |
-//! | `f32`, `f64` | `Double` |
-//! | `char`, `&str`, `String` | `String` |
-//! | bytes (`serde_bytes`, [`Binary`](crate::Binary)) | `Binary` |
-//! | `None`, `()`, unit structs | `Null` |
-//! | `Some(x)`, newtype structs | `x` |
-//! | sequences, tuples, tuple structs, sets | untyped fixed-length `List` |
-//! | maps | untyped `Map` |
-//! | structs | `Object`, class name = serde name, fields in declaration order |
-//! | unit enum variants | Java enum: `Object { class: <enum name>, fields: [("name", <variant>)] }` |
-//! | newtype / tuple / struct variants | externally tagged: untyped `Map { <variant>: inner }` (inner is the value, a `List`, or an untyped `Map` of the fields) |
-//! | [`Date`](crate::Date) | `Date` |
-//!
-//! Use `#[serde(rename = "com.example.User")]` to give a struct (or an enum) its Java class name.
-//!
-//! # `Value` as a serde type
-//!
-//! `Value` implements `Serialize` so it can sit inside your own types. Forms with a direct
-//! serde equivalent use it (`Int` → `i32`, `Long` → `i64`, `Binary` → bytes, untyped
-//! fixed-length `List` → sequence, untyped `Map` → map, …). The others go through newtype
-//! structs with reserved names (`$oxidubbo_hessian2::…`) that [`to_value`] recognizes, so
-//! `to_value(&v) == v` for every `Value`:
-//!
-//! * `Date(ms)` → newtype [`DATE_NAME`](crate::DATE_NAME) around `ms`;
-//! * typed or variable-length `List` → newtype `$oxidubbo_hessian2::List` around a struct
-//!   `{ type_name, fixed_length, items }`;
-//! * typed `Map` → newtype `$oxidubbo_hessian2::Map` around `{ type_name, entries }`
-//!   (`entries` a map);
-//! * `Object` → newtype `$oxidubbo_hessian2::Object` around `{ class_name, fields }`
-//!   (`fields` a map from field name to value);
-//! * `Ref(k)` → newtype `$oxidubbo_hessian2::Ref` around `k`.
-//!
-//! Other formats see the newtypes as their contents, so JSON shows a date as its milliseconds
-//! and an object as `{"class_name": …, "fields": {…}}`.
+
+use std::io::Write;
 
 use serde::Serialize;
 use serde::ser::{self, SerializeMap as _, SerializeStruct as _};
-
-use std::io::Write;
 
 use crate::date::DATE_NAME;
 use crate::encode::encode_value;
@@ -60,8 +18,49 @@ pub(crate) const OBJECT_NAME: &str = "$oxidubbo_hessian2::Object";
 /// Reserved newtype name of `Value`'s back-reference form.
 pub(crate) const REF_NAME: &str = "$oxidubbo_hessian2::Ref";
 
-/// Converts any `Serialize` type into a [`Value`], following the mapping in the
-/// [module docs](self).
+/// Converts any `Serialize` type into a [`Value`].
+///
+/// # Mapping
+///
+/// | Rust (serde data model) | [`Value`] |
+/// |---|---|
+/// | `bool` | `Bool` |
+/// | `i8`, `i16`, `i32`, `u8`, `u16` | `Int` |
+/// | `u32` | `Int` if it fits in `i32`, else `Long` |
+/// | `i64`; `u64`, `i128`, `u128` that fit in `i64` | `Long` (others are an error) |
+/// | `f32`, `f64` | `Double` |
+/// | `char`, `&str`, `String` | `String` |
+/// | bytes (`serde_bytes`, [`Binary`](crate::Binary)) | `Binary` |
+/// | `None`, `()`, unit structs | `Null` |
+/// | `Some(x)`, newtype structs | `x` |
+/// | sequences, tuples, tuple structs, sets | untyped fixed-length `List` |
+/// | maps | untyped `Map` |
+/// | structs | `Object`, class name = serde name, fields in declaration order |
+/// | unit enum variants | Java enum: `Object { class: <enum name>, fields: [("name", <variant>)] }` |
+/// | newtype / tuple / struct variants | externally tagged: untyped `Map { <variant>: inner }` (inner is the value, a `List`, or an untyped `Map` of the fields) |
+/// | [`Date`](crate::Date) | `Date` |
+///
+/// Use `#[serde(rename = "com.example.User")]` to give a struct (or an enum) its Java class name.
+///
+/// # `Value` as a serde type
+///
+/// `Value` implements `Serialize` so it can sit inside your own types. Forms with a direct
+/// serde equivalent use it (`Int` → `i32`, `Long` → `i64`, `Binary` → bytes, untyped
+/// fixed-length `List` → sequence, untyped `Map` → map, …). The others go through newtype
+/// structs with reserved names (`$oxidubbo_hessian2::…`) that [`to_value`] recognizes, so
+/// `to_value(&v) == v` for every `Value`:
+///
+/// * `Date(ms)` → newtype [`DATE_NAME`](crate::DATE_NAME) around `ms`;
+/// * typed or variable-length `List` → newtype `$oxidubbo_hessian2::List` around a struct
+///   `{ type_name, fixed_length, items }`;
+/// * typed `Map` → newtype `$oxidubbo_hessian2::Map` around `{ type_name, entries }`
+///   (`entries` a map);
+/// * `Object` → newtype `$oxidubbo_hessian2::Object` around `{ class_name, fields }`
+///   (`fields` a map from field name to value);
+/// * `Ref(k)` → newtype `$oxidubbo_hessian2::Ref` around `k`.
+///
+/// Other formats see the newtypes as their contents, so JSON shows a date as its milliseconds
+/// and an object as `{"class_name": …, "fields": {…}}`.
 ///
 /// ```
 /// use oxidubbo_hessian2::{to_value, Object, Value};
@@ -673,7 +672,7 @@ impl Serialize for ObjectRepr<'_> {
 }
 
 impl Serialize for Value {
-    /// See the [module docs](crate::ser) for how each form maps; through [`to_value`] the
+    /// See [`to_value`] for how each form maps; through [`to_value`] the
     /// result equals `self`.
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use oxidubbo_invoker::{
-    Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn,
-};
+use oxidubbo_invoker::{Invocation, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn};
 use oxidubbo_protocol::dubbo::header::Header;
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use support::{free_port, greeter, greeter_url, say_hello};

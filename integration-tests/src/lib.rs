@@ -1,0 +1,121 @@
+//! Helpers for tests that need real peers: finding them, failing loudly (in CI) or
+//! skipping loudly (locally) when they are missing, and running the sofa-rpc-node peers.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Whether a missing peer must fail the test: `OXIDUBBO_REQUIRE_PEERS=1` or `CI` set.
+pub fn peers_required() -> bool {
+    std::env::var("OXIDUBBO_REQUIRE_PEERS").is_ok_and(|v| v == "1")
+        || std::env::var_os("CI").is_some()
+}
+
+/// Reports a missing peer: panics when peers are required, else prints a loud skip
+/// notice. Returns `None` so callers can `return` early.
+pub fn missing_peer<T>(what: &str) -> Option<T> {
+    if peers_required() {
+        panic!("required peer missing: {what} (run the tests with `bash scripts/test.sh`)");
+    }
+    eprintln!(
+        "\n!!!!!!!! SKIPPED: {what} — run `bash scripts/test.sh` to install and start the peers !!!!!!!!\n"
+    );
+    None
+}
+
+/// The sofa-rpc-node peers folder with its `node_modules` installed, if available.
+pub fn sofa_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("OXIDUBBO_SOFA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers/sofa"));
+    if dir.join("node_modules/sofa-rpc-node").is_dir() {
+        Some(dir)
+    } else {
+        missing_peer(&format!(
+            "sofa-rpc-node peers (no node_modules in {})",
+            dir.display()
+        ))
+    }
+}
+
+/// The ZooKeeper address of the test run (`OXIDUBBO_ZK`), if available.
+pub fn zookeeper() -> Option<String> {
+    match std::env::var("OXIDUBBO_ZK") {
+        Ok(addr) if !addr.is_empty() => Some(addr),
+        _ => missing_peer("ZooKeeper (OXIDUBBO_ZK is not set)"),
+    }
+}
+
+/// A running sofa-rpc-node provider; killed when dropped.
+pub struct SofaProvider {
+    child: Child,
+    /// The port it serves on (127.0.0.1).
+    pub port: u16,
+}
+
+impl SofaProvider {
+    /// Starts `provider.js` with `args` and waits (at most 30 s) for its `READY <port>` line.
+    pub async fn start(dir: &std::path::Path, args: &[&str]) -> SofaProvider {
+        let mut child = Command::new("node")
+            .arg(dir.join("provider.js"))
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("failed to start node provider.js");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(port) = line.strip_prefix("READY ") {
+                    return port.trim().parse::<u16>().ok();
+                }
+            }
+            None
+        })
+        .await;
+        let port = match ready {
+            Ok(Some(port)) => port,
+            other => panic!("provider.js did not become ready: {other:?}"),
+        };
+        SofaProvider { child, port }
+    }
+}
+
+impl Drop for SofaProvider {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// Runs `consumer.js` with `args` (at most 60 s) and returns its JSON lines.
+pub async fn run_sofa_consumer(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        Command::new("node")
+            .arg(dir.join("consumer.js"))
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("consumer.js hung")
+    .expect("failed to run node consumer.js");
+    assert!(
+        out.status.success(),
+        "consumer.js failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
