@@ -1,0 +1,204 @@
+//! oxidubbo echo throughput against a raw-frame ceiling, on loopback, in one run.
+//!
+//! ```sh
+//! cargo run --release -p oxidubbo-benches --bin echo-bench -- --concurrency 64 --payload 1024 --seconds 5
+//! ```
+//!
+//! 1. **oxidubbo**: a `DubboProtocol` provider exporting `echo(byte[])` and a consumer
+//!    invoker referring it (one shared connection); `concurrency` tasks call in a loop.
+//! 2. **raw**: a tokio server and client exchanging the same 16-byte-header frames with the
+//!    same body sizes, no RPC layer: the client keeps `concurrency` requests in flight on one
+//!    connection from a single task, the server echoes each frame as it reads it. This is
+//!    the ceiling of this machine for this traffic.
+//!
+//! Prints QPS and p50/p99 latency for both, and last `ratio=<oxidubbo_qps/raw_qps>`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oxidubbo_benches::{Report, arg, micros};
+use oxidubbo_hessian2::Value;
+use oxidubbo_invoker::{Invocation, RpcResult, ServiceInvoker, Url, service_fn};
+use oxidubbo_protocol::dubbo::header::{HEADER_LEN, Header};
+use oxidubbo_protocol::{DubboProtocol, Protocol};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::{TcpListener, TcpStream};
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn bench_oxidubbo(
+    concurrency: usize,
+    payload: usize,
+    seconds: u64,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let port = free_port()?;
+    let url = Arc::new(Url::parse(&format!(
+        "dubbo://127.0.0.1:{port}/org.apache.dubbo.bench.EchoService?version=1.0.0&timeout=10000"
+    ))?);
+    let protocol = DubboProtocol::new();
+    let echo = service_fn(|mut inv: Invocation| async move {
+        let mut args = inv.take_arguments();
+        Ok(RpcResult::new(args.pop().unwrap_or_default()))
+    });
+    let _exporter = protocol
+        .export(Arc::new(ServiceInvoker::new(url.clone(), echo)))
+        .await?;
+    let invoker = protocol.refer(url).await?;
+    let body = Value::Binary(vec![b'x'; payload]);
+    // Warm up.
+    for _ in 0..1000 {
+        invoker
+            .invoke(Invocation::new("echo", "[B", vec![body.clone()]))
+            .await?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let invoker = Arc::clone(&invoker);
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(1 << 16);
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let inv = Invocation::new("echo", "[B", vec![body.clone()]);
+                match invoker.invoke(inv).await {
+                    Ok(_) => lat.push(micros(t.elapsed())),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(lat)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let elapsed = started.elapsed();
+    protocol.destroy().await;
+    Ok(Report::new(elapsed, all))
+}
+
+/// The raw server: echoes every frame back with the response flag and status 20.
+async fn raw_server(listener: TcpListener) -> std::io::Result<()> {
+    let (stream, _) = listener.accept().await?;
+    stream.set_nodelay(true)?;
+    let (rd, wr) = stream.into_split();
+    let mut rd = BufReader::with_capacity(64 * 1024, rd);
+    let mut wr = BufWriter::with_capacity(64 * 1024, wr);
+    let mut head = [0u8; HEADER_LEN];
+    let mut body = Vec::new();
+    loop {
+        if rd.read_exact(&mut head).await.is_err() {
+            return Ok(());
+        }
+        let Some(h) = Header::parse(&head) else {
+            return Ok(());
+        };
+        body.resize(h.body_len as usize, 0);
+        rd.read_exact(&mut body).await?;
+        let reply = Header {
+            flag: 0x02,
+            status: 20,
+            id: h.id,
+            body_len: h.body_len,
+        };
+        wr.write_all(&reply.to_bytes()).await?;
+        wr.write_all(&body).await?;
+        if rd.buffer().is_empty() {
+            wr.flush().await?;
+        }
+    }
+}
+
+async fn bench_raw(
+    concurrency: usize,
+    payload: usize,
+    seconds: u64,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(raw_server(listener));
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (rd, wr) = stream.into_split();
+    let mut rd = BufReader::with_capacity(64 * 1024, rd);
+    let mut wr = BufWriter::with_capacity(64 * 1024, wr);
+    // A body of the size the oxidubbo request would have (header + ~payload).
+    let body = vec![b'x'; payload + 100];
+    let mut sent_at = vec![Instant::now(); concurrency];
+    let send = |id: i64| {
+        Header {
+            flag: 0xc2,
+            status: 0,
+            id,
+            body_len: body.len() as u32,
+        }
+        .to_bytes()
+    };
+    let mut lat = Vec::with_capacity(1 << 20);
+    let mut head = [0u8; HEADER_LEN];
+    let mut reply = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    for (slot, at) in sent_at.iter_mut().enumerate() {
+        *at = Instant::now();
+        wr.write_all(&send(slot as i64)).await?;
+        wr.write_all(&body).await?;
+    }
+    wr.flush().await?;
+    let started = Instant::now();
+    let mut outstanding = concurrency;
+    while outstanding > 0 {
+        rd.read_exact(&mut head).await?;
+        let h = Header::parse(&head).ok_or("bad magic from the raw server")?;
+        reply.resize(h.body_len as usize, 0);
+        rd.read_exact(&mut reply).await?;
+        let slot = (h.id as usize) % concurrency;
+        lat.push(micros(sent_at[slot].elapsed()));
+        outstanding -= 1;
+        if Instant::now() < deadline {
+            sent_at[slot] = Instant::now();
+            // Reuse the slot: the id keeps its residue modulo `concurrency`.
+            let id = h.id + concurrency as i64;
+            wr.write_all(&send(id)).await?;
+            wr.write_all(&body).await?;
+            outstanding += 1;
+            if rd.buffer().is_empty() {
+                wr.flush().await?;
+            }
+        } else {
+            wr.flush().await?;
+        }
+    }
+    let elapsed = started.elapsed();
+    drop(wr);
+    drop(rd);
+    let _ = server.await;
+    Ok(Report::new(elapsed, lat))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let concurrency: usize = arg(&args, "--concurrency", 64).max(1);
+    let payload: usize = arg(&args, "--payload", 1024);
+    let seconds: u64 = arg(&args, "--seconds", 5).max(1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    println!(
+        "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} cores={}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let ox = rt.block_on(bench_oxidubbo(concurrency, payload, seconds))?;
+    println!("{}", ox.line("oxidubbo"));
+    let raw = rt.block_on(bench_raw(concurrency, payload, seconds))?;
+    println!("{}", raw.line("raw"));
+    println!("ratio={:.3}", ox.qps() / raw.qps().max(1e-9));
+    Ok(())
+}
