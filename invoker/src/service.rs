@@ -18,6 +18,13 @@ pub trait Service: Send + Sync + 'static {
     async fn call(&self, invocation: Invocation) -> Result<RpcResult, RpcError>;
 }
 
+#[async_trait]
+impl<S: Service + ?Sized> Service for Arc<S> {
+    async fn call(&self, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        (**self).call(invocation).await
+    }
+}
+
 /// A [`Service`] made from an async function, see [`service_fn`].
 #[derive(Clone)]
 pub struct ServiceFn<F>(F);

@@ -1,0 +1,75 @@
+//! `graceful`: in-flight counting, refusing new calls at shutdown, and `wait_idle`.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxidubbo_filter::{ChainBuilder, Graceful, Side};
+use oxidubbo_invoker::{Invoker, RpcError};
+use support::{gated_service, say_hello, url};
+
+#[tokio::test]
+async fn wait_idle_returns_when_the_calls_in_flight_finish() {
+    let graceful = Graceful::new();
+    let u = url("");
+    let (service, gate) = gated_service(u.clone());
+    let chain = ChainBuilder::new(Side::Provider)
+        .graceful(graceful.clone())
+        .build(&u, service)
+        .unwrap();
+    let calls: Vec<_> = (0..3)
+        .map(|i| {
+            let c = Arc::clone(&chain);
+            tokio::spawn(async move { c.invoke(say_hello(&i.to_string())).await })
+        })
+        .collect();
+    gate.entered(3).await;
+    assert_eq!(graceful.in_flight(), 3);
+
+    graceful.shutdown();
+    match chain.invoke(say_hello("late")).await {
+        Err(RpcError::Unavailable(msg)) => assert!(msg.contains("shutting down"), "{msg}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(graceful.in_flight(), 3);
+
+    let g = graceful.clone();
+    let waiter = tokio::spawn(async move { g.wait_idle(Duration::from_secs(10)).await });
+    tokio::task::yield_now().await;
+    assert!(!waiter.is_finished());
+    gate.release(3);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), waiter)
+            .await
+            .expect("wait_idle is bounded")
+            .unwrap(),
+        "idle once the calls finished"
+    );
+    assert_eq!(graceful.in_flight(), 0);
+    for c in calls {
+        assert!(c.await.unwrap().is_ok());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_idle_gives_up_after_its_timeout_and_cancelled_calls_are_uncounted() {
+    let graceful = Graceful::new();
+    let u = url("");
+    let (service, gate) = gated_service(u.clone());
+    let chain = ChainBuilder::new(Side::Consumer)
+        .graceful(graceful.clone())
+        .build(&u, service)
+        .unwrap();
+    let c = Arc::clone(&chain);
+    let stuck = tokio::spawn(async move { c.invoke(say_hello("a")).await });
+    gate.entered(1).await;
+    assert!(!graceful.wait_idle(Duration::from_millis(300)).await);
+    stuck.abort();
+    let _ = stuck.await;
+    assert_eq!(graceful.in_flight(), 0);
+    assert!(graceful.wait_idle(Duration::from_millis(300)).await);
+    graceful.resume();
+    gate.release(1);
+    assert!(chain.invoke(say_hello("b")).await.is_ok());
+}
