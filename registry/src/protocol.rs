@@ -1,0 +1,504 @@
+//! `RegistryProtocol`: export = serve + register; refer = subscribe + cluster.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use oxidubbo_cluster::{Directory, StaticDirectory};
+use oxidubbo_common::{Url, defaults, keys, values};
+use oxidubbo_invoker::{BaseInvoker, Invocation, Invoker, RpcError, RpcResult};
+use oxidubbo_protocol::{Exporter, Protocol};
+
+use crate::factory::{connect_registry, normalize_registry_url, registry_key};
+use crate::{Protocols, Registry, RegistryDirectory};
+
+/// Keys Dubbo Java (≥ 3.2.11) leaves out of provider URLs it registers (wire spec §6.1).
+const NOT_REGISTERED: [&str; 21] = [
+    "pid",
+    "anyhost",
+    "background",
+    "bind.ip",
+    "bind.port",
+    "threadname",
+    "threadpool",
+    "threads",
+    "corethreads",
+    "queues",
+    "alive",
+    "monitor",
+    "qos.enable",
+    "qos.host",
+    "qos.port",
+    "qos.accept.foreign.ip",
+    "validation",
+    "interfaces",
+    "register-mode",
+    "file-cache",
+    "executor-management-mode",
+];
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now_ms() -> String {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+        .to_string()
+}
+
+fn with_default(url: Url, key: &str, value: &str) -> Url {
+    if url.param(key).is_some_and(|v| !v.is_empty()) {
+        url
+    } else {
+        url.with_param(key, value)
+    }
+}
+
+/// The URL a provider is registered as: `url` without the keys Dubbo Java does not
+/// register (`pid`, `anyhost`, `bind.*`, `qos.*`, thread-pool keys, hidden `.x` and
+/// `triple.` keys), with `interface`, `side=provider`, `dubbo=2.0.2` and `timestamp` added
+/// when missing.
+pub fn registered_provider_url(url: &Url) -> Url {
+    let mut b = url.to_builder();
+    for key in NOT_REGISTERED {
+        b = b.remove_param(key);
+    }
+    for (k, _) in url.params() {
+        if k.starts_with('.') || k.starts_with("triple.") {
+            b = b.remove_param(k);
+        }
+    }
+    let mut out = b.build();
+    let interface = url.interface().to_owned();
+    out = with_default(out, keys::INTERFACE, &interface);
+    out = with_default(out, keys::SIDE, values::PROVIDER_SIDE);
+    out = with_default(out, keys::DUBBO, defaults::DUBBO_PROTOCOL_VERSION);
+    with_default(out, keys::TIMESTAMP, &now_ms())
+}
+
+/// The consumer URL of a reference, Dubbo's form: `consumer://<host>/<interface>?…` with
+/// `interface`, `side=consumer`, `dubbo=2.0.2` and `timestamp` added when missing. The
+/// host is the reference URL's host, or `127.0.0.1`.
+pub fn consumer_url(reference: &Url) -> Url {
+    let interface = reference.interface().to_owned();
+    let host = if reference.host().is_empty() || reference.host() == "0.0.0.0" {
+        "127.0.0.1"
+    } else {
+        reference.host()
+    };
+    let url = Url::builder(values::CONSUMER_PROTOCOL)
+        .host(host)
+        .path(interface.clone())
+        .params(reference.params())
+        .remove_param(keys::CATEGORY)
+        .build();
+    let url = with_default(url, keys::INTERFACE, &interface);
+    let url = url.with_param(keys::SIDE, values::CONSUMER_SIDE);
+    let url = with_default(url, keys::DUBBO, defaults::DUBBO_PROTOCOL_VERSION);
+    with_default(url, keys::TIMESTAMP, &now_ms())
+}
+
+/// What a consumer registers: [`consumer_url`] with `category=consumers` and `check=false`.
+pub fn registered_consumer_url(consumer: &Url) -> Url {
+    consumer
+        .with_param(keys::CATEGORY, values::CONSUMERS_CATEGORY)
+        .with_param(keys::CHECK, "false")
+}
+
+/// The consumer (`refer`) URL inside a registry URL: a full URL (`consumer://…`), or
+/// Dubbo Java's form-encoded parameter string (`interface=…&version=…`).
+fn refer_of(url: &Url) -> Result<Url, RpcError> {
+    if let Ok(Some(found)) = url.sub_url(keys::REFER) {
+        return Ok(found);
+    }
+    let raw = url
+        .param(keys::REFER)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| RpcError::Config(format!("registry URL without refer: {url:?}")))?;
+    let decoded = if raw.contains('=') {
+        raw.to_owned()
+    } else {
+        Url::decode_component(raw).map_err(|e| RpcError::Config(e.to_string()))?
+    };
+    let params = Url::parse(&format!("consumer://127.0.0.1?{decoded}"))
+        .map_err(|e| RpcError::Config(format!("bad refer parameters: {e}")))?;
+    let interface = params.param_or(keys::INTERFACE, "").to_owned();
+    if interface.is_empty() {
+        return Err(RpcError::Config(
+            "refer parameters without interface".into(),
+        ));
+    }
+    Ok(params.to_builder().path(interface).build())
+}
+
+/// Calls a service through the invoker of a provider URL, while reporting `url`
+/// (Dubbo's `InvokerDelegate`): what the trait-form export hands to the real protocol.
+struct Delegate {
+    base: BaseInvoker,
+    inner: Arc<dyn Invoker>,
+}
+
+#[async_trait]
+impl Invoker for Delegate {
+    async fn invoke(&self, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        self.base.url_or_destroyed()?;
+        self.inner.invoke(invocation).await
+    }
+
+    fn url(&self) -> Option<Arc<Url>> {
+        self.base.url()
+    }
+
+    fn is_available(&self) -> bool {
+        self.base.is_available() && self.inner.is_available()
+    }
+
+    fn is_destroyed(&self) -> bool {
+        self.base.is_destroyed()
+    }
+
+    fn destroy(&self) {
+        if self.base.destroy() {
+            self.inner.destroy();
+        }
+    }
+}
+
+/// What a registry protocol holds right now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegistryProtocolCounts {
+    /// Services exported and registered.
+    pub exporters: usize,
+    /// Registry directories (references) alive.
+    pub directories: usize,
+    /// Registries connected.
+    pub registries: usize,
+}
+
+impl RegistryProtocolCounts {
+    /// Whether the protocol holds nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == RegistryProtocolCounts::default()
+    }
+}
+
+struct State {
+    protocols: Protocols,
+    registries: tokio::sync::Mutex<HashMap<String, Arc<dyn Registry>>>,
+    registry_count: std::sync::atomic::AtomicUsize,
+    exporters: Mutex<HashMap<u64, Arc<RegistryExporter>>>,
+    directories: Mutex<HashMap<u64, Arc<RegistryDirectory>>>,
+    next_id: AtomicU64,
+}
+
+/// Exports services to, and refers services through, a registry (Dubbo's
+/// `RegistryProtocol`).
+///
+/// Two ways to use it:
+///
+/// * **Typed**: [`RegistryProtocol::export_to`] with a registry URL and the provider's
+///   invoker (its URL is the provider URL, e.g. `dubbo://127.0.0.1:20880/…`), and
+///   [`RegistryProtocol::refer_from`] with a registry URL and the reference URL.
+/// * **As a [`Protocol`]**, Dubbo style: the invoker's URL (export) or the URL (refer) is
+///   the registry URL, `registry://host:port?registry=zookeeper&…` or directly
+///   `zookeeper://host:port?…` / `memory://…`, carrying the provider URL in `export` (a
+///   full URL, as [`Url::with_sub_url`] writes it) or the reference in `refer` (a full
+///   URL, or Java's encoded parameter string `interface=…&version=…`).
+///
+/// Export serves the service with the protocol of the provider URL's scheme and registers
+/// [`registered_provider_url`] (unless `register=false`). Refer registers the
+/// [`registered_consumer_url`] (unless `register=false`), subscribes a
+/// [`RegistryDirectory`] to providers, configurators and routers, and joins it with the
+/// cluster named by the reference's `cluster` parameter. With `check` (default `true`)
+/// refer fails when no provider is available.
+///
+/// An exporter that is unexported, or a reference invoker that is destroyed, leaves this
+/// protocol's tables at once. [`Protocol::destroy`] unexports and unregisters every
+/// service, destroys every reference (unsubscribing and unregistering) and destroys every
+/// registry it connected; afterwards it holds nothing and can be used again.
+pub struct RegistryProtocol {
+    state: Arc<State>,
+}
+
+impl Default for RegistryProtocol {
+    fn default() -> Self {
+        RegistryProtocol::new()
+    }
+}
+
+impl RegistryProtocol {
+    /// A registry protocol over the process-wide `dubbo` and `injvm` protocols.
+    pub fn new() -> Self {
+        RegistryProtocol::with_protocols(Protocols::global())
+    }
+
+    /// A registry protocol over `protocols`.
+    pub fn with_protocols(protocols: Protocols) -> Self {
+        RegistryProtocol {
+            state: Arc::new(State {
+                protocols,
+                registries: tokio::sync::Mutex::new(HashMap::new()),
+                registry_count: std::sync::atomic::AtomicUsize::new(0),
+                exporters: Mutex::new(HashMap::new()),
+                directories: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// What the protocol holds now.
+    pub fn counts(&self) -> RegistryProtocolCounts {
+        RegistryProtocolCounts {
+            exporters: lock(&self.state.exporters).len(),
+            directories: lock(&self.state.directories).len(),
+            registries: self.state.registry_count.load(Ordering::Acquire),
+        }
+    }
+
+    /// The registry this protocol uses for `registry_url`, connecting it the first time.
+    pub async fn registry(&self, registry_url: &Url) -> Result<Arc<dyn Registry>, RpcError> {
+        let url = normalize_registry_url(registry_url);
+        let key = registry_key(&url);
+        let mut registries = self.state.registries.lock().await;
+        if let Some(found) = registries.get(&key) {
+            return Ok(Arc::clone(found));
+        }
+        let registry = connect_registry(&url).await?;
+        registries.insert(key, Arc::clone(&registry));
+        self.state
+            .registry_count
+            .store(registries.len(), Ordering::Release);
+        Ok(registry)
+    }
+
+    /// Exports `invoker` (whose URL is the provider URL) with the protocol of its scheme
+    /// and registers it in the registry of `registry_url`.
+    pub async fn export_to(
+        &self,
+        registry_url: &Url,
+        invoker: Arc<dyn Invoker>,
+    ) -> Result<Arc<dyn Exporter>, RpcError> {
+        let provider = invoker
+            .url()
+            .ok_or_else(|| RpcError::Destroyed("cannot export a destroyed invoker".into()))?;
+        let registry = self.registry(registry_url).await?;
+        let protocol = self.state.protocols.for_url(&provider)?;
+        let exporter = protocol.export(invoker).await?;
+        let registered = if provider.bool_param(keys::REGISTER, true) {
+            let url = registered_provider_url(&provider);
+            if let Err(e) = registry.register(&url).await {
+                exporter.unexport().await;
+                return Err(e.into());
+            }
+            Some(url)
+        } else {
+            None
+        };
+        let id = self.state.next_id.fetch_add(1, Ordering::Relaxed);
+        let handle = Arc::new(RegistryExporter {
+            id,
+            inner: exporter,
+            registry,
+            registered: Mutex::new(registered),
+            owner: Arc::downgrade(&self.state),
+            done: tokio::sync::Mutex::new(false),
+        });
+        lock(&self.state.exporters).insert(id, Arc::clone(&handle));
+        Ok(handle)
+    }
+
+    /// Refers the service of `reference` (interface, group, version, cluster, …; any
+    /// scheme, the host is used as the consumer's address) through the registry of
+    /// `registry_url`: returns the cluster invoker over a subscribed [`RegistryDirectory`].
+    pub async fn refer_from(
+        &self,
+        registry_url: &Url,
+        reference: &Url,
+    ) -> Result<Arc<dyn Invoker>, RpcError> {
+        let registry = self.registry(registry_url).await?;
+        let consumer = consumer_url(reference);
+        let directory = Arc::new(RegistryDirectory::new(
+            registry,
+            consumer.clone(),
+            self.state.protocols.clone(),
+        ));
+        let id = self.state.next_id.fetch_add(1, Ordering::Relaxed);
+        lock(&self.state.directories).insert(id, Arc::clone(&directory));
+        let owner: Weak<State> = Arc::downgrade(&self.state);
+        directory.on_destroy(move || {
+            if let Some(state) = owner.upgrade() {
+                let removed = lock(&state.directories).remove(&id);
+                // Dropped outside the lock.
+                drop(removed);
+            }
+        });
+        let started = async {
+            if consumer.bool_param(keys::REGISTER, true) {
+                directory
+                    .register_consumer(registered_consumer_url(&consumer))
+                    .await?;
+            }
+            directory.subscribe().await?;
+            if consumer.bool_param(keys::CHECK, true) && !directory.is_available() {
+                return Err(RpcError::Unavailable(format!(
+                    "no provider of {} in the registry (check=true)",
+                    consumer.service_key()
+                )));
+            }
+            oxidubbo_cluster::join(Arc::clone(&directory) as Arc<dyn Directory>)
+        }
+        .await;
+        match started {
+            Ok(invoker) => Ok(invoker),
+            Err(e) => {
+                directory.shutdown().await;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Refers a service directly, without a registry (Dubbo's `url=` on a reference):
+/// `urls` holds one or several provider addresses separated by `;`
+/// (`dubbo://10.0.0.1:20880;dubbo://10.0.0.2:20880`, a missing scheme means `dubbo`).
+/// Each is merged with `reference` (interface, version, timeouts, …), referred with the
+/// protocol of its scheme, and the invokers are joined in a static directory by the
+/// cluster named by `reference`'s `cluster` parameter.
+pub async fn refer_direct(
+    protocols: &Protocols,
+    urls: &str,
+    reference: &Url,
+) -> Result<Arc<dyn Invoker>, RpcError> {
+    let consumer = consumer_url(reference);
+    let mut invokers: Vec<Arc<dyn Invoker>> = Vec::new();
+    let mut failure = None;
+    for raw in urls.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let direct = match Url::parse_with_default_protocol(raw, values::DUBBO_PROTOCOL) {
+            Ok(u) => u,
+            Err(e) => {
+                failure = Some(RpcError::Config(format!("bad direct URL {raw:?}: {e}")));
+                break;
+            }
+        };
+        let mut url = Url::merge_consumer(&direct, &consumer)
+            .without_param(keys::SIDE)
+            .without_param(keys::CATEGORY);
+        if url.path().is_empty() {
+            url = url.to_builder().path(consumer.interface()).build();
+        }
+        let referred = match protocols.for_url(&url) {
+            Ok(protocol) => protocol.refer(Arc::new(url)).await,
+            Err(e) => Err(e),
+        };
+        match referred {
+            Ok(invoker) => invokers.push(invoker),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = failure {
+        for invoker in &invokers {
+            invoker.destroy();
+        }
+        return Err(e);
+    }
+    if invokers.is_empty() {
+        return Err(RpcError::Config(format!("no direct URL in {urls:?}")));
+    }
+    let directory = StaticDirectory::with_url(Some(Arc::new(consumer)), invokers);
+    oxidubbo_cluster::join(Arc::new(directory))
+}
+
+/// A service exported through a registry: unexporting unregisters it, then unexports it
+/// from the real protocol.
+struct RegistryExporter {
+    id: u64,
+    inner: Arc<dyn Exporter>,
+    registry: Arc<dyn Registry>,
+    registered: Mutex<Option<Url>>,
+    owner: Weak<State>,
+    done: tokio::sync::Mutex<bool>,
+}
+
+#[async_trait]
+impl Exporter for RegistryExporter {
+    fn invoker(&self) -> Option<Arc<dyn Invoker>> {
+        self.inner.invoker()
+    }
+
+    async fn unexport(&self) {
+        let mut done = self.done.lock().await;
+        if *done {
+            return;
+        }
+        *done = true;
+        let registered = lock(&self.registered).take();
+        if let Some(url) = registered {
+            if let Err(e) = self.registry.unregister(&url).await {
+                tracing::warn!(error = %e, "unregister of the provider failed");
+            }
+        }
+        self.inner.unexport().await;
+        if let Some(state) = self.owner.upgrade() {
+            let removed = lock(&state.exporters).remove(&self.id);
+            drop(removed);
+        }
+    }
+}
+
+#[async_trait]
+impl Protocol for RegistryProtocol {
+    /// Dubbo style: the invoker's URL is the registry URL with the provider URL in
+    /// `export`. See the type docs.
+    async fn export(&self, invoker: Arc<dyn Invoker>) -> Result<Arc<dyn Exporter>, RpcError> {
+        let url = invoker
+            .url()
+            .ok_or_else(|| RpcError::Destroyed("cannot export a destroyed invoker".into()))?;
+        let provider = url
+            .sub_url(keys::EXPORT)
+            .map_err(|e| RpcError::Config(e.to_string()))?
+            .ok_or_else(|| RpcError::Config(format!("registry URL without export: {url:?}")))?;
+        let delegate: Arc<dyn Invoker> = Arc::new(Delegate {
+            base: BaseInvoker::new(Arc::new(provider)),
+            inner: invoker,
+        });
+        self.export_to(&url, delegate).await
+    }
+
+    /// Dubbo style: `url` is the registry URL with the reference in `refer`.
+    async fn refer(&self, url: Arc<Url>) -> Result<Arc<dyn Invoker>, RpcError> {
+        let reference = refer_of(&url)?;
+        self.refer_from(&url, &reference).await
+    }
+
+    async fn destroy(&self) {
+        let exporters: Vec<Arc<RegistryExporter>> = lock(&self.state.exporters)
+            .drain()
+            .map(|(_, e)| e)
+            .collect();
+        for exporter in exporters {
+            exporter.unexport().await;
+        }
+        let directories: Vec<Arc<RegistryDirectory>> = lock(&self.state.directories)
+            .drain()
+            .map(|(_, d)| d)
+            .collect();
+        for directory in directories {
+            directory.shutdown().await;
+        }
+        let registries: Vec<Arc<dyn Registry>> = {
+            let mut map = self.state.registries.lock().await;
+            self.state.registry_count.store(0, Ordering::Release);
+            map.drain().map(|(_, r)| r).collect()
+        };
+        for registry in registries {
+            registry.destroy().await;
+        }
+    }
+}
