@@ -132,6 +132,7 @@ fn decode_request(bytes: &[u8]) -> usize {
 fn request(c: &mut Criterion) {
     let values = request_values();
     let bytes = encode_request(&values, Vec::new());
+    eprintln!("request body: {} bytes", bytes.len());
     assert_eq!(encode_request_direct(Vec::new()), bytes);
     let mut g = c.benchmark_group("request_body");
     g.throughput(Throughput::Bytes(bytes.len() as u64));

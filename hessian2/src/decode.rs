@@ -213,6 +213,16 @@ impl<'a> Decoder<'a> {
         Ok(n)
     }
 
+    /// A first capacity for a collection of unknown length (entries of `min_bytes` bytes
+    /// at least): none when it is empty, else a few, never more than the input could hold.
+    fn small_capacity(&self, min_bytes: usize) -> usize {
+        if self.peek_byte() == Some(BC_END) {
+            0
+        } else {
+            (self.remaining() / min_bytes).min(8)
+        }
+    }
+
     fn charge_name_copy(&mut self, len: usize) -> Result<()> {
         self.name_copy_bytes = self.name_copy_bytes.saturating_add(len);
         if self.name_copy_bytes > self.opts.max_name_copy_bytes {
@@ -702,7 +712,7 @@ impl<'a> Decoder<'a> {
                 items
             }
             None => {
-                let mut items = Vec::new();
+                let mut items = Vec::with_capacity(self.small_capacity(1));
                 while self.peek_byte() != Some(BC_END) {
                     if items.len() >= self.opts.max_len {
                         return Err(Error::Limit(format!(
@@ -727,7 +737,7 @@ impl<'a> Decoder<'a> {
     fn read_map(&mut self, type_name: Option<String>, start: usize) -> Result<Value> {
         self.add_ref()?;
         self.enter(start)?;
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(self.small_capacity(2));
         while self.peek_byte() != Some(BC_END) {
             if entries.len() >= self.opts.max_len {
                 return Err(Error::Limit(format!(

@@ -33,6 +33,29 @@
 //! # Ok::<(), oxidubbo_hessian2::Error>(())
 //! ```
 //!
+//! The codec itself is [`Encoder`] (streaming, over any `Write`, with fast low-level
+//! writers) and [`Decoder`] (over a byte slice, with limits for untrusted input); one
+//! encoder or decoder shares its tables across all the values of a Dubbo body.
+//! [`encode_value`]/[`decode_value`] handle a single value.
+//!
+//! ```
+//! use oxidubbo_hessian2::{Decoder, Encoder, Map, Value};
+//!
+//! let mut enc = Encoder::new(Vec::new());
+//! enc.write_i32(4)?; // RESPONSE_VALUE_WITH_ATTACHMENTS
+//! enc.write_str("Hello world")?;
+//! enc.write_value(&Value::Map(Map::untyped(vec![("dubbo".into(), "2.0.2".into())])))?;
+//! let body = enc.into_inner();
+//! assert_eq!(body[0], 0x94);
+//!
+//! let mut dec = Decoder::new(&body);
+//! assert_eq!(dec.read_i32()?, 4);
+//! assert_eq!(dec.read_string()?, "Hello world");
+//! assert!(matches!(dec.read_value()?, Value::Map(m) if m.get("dubbo") == Some(&"2.0.2".into())));
+//! assert!(dec.is_eof());
+//! # Ok::<(), oxidubbo_hessian2::Error>(())
+//! ```
+//!
 //! [`descriptor`] builds and parses the Java parameter-type descriptors of Dubbo requests.
 
 mod constants;
