@@ -396,6 +396,47 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Reads a map whose keys are all strings (Dubbo's attachments) straight into pairs,
+    /// without building a [`Value::Map`]; `None` for a null. The map takes a reference
+    /// number like any map, so later `Q` references stay aligned.
+    pub fn read_string_map(&mut self) -> Result<Option<Vec<(String, Value)>>> {
+        let start = self.pos;
+        match self.peek_byte() {
+            Some(BC_NULL) => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            Some(BC_MAP_UNTYPED) => self.pos += 1,
+            Some(BC_MAP) => {
+                self.pos += 1;
+                self.read_type()?;
+            }
+            Some(b) => return Err(Self::unexpected(b, start, "expected a map")),
+            None => {
+                return Err(Error::Eof {
+                    offset: self.input.len(),
+                });
+            }
+        }
+        self.add_ref()?;
+        self.enter(start)?;
+        let mut entries = Vec::with_capacity(self.small_capacity(2));
+        while self.peek_byte() != Some(BC_END) {
+            if entries.len() >= self.opts.max_len {
+                return Err(Error::Limit(format!(
+                    "map at offset {start} larger than max_len {}",
+                    self.opts.max_len
+                )));
+            }
+            let k = self.read_string()?;
+            let v = self.read_value()?;
+            entries.push((k, v));
+        }
+        self.pos += 1;
+        self.leave();
+        Ok(Some(entries))
+    }
+
     /// Reads a string starting at its first chunk tag.
     fn string_body(&mut self) -> Result<String> {
         let mut out = String::new();

@@ -28,6 +28,20 @@ impl Attachments {
         self.get(key).and_then(Value::as_str)
     }
 
+    /// Attachments from decoded pairs; a key given twice keeps its last value (as a Java
+    /// `HashMap` would).
+    pub fn from_pairs(mut pairs: Vec<(String, Value)>) -> Self {
+        let mut i = 0;
+        while i < pairs.len() {
+            if pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0) {
+                pairs.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        Attachments(pairs)
+    }
+
     /// Sets `key`, replacing an earlier value.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
         let key = key.into();

@@ -36,6 +36,11 @@ impl ExporterTable {
         self.map.load().get(key).cloned()
     }
 
+    /// The invoker exported under the key whose text form is `key` (no allocation).
+    pub(crate) fn get_str(&self, key: &str) -> Option<Arc<dyn Invoker>> {
+        self.map.load().get(key).cloned()
+    }
+
     /// Adds `invoker` under `key`; fails if the key is taken.
     pub(crate) fn insert(
         &self,

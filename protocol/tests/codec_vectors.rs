@@ -58,7 +58,7 @@ fn request_say_hello_world_matches_java() {
     };
     let inv = Invocation::new("sayHello", "Ljava/lang/String;", vec![Value::from("world")]);
     let mut frame = Vec::new();
-    codec::encode_request(&mut frame, 1, true, &target, 3000, &inv, DEFAULT_PAYLOAD).unwrap();
+    codec::encode_request(&mut frame, 1, true, &target, "3000", &inv, DEFAULT_PAYLOAD).unwrap();
     assert_eq!(frame, expected);
 
     // And it decodes back.
@@ -209,7 +209,7 @@ fn payload_limit_applies_when_encoding() {
     };
     let inv = Invocation::new("m", "[B", vec![Value::Binary(vec![0; 2048])]);
     let mut frame = Vec::new();
-    let err = codec::encode_request(&mut frame, 1, true, &target, 1000, &inv, 1024).unwrap_err();
+    let err = codec::encode_request(&mut frame, 1, true, &target, "1000", &inv, 1024).unwrap_err();
     assert!(err.to_string().contains("max payload: 1024"), "{err}");
     assert!(frame.is_empty(), "a refused frame leaves nothing behind");
 }

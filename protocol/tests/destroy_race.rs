@@ -3,26 +3,36 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use oxidubbo_invoker::{Invoker, RpcError};
 use oxidubbo_protocol::{DubboProtocol, InjvmProtocol, Protocol};
 use support::{free_port, greeter, greeter_url, say_hello};
 
+/// 8 tasks call in a loop (each at most 1,000,000 calls and 20 s) while `destroy` runs once
+/// 2,000 calls have succeeded; returns (calls ok, calls that saw Destroyed).
 async fn hammer(
     invoker: Arc<dyn Invoker>,
     destroy: impl std::future::Future<Output = ()>,
 ) -> (usize, usize) {
+    let succeeded = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(20);
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let invoker = Arc::clone(&invoker);
+        let succeeded = Arc::clone(&succeeded);
         tasks.push(tokio::spawn(async move {
             let (mut ok, mut destroyed) = (0usize, 0usize);
-            for _ in 0..20_000 {
+            for _ in 0..1_000_000 {
+                if Instant::now() > deadline {
+                    break;
+                }
                 match invoker.invoke(say_hello("r")).await {
                     Ok(r) => {
                         assert_eq!(r.value.as_str(), Some("Hello, r"));
                         ok += 1;
+                        succeeded.fetch_add(1, Ordering::Relaxed);
                     }
                     Err(RpcError::Destroyed(_)) => {
                         destroyed += 1;
@@ -38,7 +48,12 @@ async fn hammer(
             (ok, destroyed)
         }));
     }
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    for _ in 0..10_000 {
+        if succeeded.load(Ordering::Relaxed) >= 2_000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     destroy.await;
     let mut totals = (0, 0);
     for t in tasks {

@@ -6,7 +6,7 @@
 //! id; a lost connection fails every pending call at once.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +37,27 @@ pub(crate) struct ClientConfig {
 
 type Reply = Result<(u8, Bytes), RpcError>;
 
+/// Request ids are sequential integers: a multiplicative hash spreads them over the table
+/// far cheaper than SipHash, which has nothing to defend against here.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_i64(&mut self, id: i64) {
+        self.0 = (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type Pending = HashMap<i64, oneshot::Sender<Reply>, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// A multiplexed connection to one provider address, shared by all its invokers.
 pub(crate) struct Connection {
     inner: Arc<Inner>,
@@ -47,10 +68,12 @@ struct Inner {
     addr: String,
     config: ClientConfig,
     sender: ArcSwapOption<mpsc::Sender<Vec<u8>>>,
-    pending: Mutex<HashMap<i64, oneshot::Sender<Reply>>>,
+    pending: Mutex<Pending>,
     next_id: AtomicI64,
     readonly: AtomicBool,
     shutdown: CancellationToken,
+    /// Size of the last request frame: the next one is allocated that big at once.
+    frame_hint: AtomicUsize,
 }
 
 impl Connection {
@@ -64,10 +87,11 @@ impl Connection {
             addr,
             config,
             sender: ArcSwapOption::empty(),
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Pending::default()),
             next_id: AtomicI64::new(1),
             readonly: AtomicBool::new(false),
             shutdown: CancellationToken::new(),
+            frame_hint: AtomicUsize::new(256),
         });
         let attached = attach(&inner, stream);
         let task = tokio::spawn(supervise(Arc::clone(&inner), attached));
@@ -88,6 +112,7 @@ impl Connection {
         target: &Target,
         invocation: &Invocation,
         timeout: Duration,
+        timeout_ms: &str,
         twoway: bool,
     ) -> Result<RpcResult, RpcError> {
         let inner = &self.inner;
@@ -98,8 +123,7 @@ impl Connection {
             )));
         };
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
-        let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        let mut frame = Vec::with_capacity(256);
+        let mut frame = Vec::with_capacity(inner.frame_hint.load(Ordering::Relaxed));
         codec::encode_request(
             &mut frame,
             id,
@@ -109,6 +133,9 @@ impl Connection {
             invocation,
             inner.config.payload,
         )?;
+        inner
+            .frame_hint
+            .store(frame.len().clamp(256, 64 * 1024), Ordering::Relaxed);
         if !twoway {
             return match sender.send(frame).await {
                 Ok(()) => Ok(RpcResult::default()),
@@ -120,7 +147,6 @@ impl Connection {
         }
         let (tx, rx) = oneshot::channel();
         inner.lock_pending().insert(id, tx);
-        let started = Instant::now();
         if sender.send(frame).await.is_err() {
             inner.lock_pending().remove(&id);
             return Err(RpcError::Network(format!(
@@ -139,7 +165,7 @@ impl Connection {
             Err(_) => {
                 inner.lock_pending().remove(&id);
                 Err(RpcError::Timeout {
-                    elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    elapsed_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                     message: format!(
                         "waiting for {} on {} (id {id})",
                         invocation.method_name(),
@@ -174,7 +200,7 @@ impl Drop for Connection {
 }
 
 impl Inner {
-    fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashMap<i64, oneshot::Sender<Reply>>> {
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -75,13 +75,14 @@ fn finish_frame(buf: &mut Vec<u8>, start: usize, payload: usize) -> Result<(), R
     Ok(())
 }
 
-/// Appends a request frame for `invocation` to `buf`.
+/// Appends a request frame for `invocation` to `buf`; `timeout_ms` is the `timeout`
+/// attachment (decimal milliseconds, as Java sends it).
 pub fn encode_request(
     buf: &mut Vec<u8>,
     id: i64,
     twoway: bool,
     target: &Target,
-    timeout_ms: u64,
+    timeout_ms: &str,
     invocation: &Invocation,
     payload: usize,
 ) -> Result<(), RpcError> {
@@ -117,7 +118,7 @@ pub fn encode_request(
             enc.write_str(group)?;
         }
         enc.write_str("timeout")?;
-        enc.write_str(&timeout_ms.to_string())?;
+        enc.write_str(timeout_ms)?;
         for (k, v) in invocation.attachments().iter() {
             if matches!(k, "path" | "interface" | "version" | "group" | "timeout") {
                 continue;
@@ -182,14 +183,20 @@ pub fn encode_readonly_event(buf: &mut Vec<u8>, id: i64) {
 /// Whether the consumer's body version asks for the response forms with attachments
 /// (Java's rule: versions 2.0.2 through 2.0.99 as integers 2000200..=2009900).
 pub fn supports_response_attachments(version: &str) -> bool {
-    let parts: Vec<&str> = version.split('.').collect();
-    let mut n: i64 = 0;
-    for part in &parts {
-        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-        let v: i64 = digits.parse().unwrap_or(0);
-        n = n.saturating_mul(100).saturating_add(v);
+    if version == DUBBO_VERSION {
+        return true; // what every Java and Go consumer sends
     }
-    if parts.len() == 3 {
+    let mut n: i64 = 0;
+    let mut parts = 0;
+    for part in version.split('.') {
+        let digits = part.bytes().take_while(u8::is_ascii_digit);
+        let v = digits.fold(0i64, |acc, d| {
+            acc.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        });
+        n = n.saturating_mul(100).saturating_add(v);
+        parts += 1;
+    }
+    if parts == 3 {
         n = n.saturating_mul(100);
     }
     (2_000_200..=2_009_900).contains(&n)
@@ -375,38 +382,23 @@ pub fn exception_to_error(value: &Value) -> RpcError {
 }
 
 fn read_string(dec: &mut Decoder<'_>, what: &str) -> Result<Option<String>, RpcError> {
-    match dec
-        .read_value()
-        .map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))?
-    {
-        Value::String(s) => Ok(Some(s)),
-        Value::Null => Ok(None),
-        other => Err(RpcError::Codec(format!(
-            "reading {what}: expected a string, found {other:?}"
-        ))),
-    }
+    dec.read_string_or_null()
+        .map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))
 }
 
 fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
     if dec.is_eof() {
         return Ok(Attachments::new());
     }
-    match dec
-        .read_value()
-        .map_err(|e| RpcError::Codec(format!("reading attachments: {e}")))?
-    {
-        Value::Map(map) => Ok(map
-            .entries
-            .into_iter()
-            .filter_map(|(k, v)| match k {
-                Value::String(k) => Some((k, v)),
-                _ => None,
-            })
-            .collect()),
-        Value::Null | Value::String(_) => Ok(Attachments::new()),
-        other => Err(RpcError::Codec(format!(
-            "reading attachments: expected a map, found {other:?}"
-        ))),
+    // dubbo-go tolerates `""` in place of the map; so do we.
+    if dec.peek_byte().is_some_and(|b| b == 0x00) {
+        let _ = dec.read_value();
+        return Ok(Attachments::new());
+    }
+    match dec.read_string_map() {
+        Ok(Some(pairs)) => Ok(Attachments::from_pairs(pairs)),
+        Ok(None) => Ok(Attachments::new()),
+        Err(e) => Err(RpcError::Codec(format!("reading attachments: {e}"))),
     }
 }
 

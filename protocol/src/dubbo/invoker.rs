@@ -18,8 +18,8 @@ pub(crate) struct DubboInvoker {
     id: u64,
     address: String,
     target: Target,
-    timeout: Duration,
-    method_timeouts: HashMap<String, Duration>,
+    timeout: (Duration, String),
+    method_timeouts: HashMap<String, (Duration, String)>,
     connection: Arc<Connection>,
     state: Weak<DubboState>,
 }
@@ -37,18 +37,18 @@ impl DubboInvoker {
             version,
             group: url.group().map(str::to_owned),
         };
-        let timeout =
-            url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(defaults::TIMEOUT_MS));
+        let with_text = |d: Duration| (d, d.as_millis().to_string());
+        let timeout = with_text(
+            url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(defaults::TIMEOUT_MS)),
+        );
         let method_timeouts = url
             .params()
             .filter_map(|(k, v)| {
                 let method = k
                     .strip_prefix(keys::METHODS_PREFIX)?
                     .strip_suffix(".timeout")?;
-                Some((
-                    method.to_owned(),
-                    Duration::from_millis(v.trim().parse().ok()?),
-                ))
+                let ms = v.trim().parse().ok()?;
+                Some((method.to_owned(), with_text(Duration::from_millis(ms))))
             })
             .collect();
         DubboInvoker {
@@ -68,18 +68,17 @@ impl DubboInvoker {
 impl Invoker for DubboInvoker {
     async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = self.base.url_or_destroyed()?;
-        let timeout = self
-            .method_timeouts
-            .get(invocation.method_name())
-            .copied()
-            .unwrap_or(self.timeout);
+        let (timeout, timeout_ms) = match self.method_timeouts.get(invocation.method_name()) {
+            Some((d, text)) => (*d, text.as_str()),
+            None => (self.timeout.0, self.timeout.1.as_str()),
+        };
         let twoway = invocation.attachments().get_str("return") != Some("false");
         if invocation.url().is_none() {
             invocation.set_url(url);
         }
         let result = self
             .connection
-            .request(&self.target, &invocation, timeout, twoway)
+            .request(&self.target, &invocation, timeout, timeout_ms, twoway)
             .await;
         match result {
             Err(e) if self.base.is_destroyed() && !e.is_business() => {

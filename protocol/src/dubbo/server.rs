@@ -161,6 +161,7 @@ async fn serve_connection(
     let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
     let writer = tokio::spawn(write_loop(wr, rx));
     let mut handlers = JoinSet::new();
+    let peer: Arc<str> = Arc::from(peer.to_string());
     let mut codec = FrameCodec::new(ctx.config.payload);
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut last_read = Instant::now();
@@ -168,16 +169,27 @@ async fn serve_connection(
     let mut ticker = tokio::time::interval(check_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut readonly_sent = false;
+    // Answers of the calls that complete inline are gathered here and handed to the writer
+    // once per read, so a burst of requests costs one channel message and one write.
+    let mut out = Vec::new();
     'conn: loop {
+        let mut broken = false;
         loop {
             match codec.decode(&mut buf) {
-                Ok(Some(frame)) => on_frame(&ctx, frame, peer, &tx, &mut handlers),
+                Ok(Some(frame)) => on_frame(&ctx, frame, &peer, &mut out, &tx, &mut handlers),
                 Ok(None) => break,
                 Err(e) => {
                     tracing::warn!(%peer, error = %e, "closing connection");
-                    break 'conn;
+                    broken = true;
+                    break;
                 }
             }
+        }
+        if !out.is_empty() && tx.send(std::mem::take(&mut out)).await.is_err() {
+            break;
+        }
+        if broken {
+            break 'conn;
         }
         tokio::select! {
             () = shutdown.cancelled() => break,
@@ -213,7 +225,8 @@ async fn serve_connection(
 fn on_frame(
     ctx: &Arc<Ctx>,
     frame: Frame,
-    peer: SocketAddr,
+    peer: &Arc<str>,
+    out: &mut Vec<u8>,
     tx: &mpsc::Sender<Vec<u8>>,
     handlers: &mut JoinSet<()>,
 ) {
@@ -224,7 +237,7 @@ fn on_frame(
                     "data length too large: {}, max payload: {}",
                     header.body_len, ctx.config.payload
                 );
-                respond_error(tx, header.id, Status::BAD_REQUEST, &message);
+                codec::encode_error_response(out, header.id, Status::BAD_REQUEST, &message);
             }
         }
         Frame::Complete { header, body } => {
@@ -233,9 +246,7 @@ fn on_frame(
             }
             if header.is_event() {
                 if header.is_twoway() {
-                    let mut frame = Vec::with_capacity(17);
-                    codec::encode_heartbeat_response(&mut frame, header.id);
-                    let _ = tx.try_send(frame);
+                    codec::encode_heartbeat_response(out, header.id);
                 }
                 return;
             }
@@ -243,58 +254,55 @@ fn on_frame(
                 if header.is_twoway() {
                     let message =
                         format!("unsupported serialization id {}", header.serialization());
-                    respond_error(tx, header.id, Status::BAD_REQUEST, &message);
+                    codec::encode_error_response(out, header.id, Status::BAD_REQUEST, &message);
                 }
                 return;
             }
             let ctx = Arc::clone(ctx);
-            let tx = tx.clone();
+            let peer = Arc::clone(peer);
             let mut call =
-                Box::pin(async move { handle_request(&ctx, header, &body, peer, &tx).await });
+                Box::pin(async move { handle_request(&ctx, header, &body, &peer).await });
             // Most calls complete without waiting: run them inline, and only move a call
             // that has to wait into its own task (which polls it again with a real waker).
             // This spares a spawn and a worker wake-up per request.
             let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-            if call.as_mut().poll(&mut cx).is_pending() {
-                handlers.spawn(call);
+            match call.as_mut().poll(&mut cx) {
+                std::task::Poll::Ready(Some(frame)) => out.extend_from_slice(&frame),
+                std::task::Poll::Ready(None) => {}
+                std::task::Poll::Pending => {
+                    let tx = tx.clone();
+                    handlers.spawn(async move {
+                        if let Some(frame) = call.await {
+                            let _ = tx.send(frame).await;
+                        }
+                    });
+                }
             }
         }
     }
 }
 
-fn respond_error(tx: &mpsc::Sender<Vec<u8>>, id: i64, status: Status, message: &str) {
-    let mut frame = Vec::with_capacity(32 + message.len());
-    codec::encode_error_response(&mut frame, id, status, message);
-    let _ = tx.try_send(frame);
-}
-
-async fn handle_request(
-    ctx: &Ctx,
-    header: Header,
-    body: &[u8],
-    peer: SocketAddr,
-    tx: &mpsc::Sender<Vec<u8>>,
-) {
+/// Serves one request; returns the response frame, or `None` for a one-way call.
+async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: &str) -> Option<Vec<u8>> {
     let request = match codec::decode_request_body(body) {
         Ok(r) => r,
         Err(e) => {
-            if header.is_twoway() {
-                respond_error(
-                    tx,
-                    header.id,
-                    Status::BAD_REQUEST,
-                    &format!("failed to decode request: {e}"),
-                );
+            if !header.is_twoway() {
+                return None;
             }
-            return;
+            let mut frame = Vec::new();
+            let message = format!("failed to decode request: {e}");
+            codec::encode_error_response(&mut frame, header.id, Status::BAD_REQUEST, &message);
+            return Some(frame);
         }
     };
     let with_attachments = codec::supports_response_attachments(&request.dubbo_version);
     let result = dispatch(ctx, request, peer).await;
     if !header.is_twoway() {
-        return;
+        return None;
     }
-    let mut frame = Vec::with_capacity(256);
+    // Answers are often about as big as their request (echo, CRUD): allocate that at once.
+    let mut frame = Vec::with_capacity(body.len().clamp(64, 64 * 1024) + 64);
     match &result {
         Ok(_) | Err(RpcError::Remote { .. }) => {
             if let Err(e) = codec::encode_response(
@@ -320,20 +328,30 @@ async fn handle_request(
             codec::encode_error_response(&mut frame, header.id, status, &e.to_string());
         }
     }
-    let _ = tx.send(frame).await;
+    Some(frame)
+}
+
+thread_local! {
+    /// Reused to build the service key of each request without allocating.
+    static KEY_BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 async fn dispatch(
     ctx: &Ctx,
     request: RequestBody,
-    peer: SocketAddr,
+    peer: &str,
 ) -> Result<oxidubbo_invoker::RpcResult, RpcError> {
     let group = request
         .attachments
         .get_str("group")
         .filter(|g| !g.is_empty());
-    let key = ServiceKey::new(&request.path, group, request.version.as_deref());
-    let Some(invoker) = ctx.exporters.get(&key) else {
+    let found = KEY_BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        ServiceKey::write_key(buf, &request.path, group, request.version.as_deref());
+        ctx.exporters.get_str(buf)
+    });
+    let Some(invoker) = found else {
+        let key = ServiceKey::new(&request.path, group, request.version.as_deref());
         return Err(RpcError::NotFound(format!(
             "{key}, may be version or group mismatch, channel: consumer: {peer} --> provider: {}, message: {}",
             ctx.local_addr, request.method
@@ -348,7 +366,7 @@ async fn dispatch(
         ..
     } = request;
     attachments.insert("dubbo", dubbo_version);
-    attachments.insert("remote.address", peer.to_string());
+    attachments.insert("remote.address", peer);
     let mut invocation = Invocation::new(method, parameter_types, arguments);
     *invocation.attachments_mut() = attachments;
     invoker.invoke(invocation).await

@@ -1,0 +1,184 @@
+//! A read-only view of a Dubbo ZooKeeper registry (spec §6.1), straight from ZooKeeper:
+//! `/<group>/<URL-encoded interface>/<category>/<URL-encoded URL>`.
+//!
+//! Reading the nodes directly (rather than through a registry client that subscribes and
+//! filters) shows exactly what is registered, including nodes a consumer would skip.
+
+use std::time::Duration;
+
+use oxidubbo_common::Url;
+use zookeeper_client as zk;
+
+use crate::error::CliError;
+
+/// The categories of a service, in the order `ls` prints them.
+pub const CATEGORIES: [&str; 4] = ["providers", "consumers", "configurators", "routers"];
+
+/// Default ZooKeeper port.
+const DEFAULT_ZK_PORT: u16 = 2181;
+
+/// Whether `s` names a ZooKeeper registry (`zookeeper://…` or `zk://…`).
+pub fn is_registry_url(s: &str) -> bool {
+    s.starts_with("zookeeper://") || s.starts_with("zk://")
+}
+
+/// Parses a registry address: `zookeeper://host:port?backup=h2:p2&group=dubbo`,
+/// `zk://host:port` or a bare `host:port`.
+pub fn parse_registry_url(s: &str) -> Result<Url, CliError> {
+    let s = s.trim();
+    let normalized = match s.strip_prefix("zk://") {
+        Some(rest) => format!("zookeeper://{rest}"),
+        None if s.contains("://") => s.to_owned(),
+        None => format!("zookeeper://{s}"),
+    };
+    let url = Url::parse(&normalized)
+        .map_err(|e| CliError::usage(format!("bad registry URL {s:?}: {e}")))?;
+    if url.protocol() != "zookeeper" {
+        return Err(CliError::usage(format!(
+            "unsupported registry {:?}: only zookeeper:// registries can be read",
+            url.protocol()
+        )));
+    }
+    if url.host().is_empty() {
+        return Err(CliError::usage(format!(
+            "registry URL {s:?} has no address"
+        )));
+    }
+    Ok(url)
+}
+
+/// One child of a category folder.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The raw (URL-encoded) node name.
+    pub name: String,
+    /// The URL it decodes to, or why it does not.
+    pub url: Result<Url, String>,
+}
+
+impl Node {
+    /// The decoded URL as a string, or the raw name with the reason it did not decode.
+    pub fn display(&self) -> String {
+        match &self.url {
+            Ok(url) => url.to_full_string(),
+            Err(e) => format!("{} (undecodable: {e})", self.name),
+        }
+    }
+}
+
+/// A connected, read-only registry view.
+pub struct ZkView {
+    client: zk::Client,
+    root: String,
+    address: String,
+}
+
+fn zk_error(address: &str, e: zk::Error) -> CliError {
+    CliError::connection(format!("zookeeper {address}: {e}"))
+}
+
+impl ZkView {
+    /// Connects to the registry of `url`, giving up after `timeout`.
+    pub async fn connect(url: &Url, timeout: Duration) -> Result<ZkView, CliError> {
+        let port = if url.port() == 0 {
+            DEFAULT_ZK_PORT
+        } else {
+            url.port()
+        };
+        let mut address = format!("{}:{port}", url.host());
+        if let Some(backup) = url.param("backup").filter(|b| !b.is_empty()) {
+            address.push(',');
+            address.push_str(backup);
+        }
+        let group = url.param("group").unwrap_or("dubbo");
+        let root = match group.trim_matches('/') {
+            "" => String::new(),
+            g => format!("/{g}"),
+        };
+        let connect = zk::Client::connector()
+            .with_session_timeout(timeout.max(Duration::from_secs(2)))
+            .with_connection_timeout(timeout)
+            .with_fail_eagerly()
+            .connect(&address);
+        let client = match tokio::time::timeout(timeout, connect).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => return Err(zk_error(&address, e)),
+            Err(_) => {
+                return Err(CliError::connection(format!(
+                    "zookeeper {address}: no session within {} ms",
+                    timeout.as_millis()
+                )));
+            }
+        };
+        Ok(ZkView {
+            client,
+            root,
+            address,
+        })
+    }
+
+    /// The ZooKeeper address (`host:port[,host:port…]`).
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The root folder (`/dubbo` by default).
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+
+    async fn children(&self, path: &str) -> Result<Vec<String>, CliError> {
+        match self.client.list_children(path).await {
+            Ok(mut names) => {
+                names.sort();
+                Ok(names)
+            }
+            Err(zk::Error::NoNode) => Ok(Vec::new()),
+            Err(e) => Err(zk_error(&self.address, e)),
+        }
+    }
+
+    /// The interfaces registered (decoded service folder names), sorted.
+    pub async fn services(&self) -> Result<Vec<String>, CliError> {
+        let root = if self.root.is_empty() {
+            "/"
+        } else {
+            &self.root
+        };
+        let mut names: Vec<String> = self
+            .children(root)
+            .await?
+            .into_iter()
+            .filter(|n| n != "zookeeper" || !self.root.is_empty())
+            .map(|n| Url::decode_component(&n).unwrap_or(n))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Whether `interface` has a folder in the registry.
+    pub async fn has_service(&self, interface: &str) -> Result<bool, CliError> {
+        match self.client.check_stat(&self.service_path(interface)).await {
+            Ok(stat) => Ok(stat.is_some()),
+            Err(e) => Err(zk_error(&self.address, e)),
+        }
+    }
+
+    fn service_path(&self, interface: &str) -> String {
+        format!("{}/{}", self.root, Url::encode_component(interface))
+    }
+
+    /// The nodes of one category of `interface`, decoded.
+    pub async fn nodes(&self, interface: &str, category: &str) -> Result<Vec<Node>, CliError> {
+        let path = format!("{}/{category}", self.service_path(interface));
+        Ok(self
+            .children(&path)
+            .await?
+            .into_iter()
+            .map(|name| Node {
+                url: Url::from_node_name(&name).map_err(|e| e.to_string()),
+                name,
+            })
+            .collect())
+    }
+}
