@@ -318,20 +318,19 @@ async fn bench_raw(
     Ok(Report::new(elapsed, all))
 }
 
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let concurrency: usize = arg(&args, "--concurrency", 64).max(1);
     let payload: usize = arg(&args, "--payload", 1024);
     let seconds: u64 = arg(&args, "--seconds", 5).max(1);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    println!(
-        "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} cores={}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    );
+    // Thread placement on a small machine makes single runs vary by tens of percent:
+    // alternate oxidubbo and raw for several rounds and report medians.
+    let rounds: usize = arg(&args, "--rounds", 3).max(1);
     // `--only oxidubbo|raw|raw-pipelined` runs one part alone (for profiling).
     let only = args
         .iter()
@@ -339,25 +338,58 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
-    let mut ox = None;
-    let mut raw = None;
-    if runs("oxidubbo") {
-        let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds))?;
-        println!("{}", r.line("oxidubbo"));
-        ox = Some(r);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    println!(
+        "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} rounds={rounds} cores={}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let (mut ox, mut raw, mut pipelined, mut ratios) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let mut pair = (None, None);
+        if runs("oxidubbo") {
+            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds))?;
+            println!("  round {round} {}", r.line("oxidubbo"));
+            pair.0 = Some(r.qps());
+            ox.push(r);
+        }
+        if runs("raw") {
+            let r = rt.block_on(bench_raw(concurrency, payload, seconds))?;
+            println!("  round {round} {}", r.line("raw"));
+            pair.1 = Some(r.qps());
+            raw.push(r);
+        }
+        if runs("raw-pipelined") {
+            let r = rt.block_on(bench_raw_pipelined(concurrency, payload, seconds))?;
+            println!("  round {round} {}", r.line("raw-pipelined"));
+            pipelined.push(r);
+        }
+        if let (Some(a), Some(b)) = pair {
+            ratios.push(a / b.max(1e-9));
+        }
     }
-    if runs("raw") {
-        let r = rt.block_on(bench_raw(concurrency, payload, seconds))?;
-        println!("{}", r.line("raw"));
-        raw = Some(r);
-    }
-    if runs("raw-pipelined") {
-        let r = rt.block_on(bench_raw_pipelined(concurrency, payload, seconds))?;
-        println!("{}", r.line("raw-pipelined"));
-    }
-    let (Some(ox), Some(raw)) = (ox, raw) else {
-        return Ok(());
+    let summary = |name: &str, reports: &[Report]| {
+        if reports.is_empty() {
+            return;
+        }
+        let q = |f: &dyn Fn(&Report) -> f64| median(reports.iter().map(f).collect());
+        println!(
+            "{name}: qps={:.0} p50={:.0}us p99={:.0}us (medians of {} rounds)",
+            q(&|r| r.qps()),
+            q(&|r| f64::from(r.quantile_us(0.5))),
+            q(&|r| f64::from(r.quantile_us(0.99))),
+            reports.len()
+        );
     };
-    println!("ratio={:.3}", ox.qps() / raw.qps().max(1e-9));
+    summary("oxidubbo", &ox);
+    summary("raw", &raw);
+    summary("raw-pipelined", &pipelined);
+    if !ratios.is_empty() {
+        println!("ratio={:.3}", median(ratios));
+    }
     Ok(())
 }

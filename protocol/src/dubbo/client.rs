@@ -362,25 +362,51 @@ fn on_server_request(inner: &Inner, header: Header, body: &[u8], tx: &mpsc::Send
     }
 }
 
-/// Writes frames as they come, several per syscall when they queue up.
+/// Writes frames as they come, several per syscall (vectored, no copy) when they queue up.
 pub(crate) async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
-    let mut batch = Vec::with_capacity(64 * 1024);
+    const MAX_BATCH: usize = 64;
+    let mut frames: Vec<Vec<u8>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
-        let written = if rx.is_empty() {
-            wr.write_all(&first).await
-        } else {
-            batch.clear();
-            batch.extend_from_slice(&first);
-            while batch.len() < 256 * 1024 {
-                match rx.try_recv() {
-                    Ok(more) => batch.extend_from_slice(&more),
-                    Err(_) => break,
-                }
+        frames.push(first);
+        while frames.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(more) => frames.push(more),
+                Err(_) => break,
             }
-            wr.write_all(&batch).await
-        };
-        if written.is_err() {
+        }
+        if write_all_vectored(&mut wr, &frames).await.is_err() {
             break;
         }
+        frames.clear();
     }
+}
+
+/// Writes every byte of `frames`, as few syscalls as the socket allows.
+async fn write_all_vectored(wr: &mut OwnedWriteHalf, frames: &[Vec<u8>]) -> std::io::Result<()> {
+    let (mut index, mut offset) = (0, 0);
+    while index < frames.len() {
+        let mut slices = [std::io::IoSlice::new(&[]); 64];
+        let mut count = 0;
+        for (i, frame) in frames[index..].iter().take(slices.len()).enumerate() {
+            let start = if i == 0 { offset } else { 0 };
+            slices[i] = std::io::IoSlice::new(frame.get(start..).unwrap_or_default());
+            count += 1;
+        }
+        let mut written = wr.write_vectored(&slices[..count]).await?;
+        if written == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        while written > 0 && index < frames.len() {
+            let left = frames[index].len() - offset;
+            if written >= left {
+                written -= left;
+                index += 1;
+                offset = 0;
+            } else {
+                offset += written;
+                written = 0;
+            }
+        }
+    }
+    Ok(())
 }
