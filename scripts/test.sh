@@ -70,19 +70,27 @@ done
 [ "$selects_packages" -eq 1 ] || cargo_args+=(--workspace)
 cargo_args+=("$@")
 
-log "cargo ${cargo_args[*]} (time limit ${TEST_TIMEOUT}s)"
-# In the background + wait, so that an interrupt reaches our trap at once;
-# timeout(1) passes TERM on to cargo and its test processes.
+# Runs cargo in the background + wait, so that an interrupt reaches our trap at
+# once; timeout(1) passes TERM on to cargo and its test processes.
+run_cargo() {
+  log "cargo $* (time limit ${TEST_TIMEOUT}s)"
+  local rc=0
+  if command -v timeout >/dev/null 2>&1; then
+    timeout --kill-after=30 "$TEST_TIMEOUT" cargo "$@" &
+  else
+    cargo "$@" &
+  fi
+  child=$!
+  wait "$child" || rc=$?
+  child=""
+  [ "$rc" -ne 124 ] || log "cargo $1 exceeded ${TEST_TIMEOUT}s"
+  return "$rc"
+}
+
 status=0
-if command -v timeout >/dev/null 2>&1; then
-  timeout --kill-after=30 "$TEST_TIMEOUT" cargo "${cargo_args[@]}" &
-else
-  cargo "${cargo_args[@]}" &
-fi
-child=$!
-wait "$child" || status=$?
-child=""
-if [ "$status" -eq 124 ]; then
-  log "cargo test exceeded ${TEST_TIMEOUT}s"
+run_cargo "${cargo_args[@]}" || status=$?
+# `--all-targets` leaves out doc tests; the crate docs' examples run here (full runs only).
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
+  run_cargo test --workspace --doc || status=$?
 fi
 exit "$status"
