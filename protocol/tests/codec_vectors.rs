@@ -213,3 +213,32 @@ fn payload_limit_applies_when_encoding() {
     assert!(err.to_string().contains("max payload: 1024"), "{err}");
     assert!(frame.is_empty(), "a refused frame leaves nothing behind");
 }
+
+#[test]
+fn business_errors_travel_as_classes_java_can_load() {
+    let decode = |class: &str| {
+        let mut out = Vec::new();
+        let err = RpcError::Remote {
+            class: class.into(),
+            message: "boom".into(),
+        };
+        codec::encode_response(&mut out, 1, false, &Err(err), DEFAULT_PAYLOAD).unwrap();
+        codec::decode_response(20, &out[16..]).unwrap_err()
+    };
+    let remote = |class: &str, message: &str| RpcError::Remote {
+        class: class.into(),
+        message: message.into(),
+    };
+    assert_eq!(
+        decode("java.lang.IllegalStateException"),
+        remote("java.lang.IllegalStateException", "boom")
+    );
+    assert_eq!(
+        decode("com.example.BizException"),
+        remote(
+            "java.lang.RuntimeException",
+            "com.example.BizException: boom"
+        )
+    );
+    assert_eq!(decode(""), remote("java.lang.RuntimeException", "boom"));
+}

@@ -306,7 +306,11 @@ pub fn encode_error_response(buf: &mut Vec<u8>, id: i64, status: Status, message
 pub fn exception_value(class: &str, message: &str) -> Value {
     let (class, message) = if class.starts_with("java.") {
         (class, message.to_owned())
+    } else if class.is_empty() {
+        ("java.lang.RuntimeException", message.to_owned())
     } else {
+        // Like Dubbo's ExceptionFilter: a class the consumer may not have travels as a
+        // RuntimeException whose message starts with the original class name.
         ("java.lang.RuntimeException", format!("{class}: {message}"))
     };
     Value::Object(Object::new(
