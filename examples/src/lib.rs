@@ -1,32 +1,32 @@
 //! The greeter service the examples, the quickstart and the interop tests share:
-//! `org.apache.dubbo.samples.api.GreeterService`, version `1.0.0`.
+//! `org.apache.dubbo.samples.api.GreeterService`, version `1.0.0`, declared once as a
+//! typed service with `#[oxidubbo::service]`.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), oxidubbo_invoker::RpcError> {
-//! use std::sync::Arc;
-//! use oxidubbo_examples::{GreeterClient, greeter_provider_url, serve_greeter};
-//! use oxidubbo_protocol::{DubboProtocol, Protocol};
+//! # async fn demo() -> Result<(), oxidubbo::RpcError> {
+//! use oxidubbo::{DubboProtocol, Protocol};
+//! use oxidubbo_examples::{Greeter, GreeterClient, greeter_provider_url, serve_greeter};
 //!
 //! let protocol = DubboProtocol::global();
 //! let _exporter = serve_greeter(protocol, greeter_provider_url(20880)).await?;
 //! let invoker = protocol.refer(greeter_provider_url(20880)).await?;
 //! let client = GreeterClient::new(invoker);
-//! assert_eq!(client.say_hello("world").await?, "Hello, world");
+//! assert_eq!(client.say_hello("world".into()).await?, "Hello, world");
 //! # Ok(()) }
 //! ```
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use oxidubbo_hessian2::{Value, from_value, to_value};
-use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult, Service, ServiceInvoker, Url};
-use oxidubbo_protocol::{Exporter, Protocol};
+use oxidubbo::{DubboService, Exporter, Protocol, RpcError, Service, ServiceInvoker, Url, Value};
 use serde::{Deserialize, Serialize};
 
 /// The service's Java interface name.
-pub const INTERFACE: &str = "org.apache.dubbo.samples.api.GreeterService";
+pub const INTERFACE: &str = <dyn Greeter as DubboService>::INTERFACE;
 /// The service's version.
-pub const VERSION: &str = "1.0.0";
+pub const VERSION: &str = match <dyn Greeter as DubboService>::VERSION {
+    Some(v) => v,
+    None => "",
+};
 
 /// `com.example.User`, as Java declares it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,131 +39,100 @@ pub struct User {
     /// Java `List<String> tags`.
     pub tags: Vec<String>,
 }
+oxidubbo::hessian2::java_type!(User => "com.example.User");
+
+/// `org.apache.dubbo.samples.api.GreeterService`, as Java declares it. The macro makes
+/// [`GreeterClient`] (calls it over any invoker) and [`GreeterProvider`] (serves it).
+#[oxidubbo::service(
+    interface = "org.apache.dubbo.samples.api.GreeterService",
+    version = "1.0.0"
+)]
+pub trait Greeter {
+    /// `String sayHello(String name)`.
+    async fn say_hello(&self, name: String) -> Result<String, RpcError>;
+    /// `int add(int a, int b)`.
+    async fn add(&self, a: i32, b: i32) -> Result<i32, RpcError>;
+    /// `Object echo(Object value)`.
+    async fn echo(
+        &self,
+        #[oxidubbo(java_type = "java.lang.Object")] value: Value,
+    ) -> Result<Value, RpcError>;
+    /// `com.example.User getUser(long id)`.
+    async fn get_user(&self, id: i64) -> Result<User, RpcError>;
+    /// `void fail(String message)`: always throws a `java.lang.RuntimeException`.
+    async fn fail(&self, message: String) -> Result<Value, RpcError>;
+}
+
+/// The greeter's implementation.
+#[derive(Debug, Default, Clone)]
+pub struct HelloGreeter;
+
+#[oxidubbo::async_trait]
+impl Greeter for HelloGreeter {
+    async fn say_hello(&self, name: String) -> Result<String, RpcError> {
+        Ok(format!("Hello, {name}"))
+    }
+
+    async fn add(&self, a: i32, b: i32) -> Result<i32, RpcError> {
+        Ok(a.wrapping_add(b))
+    }
+
+    async fn echo(&self, value: Value) -> Result<Value, RpcError> {
+        Ok(value)
+    }
+
+    async fn get_user(&self, id: i64) -> Result<User, RpcError> {
+        Ok(User {
+            id,
+            name: format!("user-{id}"),
+            tags: vec!["a".into(), "b".into()],
+        })
+    }
+
+    async fn fail(&self, message: String) -> Result<Value, RpcError> {
+        Err(RpcError::business(format!("fail called: {message}")))
+    }
+}
+
+/// The greeter as a provider-side [`Service`] (for hand-made exports).
+pub fn greeter_service() -> Arc<dyn Service> {
+    <dyn Greeter as DubboService>::provider(Arc::new(HelloGreeter))
+}
 
 /// The provider URL of the greeter on `127.0.0.1:port`.
 pub fn greeter_provider_url(port: u16) -> Arc<Url> {
+    let mut methods = <dyn Greeter as DubboService>::METHODS.to_vec();
+    methods.sort_unstable();
     let url = Url::builder("dubbo")
         .host("127.0.0.1")
         .port(port)
         .path(INTERFACE)
         .param("interface", INTERFACE)
         .param("version", VERSION)
-        .param("methods", "add,echo,fail,getUser,sayHello")
+        .param("methods", methods.join(","))
         .param("side", "provider")
         .build();
     Arc::new(url)
 }
 
-/// The greeter's implementation.
-#[derive(Debug, Default, Clone)]
-pub struct Greeter;
-
-fn arg(inv: &Invocation, i: usize) -> Result<&Value, RpcError> {
-    inv.arguments()
-        .get(i)
-        .ok_or_else(|| RpcError::Codec(format!("{} expects argument {i}", inv.method_name())))
-}
-
-fn typed<T: serde::de::DeserializeOwned>(inv: &Invocation, i: usize) -> Result<T, RpcError> {
-    from_value(arg(inv, i)?.clone())
-        .map_err(|e| RpcError::Codec(format!("argument {i} of {}: {e}", inv.method_name())))
-}
-
-#[async_trait]
-impl Service for Greeter {
-    async fn call(&self, inv: Invocation) -> Result<RpcResult, RpcError> {
-        match inv.method_name() {
-            "sayHello" => {
-                let name: String = typed(&inv, 0)?;
-                Ok(RpcResult::new(format!("Hello, {name}")))
-            }
-            "add" => {
-                let (a, b): (i32, i32) = (typed(&inv, 0)?, typed(&inv, 1)?);
-                Ok(RpcResult::new(a.wrapping_add(b)))
-            }
-            "echo" => Ok(RpcResult::new(arg(&inv, 0)?.clone())),
-            "getUser" => {
-                let id: i64 = typed(&inv, 0)?;
-                let user = User {
-                    id,
-                    name: format!("user-{id}"),
-                    tags: vec!["a".into(), "b".into()],
-                };
-                to_value(&user)
-                    .map(RpcResult::new)
-                    .map_err(|e| RpcError::Codec(e.to_string()))
-            }
-            "fail" => {
-                let msg: String = typed(&inv, 0)?;
-                Err(RpcError::business(format!("fail called: {msg}")))
-            }
-            other => Err(RpcError::NotFound(format!("method {other} of {INTERFACE}"))),
-        }
-    }
-}
-
-/// Exports the greeter at `url` over `protocol`.
+/// Exports the greeter at `url` over `protocol` (without filters or registry; the
+/// binaries use [`oxidubbo::Bootstrap`]).
 pub async fn serve_greeter(
     protocol: &dyn Protocol,
     url: Arc<Url>,
 ) -> Result<Arc<dyn Exporter>, RpcError> {
     protocol
-        .export(Arc::new(ServiceInvoker::new(url, Greeter)))
+        .export(Arc::new(ServiceInvoker::new(url, greeter_service())))
         .await
 }
 
-/// A typed client of the greeter over any invoker.
-#[derive(Clone)]
-pub struct GreeterClient {
-    invoker: Arc<dyn Invoker>,
-}
-
-impl GreeterClient {
-    /// A client calling through `invoker`.
-    pub fn new(invoker: Arc<dyn Invoker>) -> Self {
-        GreeterClient { invoker }
-    }
-
-    async fn call<T: serde::de::DeserializeOwned>(
-        &self,
-        method: &str,
-        desc: &str,
-        args: Vec<Value>,
-    ) -> Result<T, RpcError> {
-        let result = self
-            .invoker
-            .invoke(Invocation::new(method, desc, args))
-            .await?;
-        from_value(result.value).map_err(|e| RpcError::Codec(format!("result of {method}: {e}")))
-    }
-
-    /// `String sayHello(String name)`.
-    pub async fn say_hello(&self, name: &str) -> Result<String, RpcError> {
-        self.call("sayHello", "Ljava/lang/String;", vec![Value::from(name)])
-            .await
-    }
-
-    /// `int add(int a, int b)`.
-    pub async fn add(&self, a: i32, b: i32) -> Result<i32, RpcError> {
-        self.call("add", "II", vec![Value::Int(a), Value::Int(b)])
-            .await
-    }
-
-    /// `Object echo(Object value)`.
-    pub async fn echo(&self, value: Value) -> Result<Value, RpcError> {
-        self.call("echo", "Ljava/lang/Object;", vec![value]).await
-    }
-
-    /// `com.example.User getUser(long id)`.
-    pub async fn get_user(&self, id: i64) -> Result<User, RpcError> {
-        self.call("getUser", "J", vec![Value::Long(id)]).await
-    }
-
-    /// `void fail(String message)`: always throws.
-    pub async fn fail(&self, message: &str) -> Result<Value, RpcError> {
-        self.call("fail", "Ljava/lang/String;", vec![Value::from(message)])
-            .await
-    }
+/// A value to echo: a list of three strings.
+fn sample_list() -> Value {
+    Value::List(oxidubbo::hessian2::List::untyped(vec![
+        "a".into(),
+        "b".into(),
+        "c".into(),
+    ]))
 }
 
 /// Calls every greeter method once and prints what came back; returns the number of
@@ -186,7 +155,7 @@ pub async fn call_each_method(client: &GreeterClient) -> usize {
     };
     report(
         "sayHello(\"world\")",
-        client.say_hello("world").await,
+        client.say_hello("world".into()).await,
         false,
     );
     report(
@@ -194,14 +163,9 @@ pub async fn call_each_method(client: &GreeterClient) -> usize {
         client.add(2, 3).await.map(|v| v.to_string()),
         false,
     );
-    let list = Value::List(oxidubbo_hessian2::List::untyped(vec![
-        "a".into(),
-        "b".into(),
-        "c".into(),
-    ]));
     report(
         "echo([a, b, c])",
-        client.echo(list).await.map(|v| format!("{v:?}")),
+        client.echo(sample_list()).await.map(|v| format!("{v:?}")),
         false,
     );
     report(
@@ -211,7 +175,7 @@ pub async fn call_each_method(client: &GreeterClient) -> usize {
     );
     report(
         "fail(\"boom\")",
-        client.fail("boom").await.map(|v| format!("{v:?}")),
+        client.fail("boom".into()).await.map(|v| format!("{v:?}")),
         true,
     );
     problems

@@ -5,7 +5,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use oxidubbo_examples::{Greeter, GreeterClient};
+use oxidubbo_examples::{Greeter, GreeterClient, greeter_service};
 use oxidubbo_integration_tests::{SofaProvider, run_sofa_consumer, sofa_dir, zookeeper};
 use oxidubbo_invoker::{ServiceInvoker, Url};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
@@ -40,7 +40,7 @@ async fn sofa_consumer_finds_and_calls_oxidubbo_provider_through_zookeeper() {
     let registry = Url::parse(&format!("zookeeper://{zk}")).unwrap();
     rp.export_to(
         &registry,
-        Arc::new(ServiceInvoker::new(Arc::new(provider), Greeter)),
+        Arc::new(ServiceInvoker::new(Arc::new(provider), greeter_service())),
     )
     .await
     .unwrap();
@@ -110,7 +110,10 @@ async fn oxidubbo_consumer_finds_and_calls_sofa_provider_through_zookeeper() {
     .unwrap();
     let invoker = rp.refer_from(&registry, &reference).await.unwrap();
     let client = GreeterClient::new(invoker);
-    assert_eq!(client.say_hello("sofa").await.unwrap(), "Hello, sofa");
+    assert_eq!(
+        client.say_hello("sofa".into()).await.unwrap(),
+        "Hello, sofa"
+    );
     assert_eq!(client.add(2, 3).await.unwrap(), 5);
     assert_eq!(client.get_user(7).await.unwrap().name, "user-7");
     let invokers = dubbo.counts().invokers;

@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oxidubbo_examples::{Greeter, GreeterClient};
+use oxidubbo_examples::{Greeter, GreeterClient, greeter_service};
 use oxidubbo_integration_tests::zookeeper;
 use oxidubbo_invoker::{Invoker, RpcError, ServiceInvoker, Url};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
@@ -55,7 +55,7 @@ fn reference(interface: &str) -> Url {
 }
 
 fn greeter(url: Url) -> Arc<dyn Invoker> {
-    Arc::new(ServiceInvoker::new(Arc::new(url), Greeter))
+    Arc::new(ServiceInvoker::new(Arc::new(url), greeter_service()))
 }
 
 async fn zk_client(zk: &str) -> zookeeper_client::Client {
@@ -95,7 +95,10 @@ where
 }
 
 async fn calls_ok(client: &GreeterClient) -> bool {
-    matches!(client.say_hello("zk").await.as_deref(), Ok("Hello, zk"))
+    matches!(
+        client.say_hello("zk".into()).await.as_deref(),
+        Ok("Hello, zk")
+    )
 }
 
 #[tokio::test]
@@ -156,7 +159,7 @@ async fn consumer_sees_providers_join_and_leave_within_a_second() {
         .unwrap();
     let client = GreeterClient::new(Arc::clone(&invoker));
     assert!(matches!(
-        client.say_hello("x").await,
+        client.say_hello("x".into()).await,
         Err(RpcError::Unavailable(_))
     ));
 
@@ -192,7 +195,10 @@ async fn consumer_sees_providers_join_and_leave_within_a_second() {
     provider.destroy().await;
     assert!(
         within(Duration::from_secs(1), || async {
-            matches!(client.say_hello("x").await, Err(RpcError::Unavailable(_)))
+            matches!(
+                client.say_hello("x".into()).await,
+                Err(RpcError::Unavailable(_))
+            )
         })
         .await,
         "provider still used 1 s after it left"

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use oxidubbo_examples::{
-    GreeterClient, INTERFACE, User, VERSION, greeter_provider_url, serve_greeter,
+    Greeter, GreeterClient, INTERFACE, User, VERSION, greeter_provider_url, serve_greeter,
 };
 use oxidubbo_hessian2::{List, Value};
 use oxidubbo_integration_tests::{SofaProvider, run_sofa_consumer, sofa_dir};
@@ -31,8 +31,14 @@ async fn oxidubbo_consumer_calls_sofa_provider() {
     let protocol = DubboProtocol::new();
     let client = GreeterClient::new(protocol.refer(consumer_url(provider.port)).await.unwrap());
 
-    assert_eq!(client.say_hello("world").await.unwrap(), "Hello, world");
-    assert_eq!(client.say_hello("中文 😀").await.unwrap(), "Hello, 中文 😀");
+    assert_eq!(
+        client.say_hello("world".into()).await.unwrap(),
+        "Hello, world"
+    );
+    assert_eq!(
+        client.say_hello("中文 😀".into()).await.unwrap(),
+        "Hello, 中文 😀"
+    );
     assert_eq!(client.add(2, 3).await.unwrap(), 5);
     assert_eq!(client.add(-7, 7).await.unwrap(), 0, "a falsy result");
     let list = Value::List(List::untyped(vec!["a".into(), "b".into(), "c".into()]));
@@ -70,7 +76,7 @@ async fn oxidubbo_consumer_calls_sofa_provider() {
         }
     );
 
-    let err = client.fail("boom").await.unwrap_err();
+    let err = client.fail("boom".into()).await.unwrap_err();
     let text = err.to_string();
     assert!(text.contains("fail called: boom"), "{err:?}");
     // sofa-rpc-node reports business errors as status 80 with a string (PEERS.md quirk 7).

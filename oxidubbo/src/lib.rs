@@ -1,7 +1,71 @@
 //! oxidubbo: an Apache Dubbo framework for Rust.
 //!
-//! This crate is what applications import. It re-exports the building blocks (the
-//! Hessian 2 codec, the `Url`, invokers, protocols) and provides typed services:
+//! This crate is what applications import:
+//!
+//! - **typed services**: `#[oxidubbo::service]` turns an async trait into a Dubbo service
+//!   (a client, a provider adapter, and [`DubboService`] for `dyn Trait`);
+//! - **configuration** ([`config`]): TOML with `[application]`, `[registries.<name>]`,
+//!   `[protocols.<name>]`, `[services.<name>]`, `[references.<name>]` and `[shutdown]`,
+//!   under Dubbo's parameter names and defaults, overridable by `OXIDUBBO_…` environment
+//!   variables, with errors that name the file, line and key;
+//! - **bootstrap** ([`Bootstrap`]): exports every service (filters wrapped, registered),
+//!   refers every reference, hands out typed clients ([`Running::client`]);
+//! - **graceful shutdown** ([`Running::shutdown`], [`Running::run_until_signal`]):
+//!   unregister, send the read-only event, refuse new calls, wait for the calls in flight
+//!   (bounded), destroy;
+//! - re-exports of the building blocks: the Hessian 2 codec, the `Url`, invokers,
+//!   protocols, and the [`filter`], [`cluster`] and [`registry`] crates.
+//!
+//! An application that provides a service and calls it, over dubbo on loopback, found
+//! through the embedded registry:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use oxidubbo::{Bootstrap, Config, RpcError};
+//!
+//! #[oxidubbo::service(interface = "org.apache.dubbo.samples.api.GreeterService", version = "1.0.0")]
+//! pub trait Greeter {
+//!     async fn say_hello(&self, name: String) -> Result<String, RpcError>;
+//! }
+//!
+//! struct MyGreeter;
+//!
+//! #[oxidubbo::async_trait]
+//! impl Greeter for MyGreeter {
+//!     async fn say_hello(&self, name: String) -> Result<String, RpcError> {
+//!         Ok(format!("Hello, {name}"))
+//!     }
+//! }
+//!
+//! const CONFIG: &str = r#"
+//! [application]
+//! name = "demo"
+//!
+//! [protocols.dubbo]
+//! port = 0                   # a free port
+//!
+//! [services.greeter]         # interface and version from the trait
+//!
+//! [references.greeter]
+//! interface = "org.apache.dubbo.samples.api.GreeterService"
+//! version = "1.0.0"
+//! "#;
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let config = Config::parse(CONFIG, "demo.toml").unwrap();
+//! let running = Bootstrap::from_config(config)
+//!     .service::<dyn Greeter>("greeter", Arc::new(MyGreeter))
+//!     .start()
+//!     .await
+//!     .unwrap();
+//! let greeter = running.client::<dyn Greeter>("greeter").unwrap();
+//! assert_eq!(greeter.say_hello("world".into()).await.unwrap(), "Hello, world");
+//! running.shutdown().await;
+//! assert!(oxidubbo::DubboProtocol::global().counts().is_empty());
+//! # });
+//! ```
+//!
+//! The macro on its own, with a protocol and no bootstrap:
 //!
 //! ```
 //! use std::sync::Arc;
@@ -38,10 +102,16 @@
 //! # });
 //! ```
 
+mod bootstrap;
+pub mod config;
+mod error;
+
 use std::sync::Arc;
 
 pub use async_trait::async_trait;
+pub use oxidubbo_cluster as cluster;
 pub use oxidubbo_common::{ServiceKey, Url, UrlError, defaults, keys};
+pub use oxidubbo_filter as filter;
 pub use oxidubbo_hessian2 as hessian2;
 pub use oxidubbo_hessian2::{Value, from_value, to_value};
 pub use oxidubbo_invoker::{
@@ -50,6 +120,11 @@ pub use oxidubbo_invoker::{
 };
 pub use oxidubbo_macros::service;
 pub use oxidubbo_protocol::{DubboProtocol, Exporter, InjvmProtocol, Protocol, ProtocolCounts};
+pub use oxidubbo_registry as registry;
+
+pub use bootstrap::{Bootstrap, Running, ShutdownReport};
+pub use config::{Config, ConfigError};
+pub use error::Error;
 
 /// What `#[oxidubbo::service]` implements for `dyn Trait`: the service's Dubbo identity and
 /// how to make its client and its provider adapter.

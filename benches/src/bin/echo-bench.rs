@@ -338,9 +338,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    // `--single-thread` runs everything on one thread (no cross-thread wake-ups): what is
+    // left is the CPU cost per call.
+    let rt = if args.iter().any(|a| a == "--single-thread") {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+    };
     println!(
         "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} rounds={rounds} cores={}",
         std::thread::available_parallelism()

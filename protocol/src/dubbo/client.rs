@@ -23,7 +23,7 @@ use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
 use super::codec::{self, READONLY_EVENT, Target};
-use super::header::{Frame, FrameCodec, Header};
+use super::header::{Frame, FrameCodec, Header, reserve_read_space};
 
 /// Settings of a client connection, read from the consumer URL once.
 #[derive(Debug, Clone)]
@@ -295,6 +295,7 @@ async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u
                 }
             }
         }
+        reserve_read_space(&mut buf);
         tokio::select! {
             () = inner.shutdown.cancelled() => return,
             r = rd.read_buf(&mut buf) => match r {

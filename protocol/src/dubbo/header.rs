@@ -83,6 +83,18 @@ impl Header {
     }
 }
 
+/// Read buffer size: bodies are split off it without copying, so each refill starts a
+/// fresh block of this size.
+pub const READ_BUFFER: usize = 64 * 1024;
+
+/// Makes sure a read into `buf` can take a good chunk: without this, a buffer whose bytes
+/// were all split off into frames would be refilled a few bytes at a time.
+pub fn reserve_read_space(buf: &mut BytesMut) {
+    if buf.capacity() - buf.len() < READ_BUFFER / 8 {
+        buf.reserve(READ_BUFFER);
+    }
+}
+
 /// One frame read off a stream.
 #[derive(Debug)]
 pub enum Frame {

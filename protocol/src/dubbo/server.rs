@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::write_loop;
 use super::codec::{self, RequestBody};
-use super::header::{Frame, FrameCodec, HESSIAN2, Header};
+use super::header::{Frame, FrameCodec, HESSIAN2, Header, reserve_read_space};
 use crate::exporter::ExporterTable;
 
 /// Settings of a server, read from the first exported URL of its address.
@@ -191,6 +191,7 @@ async fn serve_connection(
         if broken {
             break 'conn;
         }
+        reserve_read_space(&mut buf);
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = readonly.cancelled(), if !readonly_sent => {

@@ -1,0 +1,462 @@
+//! The bootstrap: from a configuration (a TOML file or code) to services exported and
+//! registered, references referred, typed clients, and one graceful `shutdown()`.
+//!
+//! [`Bootstrap`] collects the configuration and binds implementations to
+//! `[services.<name>]`; [`Bootstrap::start`] returns a [`Running`] application.
+//!
+//! What `start` does, per service: the provider URL
+//! (`dubbo://host:port/<interface>?interface&version&group&methods&side=provider&…`) is
+//! served by the implementation wrapped in the provider filter chain
+//! ([`ChainBuilder`](oxidubbo_filter::ChainBuilder), `service.filter`), exported with the
+//! protocol, then registered in each of its registries. Per reference: a direct `url` is
+//! referred with [`refer_direct`](oxidubbo_registry::refer_direct), otherwise through the
+//! registry ([`RegistryProtocol::refer_from`](oxidubbo_registry::RegistryProtocol::refer_from));
+//! the consumer filter chain (`reference.filter`) wraps the **cluster invoker**, so a
+//! filter such as `actives` limits the whole reference; per-provider accounting
+//! (`RpcStatus` for least-active and shortest-response balancing) is the cluster's.
+//!
+//! The bootstrap registers provider URLs itself rather than with
+//! `RegistryProtocol::export_to`, so that a graceful shutdown can withdraw them from the
+//! registries while the services still answer the calls in flight (see [`Running::shutdown`]).
+
+mod running;
+mod urls;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxidubbo_common::Url;
+use oxidubbo_filter::{ChainBuilder, FilterRegistry, Graceful, Side};
+use oxidubbo_invoker::{Invoker, Service, ServiceInvoker};
+use oxidubbo_protocol::{DubboProtocol, Protocol};
+use oxidubbo_registry::{Protocols, RegistryProtocol, refer_direct, registered_provider_url};
+
+use self::running::{Exported, Registration, Shared};
+pub use self::running::{Running, ShutdownReport};
+use crate::config::{
+    Config, ProtocolConfig, ReferenceConfig, RegistryConfig, ServiceConfig, rpc_message,
+};
+use crate::{DubboService, Error};
+
+/// An implementation bound to `[services.<name>]`.
+#[derive(Clone)]
+struct Binding {
+    interface: &'static str,
+    version: Option<&'static str>,
+    group: Option<&'static str>,
+    methods: Vec<String>,
+    service: Arc<dyn Service>,
+}
+
+/// The dubbo protocol a bootstrap runs on: the process-wide one, or an injected one.
+#[derive(Clone)]
+pub(crate) enum DubboHandle {
+    Global,
+    Owned(Arc<DubboProtocol>),
+}
+
+impl DubboHandle {
+    pub(crate) fn get(&self) -> &DubboProtocol {
+        match self {
+            DubboHandle::Global => DubboProtocol::global(),
+            DubboHandle::Owned(p) => p,
+        }
+    }
+}
+
+/// Builds an application: configuration, service implementations, and the protocol to
+/// run on. [`Bootstrap::start`] exports and refers everything.
+///
+/// ```no_run
+/// # use std::sync::Arc;
+/// # use oxidubbo::RpcError;
+/// # #[oxidubbo::service(interface = "com.example.Greeter", version = "1.0.0")]
+/// # pub trait Greeter { async fn say_hello(&self, name: String) -> Result<String, RpcError>; }
+/// # struct MyGreeter;
+/// # #[oxidubbo::async_trait]
+/// # impl Greeter for MyGreeter {
+/// #     async fn say_hello(&self, name: String) -> Result<String, RpcError> { Ok(name) }
+/// # }
+/// # async fn demo() -> Result<(), oxidubbo::Error> {
+/// use oxidubbo::Bootstrap;
+///
+/// let running = Bootstrap::from_file("provider.toml")?
+///     .service::<dyn Greeter>("greeter", Arc::new(MyGreeter))
+///     .start()
+///     .await?;
+/// running.run_until_signal().await?; // Ctrl-C or SIGTERM, then a graceful shutdown
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Bootstrap {
+    config: Config,
+    bindings: BTreeMap<String, Binding>,
+    dubbo: DubboHandle,
+    filters: Arc<FilterRegistry>,
+}
+
+impl Default for Bootstrap {
+    fn default() -> Self {
+        Bootstrap::from_config(Config::new())
+    }
+}
+
+impl fmt::Debug for Bootstrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bootstrap")
+            .field("config", &self.config)
+            .field("bound", &self.bindings.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bootstrap {
+    /// An empty application (configure it in code).
+    pub fn new() -> Self {
+        Bootstrap::default()
+    }
+
+    /// An application configured by the TOML file at `path`, with the process
+    /// environment's `OXIDUBBO_…` overrides (see [`crate::config`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`], located in the file or naming the variable.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Ok(Bootstrap::from_config(Config::from_file(path)?))
+    }
+
+    /// An application configured by `config`.
+    pub fn from_config(config: Config) -> Self {
+        Bootstrap {
+            config,
+            bindings: BTreeMap::new(),
+            dubbo: DubboHandle::Global,
+            filters: FilterRegistry::builtin(),
+        }
+    }
+
+    /// The configuration so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The configuration so far, to change in code.
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// Sets the application name.
+    pub fn application(mut self, name: impl Into<String>) -> Self {
+        self.config.application.name = Some(name.into());
+        self
+    }
+
+    /// Adds (or replaces) `[registries.<name>]`.
+    pub fn registry(mut self, name: impl Into<String>, registry: RegistryConfig) -> Self {
+        self.config.registries.insert(name.into(), registry);
+        self
+    }
+
+    /// Adds (or replaces) `[protocols.<name>]`.
+    pub fn protocol(mut self, name: impl Into<String>, protocol: ProtocolConfig) -> Self {
+        self.config.protocols.insert(name.into(), protocol);
+        self
+    }
+
+    /// Adds (or replaces) `[services.<name>]` (an implementation is bound with
+    /// [`Bootstrap::service`]).
+    pub fn service_config(mut self, name: impl Into<String>, service: ServiceConfig) -> Self {
+        self.config.services.insert(name.into(), service);
+        self
+    }
+
+    /// Adds (or replaces) `[references.<name>]`.
+    pub fn reference(mut self, name: impl Into<String>, reference: ReferenceConfig) -> Self {
+        self.config.references.insert(name.into(), reference);
+        self
+    }
+
+    /// Sets how long a graceful shutdown waits for calls in flight.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.config.shutdown.timeout = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Binds `implementation` of the `#[oxidubbo::service]` trait `T` to
+    /// `[services.<name>]` (created with defaults when the configuration has none).
+    /// The interface, version and group default to the trait's; the configuration wins.
+    pub fn service<T: DubboService + ?Sized>(
+        mut self,
+        name: impl Into<String>,
+        implementation: Arc<T>,
+    ) -> Self {
+        let name = name.into();
+        self.config.services.entry(name.clone()).or_default();
+        self.bindings.insert(
+            name,
+            Binding {
+                interface: T::INTERFACE,
+                version: T::VERSION,
+                group: T::GROUP,
+                methods: T::METHODS.iter().map(|m| (*m).to_owned()).collect(),
+                service: T::provider(implementation),
+            },
+        );
+        self
+    }
+
+    /// Runs on `protocol` instead of the process-wide [`DubboProtocol::global`] (several
+    /// applications in one process, tests). [`Running::shutdown`] destroys it.
+    pub fn dubbo_protocol(mut self, protocol: Arc<DubboProtocol>) -> Self {
+        self.dubbo = DubboHandle::Owned(protocol);
+        self
+    }
+
+    /// Looks filter names up in `registry` (to use custom filters).
+    pub fn filter_registry(mut self, registry: Arc<FilterRegistry>) -> Self {
+        self.filters = registry;
+        self
+    }
+
+    /// Exports every service (filters wrapped, registered) and refers every reference.
+    /// On failure, whatever was already started is shut down again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for an invalid configuration (also a filter name no registry
+    /// knows), [`Error::Usage`] for a `[services.<name>]` without a bound implementation,
+    /// [`Error::Rpc`] when exporting, registering or referring fails.
+    pub async fn start(self) -> Result<Running, Error> {
+        let config = self.config;
+        config.validate()?;
+        for (name, service) in &config.services {
+            if !self.bindings.contains_key(name) {
+                return Err(Error::Usage(format!(
+                    "{}: services.{name} has no implementation: bind one with Bootstrap::service",
+                    config.file_name()
+                )));
+            }
+            let filters = service.filters.as_deref();
+            if let Err(e) = self.filters.resolve(Side::Provider, filters) {
+                return Err(config
+                    .error_at(&["services", name, "filters"], rpc_message(&e))
+                    .into());
+            }
+        }
+        for (name, reference) in &config.references {
+            if let Err(e) = self
+                .filters
+                .resolve(Side::Consumer, reference.filters.as_deref())
+            {
+                return Err(config
+                    .error_at(&["references", name, "filters"], rpc_message(&e))
+                    .into());
+            }
+        }
+        let mut registry_urls = BTreeMap::new();
+        for (name, registry) in config.effective_registries() {
+            let url = urls::registry_url(&registry)
+                .map_err(|m| config.error_at(&["registries", &name, "address"], m))?;
+            registry_urls.insert(name, url);
+        }
+        let protocol_configs = config.effective_protocols();
+        let ports = urls::resolve_ports(&protocol_configs).map_err(|(name, e)| {
+            config.error_at(
+                &["protocols", &name, "port"],
+                format!("no free port on the host: {e}"),
+            )
+        })?;
+
+        let protocols = match &self.dubbo {
+            DubboHandle::Global => Protocols::global(),
+            DubboHandle::Owned(p) => Protocols::global().with(
+                oxidubbo_common::values::DUBBO_PROTOCOL,
+                Arc::clone(p) as Arc<dyn Protocol>,
+            ),
+        };
+        let shared = Arc::new(Shared {
+            shutdown_timeout: Duration::from_millis(config.shutdown.timeout),
+            registry_protocol: RegistryProtocol::with_protocols(protocols.clone()),
+            protocols,
+            dubbo: self.dubbo.clone(),
+            provider_graceful: Graceful::new(),
+            consumer_graceful: Graceful::new(),
+            exported: Default::default(),
+            references: Default::default(),
+            report: tokio::sync::Mutex::new(None),
+            config,
+        });
+        let running = Running::new(Arc::clone(&shared));
+        let started = async {
+            for (name, binding) in &self.bindings {
+                export(
+                    &shared,
+                    &self.filters,
+                    name,
+                    binding,
+                    &protocol_configs,
+                    &ports,
+                    &registry_urls,
+                )
+                .await?;
+            }
+            for name in shared.config.references.keys() {
+                refer(&shared, &self.filters, name, &registry_urls).await?;
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
+        match started {
+            Ok(()) => Ok(running),
+            Err(e) => {
+                running.shutdown().await;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Serves `binding` as `[services.<name>]` and registers it.
+async fn export(
+    shared: &Shared,
+    filters: &Arc<FilterRegistry>,
+    name: &str,
+    binding: &Binding,
+    protocol_configs: &BTreeMap<String, ProtocolConfig>,
+    ports: &BTreeMap<String, u16>,
+    registry_urls: &BTreeMap<String, Url>,
+) -> Result<(), Error> {
+    let config = &shared.config;
+    let service = config.services.get(name).cloned().unwrap_or_default();
+    let protocol_name = config.service_protocol(name)?;
+    let protocol = protocol_configs
+        .get(&protocol_name)
+        .cloned()
+        .unwrap_or_default();
+    let port = ports.get(&protocol_name).copied().unwrap_or(protocol.port);
+    let injvm = protocol.name == oxidubbo_common::values::INJVM_PROTOCOL;
+    let register = service.register.unwrap_or(true) && !injvm;
+    let interface = service.interface.as_deref().unwrap_or(binding.interface);
+    let spec = urls::ProviderSpec {
+        interface,
+        version: service.version.as_deref().or(binding.version),
+        group: service.group.as_deref().or(binding.group),
+        methods: &binding.methods,
+        service: &service,
+        register,
+    };
+    let url = Arc::new(urls::provider_url(
+        &spec,
+        &protocol,
+        port,
+        &config.application,
+    ));
+    let invoker: Arc<dyn Invoker> = Arc::new(ServiceInvoker::new(
+        Arc::clone(&url),
+        Arc::clone(&binding.service),
+    ));
+    let chain = ChainBuilder::new(Side::Provider)
+        .registry(Arc::clone(filters))
+        .graceful(shared.provider_graceful.clone())
+        .build(&url, invoker)
+        .map_err(|e| config.error_at(&["services", name], rpc_message(&e)))?;
+    let context = || format!("exporting services.{name} ({})", url.to_full_string());
+    let target = shared
+        .protocols
+        .for_url(&url)
+        .map_err(|e| Error::rpc(context(), e))?;
+    let exporter = target
+        .export(chain)
+        .await
+        .map_err(|e| Error::rpc(context(), e))?;
+    let exported = Exported {
+        name: name.to_owned(),
+        url: Arc::clone(&url),
+        exporter,
+        registrations: Default::default(),
+    };
+    let exported = Arc::new(exported);
+    shared.lock_exported().push(Arc::clone(&exported));
+    tracing::info!(service = name, url = %url.to_full_string(), "exported");
+    if !register {
+        return Ok(());
+    }
+    let registered = registered_provider_url(&url);
+    for registry_name in config.service_registries(name)? {
+        let Some(registry_url) = registry_urls.get(&registry_name) else {
+            continue;
+        };
+        let context = || format!("registering services.{name} in registries.{registry_name}");
+        let registry = shared
+            .registry_protocol
+            .registry(registry_url)
+            .await
+            .map_err(|e| Error::rpc(context(), e))?;
+        registry
+            .register(&registered)
+            .await
+            .map_err(|e| Error::rpc(context(), e.into()))?;
+        exported.lock_registrations().push(Registration {
+            registry,
+            url: registered.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Refers `[references.<name>]` and wraps it in the consumer chain.
+async fn refer(
+    shared: &Shared,
+    filters: &Arc<FilterRegistry>,
+    name: &str,
+    registry_urls: &BTreeMap<String, Url>,
+) -> Result<(), Error> {
+    let config = &shared.config;
+    let Some(reference) = config.references.get(name) else {
+        return Ok(());
+    };
+    let url = urls::reference_url(reference, &config.application);
+    let context = || format!("referring references.{name} ({})", reference.interface);
+    let cluster = match (reference.url.as_deref(), config.reference_registry(name)?) {
+        (Some(direct), _) if !direct.trim().is_empty() => {
+            refer_direct(&shared.protocols, direct, &url).await
+        }
+        (_, Some(registry)) => match registry_urls.get(&registry) {
+            Some(registry_url) => {
+                shared
+                    .registry_protocol
+                    .refer_from(registry_url, &url)
+                    .await
+            }
+            None => Err(oxidubbo_invoker::RpcError::Config(format!(
+                "no registry {registry:?}"
+            ))),
+        },
+        (_, None) => Err(oxidubbo_invoker::RpcError::Config(
+            "neither a url nor a registry".into(),
+        )),
+    }
+    .map_err(|e| Error::rpc(context(), e))?;
+    let chain = ChainBuilder::new(Side::Consumer)
+        .registry(Arc::clone(filters))
+        .graceful(shared.consumer_graceful.clone());
+    match chain.build(&url, Arc::clone(&cluster)) {
+        Ok(invoker) => {
+            shared
+                .lock_references()
+                .insert(name.to_owned(), invoker as Arc<dyn Invoker>);
+            tracing::info!(reference = name, "referred");
+            Ok(())
+        }
+        Err(e) => {
+            cluster.destroy();
+            Err(config
+                .error_at(&["references", name], rpc_message(&e))
+                .into())
+        }
+    }
+}

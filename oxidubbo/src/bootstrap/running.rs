@@ -1,0 +1,301 @@
+//! [`Running`]: a started application — typed clients, and the graceful shutdown.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use oxidubbo_common::Url;
+use oxidubbo_filter::Graceful;
+use oxidubbo_invoker::Invoker;
+use oxidubbo_protocol::{DubboProtocol, Exporter, Protocol};
+use oxidubbo_registry::{Protocols, Registry, RegistryProtocol};
+use tokio::time::Instant;
+
+use super::DubboHandle;
+use crate::config::Config;
+use crate::{DubboService, Error};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A provider URL registered in one registry.
+pub(crate) struct Registration {
+    pub(crate) registry: Arc<dyn Registry>,
+    pub(crate) url: Url,
+}
+
+/// A service exported by the bootstrap.
+pub(crate) struct Exported {
+    pub(crate) name: String,
+    pub(crate) url: Arc<Url>,
+    pub(crate) exporter: Arc<dyn Exporter>,
+    pub(crate) registrations: Mutex<Vec<Registration>>,
+}
+
+impl Exported {
+    pub(crate) fn lock_registrations(&self) -> MutexGuard<'_, Vec<Registration>> {
+        lock(&self.registrations)
+    }
+}
+
+/// What a running application holds.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) protocols: Protocols,
+    pub(crate) registry_protocol: RegistryProtocol,
+    pub(crate) dubbo: DubboHandle,
+    pub(crate) provider_graceful: Graceful,
+    pub(crate) consumer_graceful: Graceful,
+    pub(crate) exported: Mutex<Vec<Arc<Exported>>>,
+    pub(crate) references: Mutex<BTreeMap<String, Arc<dyn Invoker>>>,
+    /// `Some` once shut down; the lock is held while shutting down.
+    pub(crate) report: tokio::sync::Mutex<Option<ShutdownReport>>,
+}
+
+impl Shared {
+    pub(crate) fn lock_exported(&self) -> MutexGuard<'_, Vec<Arc<Exported>>> {
+        lock(&self.exported)
+    }
+
+    pub(crate) fn lock_references(&self) -> MutexGuard<'_, BTreeMap<String, Arc<dyn Invoker>>> {
+        lock(&self.references)
+    }
+}
+
+/// What a graceful shutdown did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Provider URLs withdrawn from registries.
+    pub unregistered: usize,
+    /// Provider calls still in flight when the wait ran out (0: all finished).
+    pub provider_calls_abandoned: usize,
+    /// Consumer calls still in flight when the wait ran out (0: all finished).
+    pub consumer_calls_abandoned: usize,
+    /// How long the wait for calls in flight took.
+    pub waited: Duration,
+}
+
+/// A started application: typed clients of its references, and its shutdown.
+///
+/// Cheap to clone; every clone is the same application. Dropping it does not shut it
+/// down: call [`Running::shutdown`] (or [`Running::run_until_signal`]).
+#[derive(Clone)]
+pub struct Running {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Running {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Running")
+            .field("services", &self.provider_urls())
+            .field(
+                "references",
+                &self.shared.lock_references().keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Running {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Running { shared }
+    }
+
+    /// The configuration the application runs with.
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    /// A typed client of `[references.<name>]`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when there is no such reference (or it was shut down), or when it
+    /// refers another interface than `T`'s.
+    pub fn client<T: DubboService + ?Sized>(&self, name: &str) -> Result<T::Client, Error> {
+        let invoker = self.invoker(name)?;
+        let interface = self
+            .shared
+            .config
+            .references
+            .get(name)
+            .map(|r| r.interface.as_str())
+            .unwrap_or_default();
+        if interface != T::INTERFACE {
+            return Err(Error::Usage(format!(
+                "references.{name} refers {interface}, not {}",
+                T::INTERFACE
+            )));
+        }
+        Ok(T::client(invoker))
+    }
+
+    /// The invoker (consumer filter chain over the cluster invoker) of
+    /// `[references.<name>]`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when there is no such reference (or it was shut down).
+    pub fn invoker(&self, name: &str) -> Result<Arc<dyn Invoker>, Error> {
+        self.shared
+            .lock_references()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| {
+                let known: Vec<String> = self.shared.config.references.keys().cloned().collect();
+                Error::Usage(format!(
+                    "no reference {name:?} (configured: {}){}",
+                    known.join(", "),
+                    if known.iter().any(|k| k == name) {
+                        "; the application was shut down"
+                    } else {
+                        ""
+                    }
+                ))
+            })
+    }
+
+    /// The provider URLs of the services exported, by service name.
+    pub fn provider_urls(&self) -> BTreeMap<String, Arc<Url>> {
+        self.shared
+            .lock_exported()
+            .iter()
+            .map(|e| (e.name.clone(), Arc::clone(&e.url)))
+            .collect()
+    }
+
+    /// The dubbo protocol the application runs on.
+    pub fn dubbo_protocol(&self) -> &DubboProtocol {
+        self.shared.dubbo.get()
+    }
+
+    /// Provider calls in flight now.
+    pub fn provider_calls_in_flight(&self) -> usize {
+        self.shared.provider_graceful.in_flight()
+    }
+
+    /// Whether [`Running::shutdown`] has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shared.provider_graceful.is_shutting_down()
+    }
+
+    /// Waits for Ctrl-C (or SIGTERM on Unix), then shuts down gracefully.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Signal`] when the signal handlers cannot be installed (the application
+    /// is shut down anyway).
+    pub async fn run_until_signal(&self) -> Result<ShutdownReport, Error> {
+        let waited = wait_for_signal().await;
+        if let Ok(signal) = &waited {
+            tracing::info!(signal, "shutting down");
+        }
+        let report = self.shutdown().await;
+        waited.map(|_| report).map_err(Error::Signal)
+    }
+
+    /// Shuts the application down gracefully; later calls return the same report.
+    ///
+    /// 1. Withdraws every provider URL from its registries: consumers' directories drop
+    ///    this provider.
+    /// 2. Sends the read-only event on every dubbo server connection: consumers stop
+    ///    sending calls here at once.
+    /// 3. Refuses new provider calls with `Unavailable` (a framework error, so a
+    ///    consumer's `failover` retries the call on another provider; a call raced past
+    ///    the read-only event is moved, not failed).
+    /// 4. Waits until the provider calls in flight have finished, at most
+    ///    `shutdown.timeout` (default 10 s); then does the same for this application's
+    ///    own consumer calls, within what is left of the bound.
+    /// 5. Unexports the services, destroys the registry protocol (unregistering the
+    ///    consumers, unsubscribing, closing registries), the references and the dubbo protocol the
+    ///    application runs on — [`DubboProtocol::global`] unless one was injected with
+    ///    [`Bootstrap::dubbo_protocol`](crate::Bootstrap::dubbo_protocol). Afterwards
+    ///    its `counts()` are empty.
+    pub async fn shutdown(&self) -> ShutdownReport {
+        let mut report_slot = self.shared.report.lock().await;
+        if let Some(report) = report_slot.as_ref() {
+            return report.clone();
+        }
+        let shared = &self.shared;
+        let mut report = ShutdownReport::default();
+        let exported: Vec<Arc<Exported>> = shared.lock_exported().clone();
+
+        // 1. Unregister.
+        for service in &exported {
+            let registrations: Vec<Registration> =
+                std::mem::take(&mut *service.lock_registrations());
+            for r in registrations {
+                match r.registry.unregister(&r.url).await {
+                    Ok(()) => report.unregistered += 1,
+                    Err(e) => {
+                        tracing::warn!(service = %service.name, error = %e, "unregister failed")
+                    }
+                }
+            }
+        }
+        // 2. Read-only event.
+        shared.dubbo.get().send_readonly().await;
+        // 3. No new provider calls.
+        shared.provider_graceful.shutdown();
+        // 4. Wait for the calls in flight, within the bound.
+        let started = Instant::now();
+        let deadline = started + shared.shutdown_timeout;
+        if !shared
+            .provider_graceful
+            .wait_idle(shared.shutdown_timeout)
+            .await
+        {
+            report.provider_calls_abandoned = shared.provider_graceful.in_flight();
+            tracing::warn!(
+                calls = report.provider_calls_abandoned,
+                timeout_ms = shared.shutdown_timeout.as_millis(),
+                "provider calls still in flight at the end of the shutdown wait"
+            );
+        }
+        shared.consumer_graceful.shutdown();
+        let left = deadline.saturating_duration_since(Instant::now());
+        if !shared.consumer_graceful.wait_idle(left).await {
+            report.consumer_calls_abandoned = shared.consumer_graceful.in_flight();
+        }
+        report.waited = started.elapsed();
+        // 5. Destroy. The registry protocol first: it shuts the registry directories down
+        //    and waits for their registry work (unregistering the consumer,
+        //    unsubscribing) before it closes the registries; then the consumer chains
+        //    (direct references are destroyed there), then the protocol.
+        for service in exported {
+            service.exporter.unexport().await;
+        }
+        shared.lock_exported().clear();
+        shared.registry_protocol.destroy().await;
+        let references: Vec<Arc<dyn Invoker>> = std::mem::take(&mut *shared.lock_references())
+            .into_values()
+            .collect();
+        for reference in references {
+            reference.destroy();
+        }
+        shared.dubbo.get().destroy().await;
+        tracing::info!(?report, "shut down");
+        *report_slot = Some(report.clone());
+        report
+    }
+}
+
+/// Waits for Ctrl-C, or SIGTERM on Unix; returns the signal's name.
+async fn wait_for_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT"),
+            _ = term.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+    }
+}

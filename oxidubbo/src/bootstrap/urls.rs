@@ -1,0 +1,222 @@
+//! The Dubbo URLs a configuration stands for: registry, provider and reference URLs.
+
+use std::collections::BTreeMap;
+
+use oxidubbo_common::{Url, UrlBuilder, defaults, keys, values};
+
+use crate::config::{ApplicationConfig, ProtocolConfig, ReferenceConfig, RegistryConfig};
+
+/// Adds `key=value` when `value` is set and not empty.
+fn opt(b: UrlBuilder, key: &str, value: Option<impl ToString>) -> UrlBuilder {
+    match value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
+        Some(v) => b.param(key, v),
+        None => b,
+    }
+}
+
+fn application(b: UrlBuilder, app: &ApplicationConfig) -> UrlBuilder {
+    let b = b.params(app.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let b = opt(b, keys::APPLICATION, app.name.as_deref());
+    opt(b, "application.version", app.version.as_deref())
+}
+
+/// The registry URL of `registry`: its address with `group`, `timeout` and `params`.
+pub(crate) fn registry_url(registry: &RegistryConfig) -> Result<Url, String> {
+    let base =
+        oxidubbo_registry::parse_registry_address(&registry.address).map_err(|e| e.to_string())?;
+    let b = base.to_builder().params(
+        registry
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let b = opt(b, keys::REGISTRY_GROUP, registry.group.as_deref());
+    let b = opt(b, keys::TIMEOUT, registry.timeout);
+    Ok(b.build())
+}
+
+/// What a provider URL is made of, resolved from the service's configuration and the
+/// bound implementation.
+pub(crate) struct ProviderSpec<'a> {
+    pub(crate) interface: &'a str,
+    pub(crate) version: Option<&'a str>,
+    pub(crate) group: Option<&'a str>,
+    pub(crate) methods: &'a [String],
+    pub(crate) service: &'a crate::config::ServiceConfig,
+    pub(crate) register: bool,
+}
+
+/// The provider URL: `dubbo://host:port/<interface>?interface&version&group&methods&
+/// side=provider&application&timeout&token&weight&service.filter&…params`. Named fields
+/// win over `params`; service params over protocol and application params.
+pub(crate) fn provider_url(
+    spec: &ProviderSpec<'_>,
+    protocol: &ProtocolConfig,
+    port: u16,
+    app: &ApplicationConfig,
+) -> Url {
+    let mut methods: Vec<&str> = spec.methods.iter().map(String::as_str).collect();
+    methods.sort_unstable();
+    methods.dedup();
+    let b = Url::builder(&protocol.name)
+        .host(protocol.host.clone())
+        .port(port)
+        .path(spec.interface);
+    let b = application(b, app);
+    let b = b.params(
+        protocol
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let b = opt(b, keys::PAYLOAD, protocol.payload);
+    let b = opt(b, keys::HEARTBEAT, protocol.heartbeat);
+    let s = spec.service;
+    let b = b.params(s.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let b = b
+        .param(keys::INTERFACE, spec.interface)
+        .param(keys::SIDE, values::PROVIDER_SIDE)
+        .param(keys::DUBBO, defaults::DUBBO_PROTOCOL_VERSION)
+        .param(keys::ANYHOST, "false");
+    let b = opt(b, keys::VERSION, spec.version);
+    let b = opt(b, keys::GROUP, spec.group);
+    let b = opt(b, keys::METHODS, Some(methods.join(",")));
+    let b = opt(b, keys::TIMEOUT, s.timeout);
+    let b = opt(b, keys::TOKEN, s.token.as_deref());
+    let b = opt(b, keys::WEIGHT, s.weight);
+    let b = opt(b, keys::SERVICE_FILTER, s.filters.as_deref());
+    let b = if spec.register {
+        b
+    } else {
+        b.param(keys::REGISTER, "false")
+    };
+    b.build()
+}
+
+/// The reference (consumer) URL: `consumer://127.0.0.1/<interface>?interface&version&
+/// group&side=consumer&application&timeout&retries&cluster&loadbalance&check&
+/// reference.filter&…params`.
+pub(crate) fn reference_url(reference: &ReferenceConfig, app: &ApplicationConfig) -> Url {
+    let b = Url::builder(values::CONSUMER_PROTOCOL)
+        .host("127.0.0.1")
+        .path(reference.interface.clone());
+    let b = application(b, app);
+    let b = b.params(
+        reference
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let b = b
+        .param(keys::INTERFACE, reference.interface.clone())
+        .param(keys::SIDE, values::CONSUMER_SIDE)
+        .param(keys::DUBBO, defaults::DUBBO_PROTOCOL_VERSION);
+    let b = opt(b, keys::VERSION, reference.version.as_deref());
+    let b = opt(b, keys::GROUP, reference.group.as_deref());
+    let b = opt(b, keys::TIMEOUT, reference.timeout);
+    let b = opt(b, keys::RETRIES, reference.retries);
+    let b = opt(b, keys::CLUSTER, reference.cluster.as_deref());
+    let b = opt(b, keys::LOADBALANCE, reference.loadbalance.as_deref());
+    let b = opt(b, keys::CHECK, reference.check);
+    let b = opt(b, keys::REFERENCE_FILTER, reference.filters.as_deref());
+    b.build()
+}
+
+/// Ports for protocols configured with port 0: a free port each, found once.
+pub(crate) fn resolve_ports(
+    protocols: &BTreeMap<String, ProtocolConfig>,
+) -> Result<BTreeMap<String, u16>, (String, std::io::Error)> {
+    let mut out = BTreeMap::new();
+    for (name, protocol) in protocols {
+        let port = if protocol.port == 0 && protocol.name == values::DUBBO_PROTOCOL {
+            std::net::TcpListener::bind((protocol.host.as_str(), 0))
+                .and_then(|l| l.local_addr())
+                .map_err(|e| (name.clone(), e))?
+                .port()
+        } else {
+            protocol.port
+        };
+        out.insert(name.clone(), port);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServiceConfig;
+
+    #[test]
+    fn provider_url_carries_dubbo_names() {
+        let service = ServiceConfig {
+            timeout: Some(3000),
+            token: Some("t".into()),
+            weight: Some(50),
+            filters: Some("accesslog".into()),
+            params: BTreeMap::from([
+                ("timeout".into(), "1".into()),
+                ("executes".into(), "4".into()),
+            ]),
+            ..ServiceConfig::default()
+        };
+        let methods = vec!["sayHello".to_owned(), "add".to_owned()];
+        let spec = ProviderSpec {
+            interface: "com.example.Greeter",
+            version: Some("1.0.0"),
+            group: None,
+            methods: &methods,
+            service: &service,
+            register: true,
+        };
+        let app = ApplicationConfig {
+            name: Some("app".into()),
+            ..ApplicationConfig::default()
+        };
+        let url = provider_url(&spec, &ProtocolConfig::default(), 20881, &app);
+        assert_eq!(url.protocol(), "dubbo");
+        assert_eq!(url.address(), "127.0.0.1:20881");
+        assert_eq!(url.path(), "com.example.Greeter");
+        for (k, v) in [
+            ("interface", "com.example.Greeter"),
+            ("version", "1.0.0"),
+            ("methods", "add,sayHello"),
+            ("side", "provider"),
+            ("application", "app"),
+            ("timeout", "3000"),
+            ("token", "t"),
+            ("weight", "50"),
+            ("service.filter", "accesslog"),
+            ("executes", "4"),
+        ] {
+            assert_eq!(url.param(k), Some(v), "{k} in {url:?}");
+        }
+        assert_eq!(url.param("group"), None);
+        assert_eq!(url.param("register"), None);
+    }
+
+    #[test]
+    fn reference_url_carries_dubbo_names() {
+        let reference = ReferenceConfig {
+            version: Some("1.0.0".into()),
+            retries: Some(0),
+            cluster: Some("failfast".into()),
+            check: Some(false),
+            filters: Some("-context".into()),
+            ..ReferenceConfig::new("com.example.Greeter")
+        };
+        let url = reference_url(&reference, &ApplicationConfig::default());
+        assert_eq!(url.protocol(), "consumer");
+        for (k, v) in [
+            ("interface", "com.example.Greeter"),
+            ("version", "1.0.0"),
+            ("side", "consumer"),
+            ("retries", "0"),
+            ("cluster", "failfast"),
+            ("check", "false"),
+            ("reference.filter", "-context"),
+        ] {
+            assert_eq!(url.param(k), Some(v), "{k} in {url:?}");
+        }
+        assert_eq!(url.param("timeout"), None, "Dubbo's default applies");
+    }
+}

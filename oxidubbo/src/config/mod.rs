@@ -1,0 +1,771 @@
+//! TOML configuration: the application, registries, protocols, services and references,
+//! under Dubbo's names and with Dubbo's defaults.
+//!
+//! ```toml
+//! [application]
+//! name = "greeter-provider"
+//!
+//! [registries.default]            # omitted: an implicit `default = "memory://"`
+//! address = "zookeeper://127.0.0.1:2181"
+//!
+//! [protocols.dubbo]               # omitted: dubbo on 127.0.0.1:20880
+//! port = 20880                    # 0: a free port
+//!
+//! [services.greeter]              # bound to code with `BootstrapBuilder::service`
+//! interface = "org.apache.dubbo.samples.api.GreeterService"   # default: the trait's
+//! version = "1.0.0"
+//! timeout = 3000
+//!
+//! [references.greeter]
+//! interface = "org.apache.dubbo.samples.api.GreeterService"
+//! version = "1.0.0"
+//! url = "dubbo://127.0.0.1:20880" # direct; else found in `registry` (default: the only one)
+//! retries = 2
+//!
+//! [shutdown]
+//! timeout = 10000                 # ms to wait for calls in flight
+//! ```
+//!
+//! Every table rejects unknown keys. Values map onto Dubbo URL parameters: `timeout`,
+//! `retries`, `loadbalance`, `cluster`, `weight`, `token`, `check`, `filters` (written
+//! `service.filter` / `reference.filter`), …; `params` adds any other parameter
+//! verbatim (`params = { executes = 10, "methods.sayHello.timeout" = 500 }`).
+//!
+//! # Environment overrides
+//!
+//! A variable `OXIDUBBO_<SEGMENT>__<SEGMENT>__…=value` sets the key whose dotted path is
+//! the segments, lowercased: `OXIDUBBO_REFERENCES__GREETER__TIMEOUT=5000` sets
+//! `references.greeter.timeout = 5000`, `OXIDUBBO_REGISTRIES__DEFAULT__ADDRESS=zookeeper://zk:2181`
+//! sets `registries.default.address`. The value is read as a TOML integer, float or
+//! boolean when it looks like one (and the key accepts it), else as a string. Overrides
+//! apply after the file has been read and checked (so file errors name their line), and
+//! may create tables the file does not have. An override that does not fit names its
+//! variable in the error. Variables with the prefix but no `__` (such as
+//! `OXIDUBBO_CONFIG`) are not overrides.
+//!
+//! ```
+//! use oxidubbo::config::Config;
+//!
+//! let text = "[references.greeter]\ninterface = \"com.example.Greeter\"\ntimeout = 1000\n";
+//! let env = [("OXIDUBBO_REFERENCES__GREETER__TIMEOUT".to_owned(), "5000".to_owned())];
+//! let config = Config::from_str_with_env(text, "app.toml", env).unwrap();
+//! assert_eq!(config.references["greeter"].timeout, Some(5000));
+//!
+//! let err = Config::from_str_with_env("[shutdown]\ntimeout = \"soon\"\n", "app.toml", []).unwrap_err();
+//! assert!(err.to_string().starts_with("app.toml:2:11: shutdown.timeout: invalid type"), "{err}");
+//! ```
+
+mod env;
+mod error;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+use self::env::Override;
+pub use self::env::{ENV_PREFIX, ENV_SEPARATOR};
+pub use self::error::ConfigError;
+use self::error::{error_key, find_key, line_col};
+
+/// The name of the registry used when the configuration declares none.
+pub const DEFAULT_REGISTRY: &str = "default";
+/// The address of that implicit registry: the embedded, in-process one.
+pub const DEFAULT_REGISTRY_ADDRESS: &str = "memory://";
+/// The protocol used when the configuration declares none.
+pub const DEFAULT_PROTOCOL: &str = "dubbo";
+/// The host protocols bind by default.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// How long a graceful shutdown waits for calls in flight by default, in milliseconds.
+pub const DEFAULT_SHUTDOWN_TIMEOUT_MS: u64 = 10_000;
+/// The protocol names a bootstrap can serve and refer.
+pub const KNOWN_PROTOCOLS: &[&str] = &["dubbo", "injvm"];
+
+/// The whole configuration. See the [module documentation](self) for the TOML form.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[application]`.
+    pub application: ApplicationConfig,
+    /// `[registries.<name>]`; none means an implicit `default = "memory://"`.
+    pub registries: BTreeMap<String, RegistryConfig>,
+    /// `[protocols.<name>]`; none means `dubbo` on `127.0.0.1:20880`.
+    pub protocols: BTreeMap<String, ProtocolConfig>,
+    /// `[services.<name>]`: services this application provides.
+    pub services: BTreeMap<String, ServiceConfig>,
+    /// `[references.<name>]`: services this application calls.
+    pub references: BTreeMap<String, ReferenceConfig>,
+    /// `[shutdown]`.
+    pub shutdown: ShutdownConfig,
+    /// Where the configuration came from, to locate errors found later.
+    #[serde(skip)]
+    origin: Origin,
+}
+
+/// Where a configuration was read from.
+#[derive(Debug, Clone, Default)]
+struct Origin {
+    file: Option<String>,
+    text: Option<Arc<str>>,
+    /// `(variable, key path)` of each environment override applied.
+    overrides: Vec<(String, Vec<String>)>,
+}
+
+/// `[application]`: who this process is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApplicationConfig {
+    /// The application name (`application` on every URL).
+    pub name: Option<String>,
+    /// The application version (`application.version`).
+    pub version: Option<String>,
+    /// Other parameters added to every service and reference URL.
+    #[serde(deserialize_with = "scalar_map")]
+    pub params: BTreeMap<String, String>,
+}
+
+/// `[registries.<name>]`: a registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// `zookeeper://host:port`, a bare `host:port` (ZooKeeper), or `memory://` (the
+    /// embedded registry, shared by the process).
+    pub address: String,
+    /// The registry's root group (ZooKeeper: `/<group>`, default `dubbo`).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Session/connection timeout, milliseconds.
+    #[serde(default)]
+    pub timeout: Option<u64>,
+    /// Other parameters of the registry URL.
+    #[serde(default, deserialize_with = "scalar_map")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl RegistryConfig {
+    /// A registry at `address` (`zookeeper://…`, `memory://`).
+    pub fn new(address: impl Into<String>) -> Self {
+        RegistryConfig {
+            address: address.into(),
+            group: None,
+            timeout: None,
+            params: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[protocols.<name>]`: a protocol and the address its server binds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProtocolConfig {
+    /// The protocol: `dubbo` (default) or `injvm`.
+    pub name: String,
+    /// The host to bind and advertise (default `127.0.0.1`).
+    pub host: String,
+    /// The port (default 20880; 0 picks a free port at start).
+    pub port: u16,
+    /// Largest frame accepted, bytes (`payload`, default 8 MiB).
+    pub payload: Option<u64>,
+    /// Heartbeat interval, milliseconds (`heartbeat`, default 60000).
+    pub heartbeat: Option<u64>,
+    /// Other parameters of the provider URLs served with this protocol.
+    #[serde(deserialize_with = "scalar_map")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl Default for ProtocolConfig {
+    fn default() -> Self {
+        ProtocolConfig {
+            name: DEFAULT_PROTOCOL.to_owned(),
+            host: DEFAULT_HOST.to_owned(),
+            port: oxidubbo_common::defaults::DUBBO_PORT,
+            payload: None,
+            heartbeat: None,
+            params: BTreeMap::new(),
+        }
+    }
+}
+
+impl ProtocolConfig {
+    /// `dubbo` on `127.0.0.1:port`.
+    pub fn dubbo(port: u16) -> Self {
+        ProtocolConfig {
+            port,
+            ..ProtocolConfig::default()
+        }
+    }
+}
+
+/// `[services.<name>]`: a service this application provides.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceConfig {
+    /// The Java interface name (default: the bound trait's).
+    pub interface: Option<String>,
+    /// The version (default: the bound trait's, else none).
+    pub version: Option<String>,
+    /// The group (default: the bound trait's, else none).
+    pub group: Option<String>,
+    /// The `[protocols.<name>]` to serve with (default: the only one, or `dubbo`).
+    pub protocol: Option<String>,
+    /// The `[registries.<name>]` to register in, comma-separated (default: all).
+    pub registry: Option<String>,
+    /// Whether to register at all (`register`, default true).
+    pub register: Option<bool>,
+    /// The provider filter chain (`service.filter`, e.g. `"accesslog,-tps"`).
+    pub filters: Option<String>,
+    /// Default call timeout, milliseconds, advertised to consumers (`timeout`).
+    pub timeout: Option<u64>,
+    /// Token consumers must present (`token`; `true` for a random one).
+    #[serde(deserialize_with = "opt_scalar")]
+    pub token: Option<String>,
+    /// Load-balancing weight (`weight`, default 100).
+    pub weight: Option<u32>,
+    /// Other parameters of the provider URL (`executes`, `tps`, `methods.<m>.timeout`, …).
+    #[serde(deserialize_with = "scalar_map")]
+    pub params: BTreeMap<String, String>,
+}
+
+/// `[references.<name>]`: a service this application calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReferenceConfig {
+    /// The Java interface name (required).
+    pub interface: String,
+    /// The version.
+    pub version: Option<String>,
+    /// The group.
+    pub group: Option<String>,
+    /// Direct provider address(es), `;`-separated (`dubbo://10.0.0.1:20880;…`); set, the
+    /// registry is not used.
+    pub url: Option<String>,
+    /// The `[registries.<name>]` to find providers in (default: the only one, or the one
+    /// named `default`).
+    pub registry: Option<String>,
+    /// Fault tolerance (`cluster`, default `failover`).
+    pub cluster: Option<String>,
+    /// Load balancing (`loadbalance`, default `random`).
+    pub loadbalance: Option<String>,
+    /// Retries after the first attempt (`retries`, default 2).
+    pub retries: Option<u32>,
+    /// Call timeout, milliseconds (`timeout`, default 1000).
+    pub timeout: Option<u64>,
+    /// The consumer filter chain (`reference.filter`).
+    pub filters: Option<String>,
+    /// Fail at start when no provider is available (`check`, default true).
+    pub check: Option<bool>,
+    /// Other parameters of the consumer URL (`actives`, `connections`, …).
+    #[serde(deserialize_with = "scalar_map")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl ReferenceConfig {
+    /// A reference to `interface`.
+    pub fn new(interface: impl Into<String>) -> Self {
+        ReferenceConfig {
+            interface: interface.into(),
+            ..ReferenceConfig::default()
+        }
+    }
+
+    /// A reference to the service `T` (interface, version and group from its
+    /// `#[oxidubbo::service]` declaration).
+    pub fn of<T: crate::DubboService + ?Sized>() -> Self {
+        ReferenceConfig {
+            interface: T::INTERFACE.to_owned(),
+            version: T::VERSION.map(str::to_owned),
+            group: T::GROUP.map(str::to_owned),
+            ..ReferenceConfig::default()
+        }
+    }
+
+    /// This reference calling `url` directly (one or several `;`-separated addresses).
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// This reference finding providers in the registry named `registry`.
+    pub fn with_registry(mut self, registry: impl Into<String>) -> Self {
+        self.registry = Some(registry.into());
+        self
+    }
+}
+
+/// `[shutdown]`: graceful shutdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShutdownConfig {
+    /// How long to wait for calls in flight, milliseconds (default 10000).
+    pub timeout: u64,
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        ShutdownConfig {
+            timeout: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+        }
+    }
+}
+
+/// Deserializes a TOML scalar (string, integer, float, boolean) as its string form.
+struct ScalarVisitor;
+
+impl Visitor<'_> for ScalarVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number or boolean")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+}
+
+/// A scalar, kept as its string form.
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor).map(Scalar)
+    }
+}
+
+fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let map = BTreeMap::<String, Scalar>::deserialize(d)?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+fn opt_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Scalar>::deserialize(d)?.map(|s| s.0))
+}
+
+/// The error of a `toml` deserialization of `text`, located.
+fn located(text: &str, file: &str, e: &toml::de::Error) -> ConfigError {
+    let key = error_key(e);
+    let (line, column) = match e.span() {
+        Some(span) => line_col(text, span.start),
+        None => find_key(text, &key).unwrap_or((0, 0)),
+    };
+    ConfigError {
+        line,
+        column,
+        ..ConfigError::new(file, key.join("."), e.message().trim())
+    }
+}
+
+/// The length of the common prefix of two key paths.
+fn common(a: &[String], b: &[String]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// Applies `overrides` to the file's `table` and deserializes the result.
+fn apply_overrides(
+    table: &Table,
+    mut overrides: Vec<Override>,
+    file: &str,
+) -> Result<Config, ConfigError> {
+    // Each round either succeeds, fails for good, or turns one more override into a
+    // string: bounded by the number of overrides.
+    for _ in 0..=overrides.len() {
+        let mut candidate = table.clone();
+        for ov in &overrides {
+            env::apply(&mut candidate, ov, file)?;
+        }
+        let e = match Value::Table(candidate).try_into::<Config>() {
+            Ok(config) => return Ok(config),
+            Err(e) => e,
+        };
+        let key = error_key(&e);
+        // The override that set this key, or the one that created the table missing it.
+        let culprit = overrides
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (i, common(&o.path, &key)))
+            .filter(|&(i, n)| n == key.len() || (n + 1 == key.len() && n < overrides[i].path.len()))
+            .max_by_key(|&(_, n)| n)
+            .map(|(i, _)| i);
+        let Some(i) = culprit else {
+            return Err(ConfigError::new(file, key.join("."), e.message().trim()));
+        };
+        let ov = &mut overrides[i];
+        if !ov.as_string && !matches!(ov.value(), Value::String(_)) && ov.path == key {
+            ov.as_string = true;
+            continue;
+        }
+        return Err(ConfigError {
+            env_var: Some(ov.var.clone()),
+            ..ConfigError::new(file, key.join("."), e.message().trim())
+        });
+    }
+    Err(ConfigError::new(
+        file,
+        "",
+        "environment overrides do not fit",
+    ))
+}
+
+impl Config {
+    /// An empty configuration (for building one in code).
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Reads the configuration file at `path`, with the process environment's
+    /// `OXIDUBBO_…` overrides.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the file (and the line and key, or the variable).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Config::from_file_with_env(path, env)
+    }
+
+    /// Reads the configuration file at `path` with the overrides in `env` (name, value
+    /// pairs; only `OXIDUBBO_…__…` names are used).
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the file (and the line and key, or the variable).
+    pub fn from_file_with_env(
+        path: impl AsRef<Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(&file, "", format!("cannot read the file: {e}")))?;
+        Config::from_str_with_env(&text, &file, env)
+    }
+
+    /// Parses `text` (named `file` in errors) without environment overrides.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the file, line and key.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        Config::from_str_with_env(text, file, std::iter::empty())
+    }
+
+    /// Parses `text` (named `file` in errors), applies the overrides in `env` (see the
+    /// [module documentation](self)) and checks the result ([`Config::validate`]).
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the file, line and key — or, for an overridden value,
+    /// the variable.
+    pub fn from_str_with_env(
+        text: &str,
+        file: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| located(text, file, &e))?;
+        let overrides = env::collect(env, file)?;
+        if !overrides.is_empty() {
+            let table: Table = toml::from_str(text).map_err(|e| located(text, file, &e))?;
+            let applied = overrides
+                .iter()
+                .map(|o| (o.var.clone(), o.path.clone()))
+                .collect();
+            config = apply_overrides(&table, overrides, file)?;
+            config.origin.overrides = applied;
+        }
+        config.origin.file = Some(file.to_owned());
+        config.origin.text = Some(Arc::from(text));
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The file this configuration was read from (`"<builder>"` when made in code).
+    pub fn file_name(&self) -> &str {
+        self.origin.file.as_deref().unwrap_or("<builder>")
+    }
+
+    /// An error about the key at `path` (e.g. `["services", "greeter", "registry"]`),
+    /// located: the environment variable that set it, or its line in the file.
+    pub fn error_at<S: AsRef<str>>(&self, path: &[S], message: impl Into<String>) -> ConfigError {
+        let path: Vec<String> = path.iter().map(|s| s.as_ref().to_owned()).collect();
+        let mut error = ConfigError::new(self.file_name(), path.join("."), message);
+        if let Some((var, _)) = self.origin.overrides.iter().find(|(_, p)| *p == path) {
+            error.env_var = Some(var.clone());
+        } else if let Some(text) = &self.origin.text {
+            if let Some((line, column)) = find_key(text, &path) {
+                error.line = line;
+                error.column = column;
+            }
+        }
+        error
+    }
+
+    /// The registries in effect: the configured ones, or the implicit
+    /// `default = "memory://"` when none is.
+    pub fn effective_registries(&self) -> BTreeMap<String, RegistryConfig> {
+        if self.registries.is_empty() {
+            BTreeMap::from([(
+                DEFAULT_REGISTRY.to_owned(),
+                RegistryConfig::new(DEFAULT_REGISTRY_ADDRESS),
+            )])
+        } else {
+            self.registries.clone()
+        }
+    }
+
+    /// The protocols in effect: the configured ones, or `dubbo` with its defaults.
+    pub fn effective_protocols(&self) -> BTreeMap<String, ProtocolConfig> {
+        if self.protocols.is_empty() {
+            BTreeMap::from([(DEFAULT_PROTOCOL.to_owned(), ProtocolConfig::default())])
+        } else {
+            self.protocols.clone()
+        }
+    }
+
+    /// The name of the protocol service `name` is served with.
+    ///
+    /// # Errors
+    ///
+    /// A located [`ConfigError`] for an unknown protocol name, or when several protocols
+    /// are configured, none is named `dubbo`, and the service names none.
+    pub fn service_protocol(&self, name: &str) -> Result<String, ConfigError> {
+        let protocols = self.effective_protocols();
+        let service = self.services.get(name);
+        match service.and_then(|s| s.protocol.as_deref()) {
+            Some(p) if protocols.contains_key(p) => Ok(p.to_owned()),
+            Some(p) => Err(self.error_at(
+                &["services", name, "protocol"],
+                format!("unknown protocol {p:?} (configured: {})", names(&protocols)),
+            )),
+            None if protocols.len() == 1 => {
+                Ok(protocols.keys().next().cloned().unwrap_or_default())
+            }
+            None if protocols.contains_key(DEFAULT_PROTOCOL) => Ok(DEFAULT_PROTOCOL.to_owned()),
+            None => Err(self.error_at(
+                &["services", name],
+                format!(
+                    "several protocols are configured ({}); name one with `protocol`",
+                    names(&protocols)
+                ),
+            )),
+        }
+    }
+
+    /// The names of the registries service `name` registers in.
+    ///
+    /// # Errors
+    ///
+    /// A located [`ConfigError`] for an unknown registry name.
+    pub fn service_registries(&self, name: &str) -> Result<Vec<String>, ConfigError> {
+        let registries = self.effective_registries();
+        let Some(list) = self.services.get(name).and_then(|s| s.registry.as_deref()) else {
+            return Ok(registries.keys().cloned().collect());
+        };
+        let mut out = Vec::new();
+        for r in list.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+            if !registries.contains_key(r) {
+                return Err(self.error_at(
+                    &["services", name, "registry"],
+                    format!(
+                        "unknown registry {r:?} (configured: {})",
+                        names(&registries)
+                    ),
+                ));
+            }
+            out.push(r.to_owned());
+        }
+        Ok(out)
+    }
+
+    /// The name of the registry reference `name` finds its providers in (`None` when it
+    /// has a direct `url`).
+    ///
+    /// # Errors
+    ///
+    /// A located [`ConfigError`] for an unknown registry name, or when several registries
+    /// are configured, none is named `default`, and the reference names none.
+    pub fn reference_registry(&self, name: &str) -> Result<Option<String>, ConfigError> {
+        let registries = self.effective_registries();
+        let Some(reference) = self.references.get(name) else {
+            return Ok(None);
+        };
+        if reference
+            .url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty())
+        {
+            return Ok(None);
+        }
+        match reference.registry.as_deref() {
+            Some(r) if registries.contains_key(r) => Ok(Some(r.to_owned())),
+            Some(r) => Err(self.error_at(
+                &["references", name, "registry"],
+                format!("unknown registry {r:?} (configured: {})", names(&registries)),
+            )),
+            None if registries.len() == 1 => Ok(registries.keys().next().cloned()),
+            None if registries.contains_key(DEFAULT_REGISTRY) => {
+                Ok(Some(DEFAULT_REGISTRY.to_owned()))
+            }
+            None => Err(self.error_at(
+                &["references", name],
+                format!(
+                    "several registries are configured ({}); name one with `registry` or give a `url`",
+                    names(&registries)
+                ),
+            )),
+        }
+    }
+
+    /// Checks what the types cannot: registry addresses parse, protocol names are known,
+    /// every registry and protocol a service or reference names exists, cluster and
+    /// load-balance names are known, references name an interface.
+    ///
+    /// # Errors
+    ///
+    /// The first problem, as a located [`ConfigError`].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (name, registry) in &self.registries {
+            if let Err(e) = oxidubbo_registry::parse_registry_address(&registry.address) {
+                return Err(self.error_at(&["registries", name, "address"], e.to_string()));
+            }
+        }
+        for (name, protocol) in &self.protocols {
+            if !KNOWN_PROTOCOLS.contains(&protocol.name.as_str()) {
+                return Err(self.error_at(
+                    &["protocols", name, "name"],
+                    format!(
+                        "unknown protocol {:?} (known: {})",
+                        protocol.name,
+                        KNOWN_PROTOCOLS.join(", ")
+                    ),
+                ));
+            }
+        }
+        for name in self.services.keys() {
+            self.service_protocol(name)?;
+            self.service_registries(name)?;
+        }
+        for (name, reference) in &self.references {
+            if reference.interface.trim().is_empty() {
+                return Err(self.error_at(
+                    &["references", name, "interface"],
+                    "missing field `interface`: the Java interface name of the service",
+                ));
+            }
+            self.reference_registry(name)?;
+            if let Some(cluster) = &reference.cluster {
+                if let Err(e) = oxidubbo_cluster::cluster_for(cluster) {
+                    return Err(self.error_at(&["references", name, "cluster"], rpc_message(&e)));
+                }
+            }
+            if let Some(lb) = &reference.loadbalance {
+                if let Err(e) = oxidubbo_cluster::load_balance_for(lb) {
+                    return Err(
+                        self.error_at(&["references", name, "loadbalance"], rpc_message(&e))
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The message of an `RpcError::Config`, without its "configuration error: " prefix.
+pub(crate) fn rpc_message(e: &oxidubbo_invoker::RpcError) -> String {
+    match e {
+        oxidubbo_invoker::RpcError::Config(m) => m.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn names<V>(map: &BTreeMap<String, V>) -> String {
+    map.keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_text_is_a_valid_configuration() {
+        let config = Config::parse("", "empty.toml").unwrap();
+        assert!(config.services.is_empty());
+        assert_eq!(config.shutdown.timeout, DEFAULT_SHUTDOWN_TIMEOUT_MS);
+        assert_eq!(
+            config.effective_registries()[DEFAULT_REGISTRY].address,
+            DEFAULT_REGISTRY_ADDRESS
+        );
+        assert_eq!(config.effective_protocols()[DEFAULT_PROTOCOL].port, 20880);
+    }
+
+    #[test]
+    fn params_take_any_scalar() {
+        let config = Config::parse(
+            "[services.s]\nparams = { executes = 10, async = true, \"methods.a.timeout\" = \"5\" }\n",
+            "p.toml",
+        )
+        .unwrap();
+        let params = &config.services["s"].params;
+        assert_eq!(params["executes"], "10");
+        assert_eq!(params["async"], "true");
+        assert_eq!(params["methods.a.timeout"], "5");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_line() {
+        let err =
+            Config::parse("[services.s]\nversion = \"1\"\ntiemout = 5\n", "u.toml").unwrap_err();
+        assert_eq!(
+            (err.line, err.key.as_str()),
+            (3, "services.s.tiemout"),
+            "{err}"
+        );
+        assert!(err.message.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn a_string_override_of_a_number_looking_value_stays_a_string() {
+        let env = [("OXIDUBBO_SERVICES__S__VERSION".to_owned(), "2".to_owned())];
+        let config = Config::from_str_with_env("[services.s]\n", "v.toml", env).unwrap();
+        assert_eq!(config.services["s"].version.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn a_table_created_by_overrides_missing_a_field_names_the_variable() {
+        let env = [("OXIDUBBO_REGISTRIES__ZK__GROUP".to_owned(), "g".to_owned())];
+        let err = Config::from_str_with_env("", "r.toml", env).unwrap_err();
+        assert_eq!(
+            err.env_var.as_deref(),
+            Some("OXIDUBBO_REGISTRIES__ZK__GROUP"),
+            "{err}"
+        );
+        assert_eq!(err.key, "registries.zk.address", "{err}");
+    }
+}
