@@ -45,7 +45,7 @@ fn route(rule: &str, consumer_params: &str, method: &str) -> Vec<String> {
     hosts(&router.route(
         providers(),
         Some(&url),
-        &Invocation::new(method, "", vec![]),
+        &Invocation::new(method.to_owned(), "", vec![]),
     ))
 }
 

@@ -396,10 +396,39 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Reads a string, borrowing it from the input when it is a single chunk of ASCII
+    /// (the common case for names and keys) and copying it otherwise.
+    pub fn read_str(&mut self) -> Result<std::borrow::Cow<'a, str>> {
+        let start = self.pos;
+        let short = match self.peek_byte() {
+            Some(tag @ 0x00..=0x1f) => Some((usize::from(tag), 1)),
+            Some(tag @ 0x30..=0x33) => self
+                .input
+                .get(start + 1)
+                .map(|b0| ((usize::from(tag - 0x30) << 8) | usize::from(*b0), 2)),
+            _ => None,
+        };
+        if let Some((len, head)) = short {
+            let body = self.input.get(start + head..start + head + len);
+            if let Some(text) = body
+                .filter(|b| b.is_ascii())
+                .and_then(|b| std::str::from_utf8(b).ok())
+            {
+                self.pos = start + head + len;
+                return Ok(std::borrow::Cow::Borrowed(text));
+            }
+        }
+        self.read_string().map(std::borrow::Cow::Owned)
+    }
+
     /// Reads a map whose keys are all strings (Dubbo's attachments) straight into pairs,
-    /// without building a [`Value::Map`]; `None` for a null. The map takes a reference
-    /// number like any map, so later `Q` references stay aligned.
-    pub fn read_string_map(&mut self) -> Result<Option<Vec<(String, Value)>>> {
+    /// without building a [`Value::Map`]; `key` turns each borrowed key into the caller's
+    /// key type. `None` for a null. The map takes a reference number like any map, so later
+    /// `Q` references stay aligned.
+    pub fn read_string_map_with<K>(
+        &mut self,
+        mut key: impl FnMut(std::borrow::Cow<'a, str>) -> K,
+    ) -> Result<Option<Vec<(K, Value)>>> {
         let start = self.pos;
         match self.peek_byte() {
             Some(BC_NULL) => {
@@ -420,7 +449,7 @@ impl<'a> Decoder<'a> {
         }
         self.add_ref()?;
         self.enter(start)?;
-        let mut entries = Vec::with_capacity(self.small_capacity(2));
+        let mut entries = Vec::with_capacity(8);
         while self.peek_byte() != Some(BC_END) {
             if entries.len() >= self.opts.max_len {
                 return Err(Error::Limit(format!(
@@ -428,13 +457,19 @@ impl<'a> Decoder<'a> {
                     self.opts.max_len
                 )));
             }
-            let k = self.read_string()?;
+            let k = key(self.read_str()?);
             let v = self.read_value()?;
             entries.push((k, v));
         }
         self.pos += 1;
         self.leave();
         Ok(Some(entries))
+    }
+
+    /// Reads a map whose keys are all strings straight into owned pairs; see
+    /// [`Decoder::read_string_map_with`].
+    pub fn read_string_map(&mut self) -> Result<Option<Vec<(String, Value)>>> {
+        self.read_string_map_with(std::borrow::Cow::into_owned)
     }
 
     /// Reads a string starting at its first chunk tag.

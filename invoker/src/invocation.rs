@@ -1,5 +1,6 @@
 //! `Invocation` and `RpcResult`: what goes into a call and what comes out.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use oxidubbo_common::Url;
@@ -8,9 +9,40 @@ use oxidubbo_hessian2::Value;
 /// A call's attachments: string keys to Hessian values (usually strings), in insertion order.
 ///
 /// Dubbo carries a handful of these per call (`path`, `version`, `timeout`, …), so a small
-/// vector beats a hash map and keeps the wire order stable.
+/// vector beats a hash map and keeps the wire order stable; Dubbo's own keys are stored as
+/// `&'static str`, so they cost no allocation per call.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Attachments(Vec<(String, Value)>);
+pub struct Attachments(Vec<(Cow<'static, str>, Value)>);
+
+/// Attachment keys Dubbo peers send on every call; [`intern_key`] maps them to statics.
+const WELL_KNOWN_KEYS: &[&str] = &[
+    "path",
+    "interface",
+    "version",
+    "group",
+    "timeout",
+    "token",
+    "dubbo",
+    "generic",
+    "application",
+    "remote.application",
+    "remote.address",
+    "side",
+    "async",
+    "return",
+    "input",
+    "output",
+    "dubbo.tag",
+    "dubbo.force.tag",
+];
+
+/// The static copy of a well-known attachment key, or an owned copy of any other.
+pub fn intern_key(key: &str) -> Cow<'static, str> {
+    match WELL_KNOWN_KEYS.iter().find(|k| **k == key) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(key.to_owned()),
+    }
+}
 
 impl Attachments {
     /// An empty set.
@@ -30,7 +62,7 @@ impl Attachments {
 
     /// Attachments from decoded pairs; a key given twice keeps its last value (as a Java
     /// `HashMap` would).
-    pub fn from_pairs(mut pairs: Vec<(String, Value)>) -> Self {
+    pub fn from_pairs(mut pairs: Vec<(Cow<'static, str>, Value)>) -> Self {
         let mut i = 0;
         while i < pairs.len() {
             if pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0) {
@@ -43,7 +75,7 @@ impl Attachments {
     }
 
     /// Sets `key`, replacing an earlier value.
-    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) {
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
         let key = key.into();
         let value = value.into();
         match self.0.iter_mut().find(|(k, _)| *k == key) {
@@ -55,7 +87,7 @@ impl Attachments {
     /// Sets `key` only when it is absent.
     pub fn insert_if_absent(&mut self, key: &str, value: impl Into<Value>) {
         if self.get(key).is_none() {
-            self.0.push((key.to_owned(), value.into()));
+            self.0.push((intern_key(key), value.into()));
         }
     }
 
@@ -67,7 +99,7 @@ impl Attachments {
 
     /// Iterates over the entries in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v))
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Number of entries.
@@ -95,7 +127,12 @@ impl IntoIterator for Attachments {
     type Item = (String, Value);
     type IntoIter = std::vec::IntoIter<(String, Value)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        let pairs: Vec<(String, Value)> = self
+            .0
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v))
+            .collect();
+        pairs.into_iter()
     }
 }
 
@@ -104,8 +141,8 @@ impl IntoIterator for Attachments {
 /// Cloning is cheap enough to retry: the arguments sit behind an `Arc`.
 #[derive(Debug, Clone, Default)]
 pub struct Invocation {
-    method_name: String,
-    parameter_types: String,
+    method_name: Cow<'static, str>,
+    parameter_types: Cow<'static, str>,
     arguments: Arc<Vec<Value>>,
     attachments: Attachments,
     url: Option<Arc<Url>>,
@@ -114,9 +151,11 @@ pub struct Invocation {
 impl Invocation {
     /// A call of `method_name` with the JVM descriptor `parameter_types`
     /// (e.g. `Ljava/lang/String;I`) and its arguments.
+    ///
+    /// Static names (a typed client's literals) are kept without copying.
     pub fn new(
-        method_name: impl Into<String>,
-        parameter_types: impl Into<String>,
+        method_name: impl Into<Cow<'static, str>>,
+        parameter_types: impl Into<Cow<'static, str>>,
         arguments: Vec<Value>,
     ) -> Self {
         Invocation {
@@ -129,7 +168,11 @@ impl Invocation {
     }
 
     /// Adds an attachment, builder style.
-    pub fn with_attachment(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn with_attachment(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<Value>,
+    ) -> Self {
         self.attachments.insert(key, value);
         self
     }

@@ -23,7 +23,7 @@ mod service;
 mod status;
 
 pub use error::RpcError;
-pub use invocation::{Attachments, Invocation, RpcResult};
+pub use invocation::{Attachments, Invocation, RpcResult, intern_key};
 pub use invoker::{BaseInvoker, Invoker};
 pub use oxidubbo_common::Url;
 pub use oxidubbo_hessian2::Value;

@@ -399,7 +399,7 @@ fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
         let _ = dec.read_value();
         return Ok(Attachments::new());
     }
-    match dec.read_string_map() {
+    match dec.read_string_map_with(|k| oxidubbo_invoker::intern_key(&k)) {
         Ok(Some(pairs)) => Ok(Attachments::from_pairs(pairs)),
         Ok(None) => Ok(Attachments::new()),
         Err(e) => Err(RpcError::Codec(format!("reading attachments: {e}"))),
