@@ -1,6 +1,8 @@
 //! Helpers for tests that need real peers: finding them, failing loudly (in CI) or
 //! skipping loudly (locally) when they are missing, and running the sofa-rpc-node peers.
 
+pub mod counting_alloc;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;

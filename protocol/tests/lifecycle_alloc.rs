@@ -1,53 +1,15 @@
 //! Live heap stays flat over 10,000 export → refer → invoke → destroy cycles through the
 //! global injvm protocol, measured by a counting global allocator.
-#![allow(unsafe_code)]
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use oxidubbo_integration_tests::counting_alloc::{CountingAllocator, live_bytes};
 
 use oxidubbo_protocol::{InjvmProtocol, Protocol};
 use support::{greeter, greeter_url, say_hello};
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-        }
-        p
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn live_heap_is_flat_over_10000_cycles() {
@@ -68,10 +30,10 @@ fn live_heap_is_flat_over_10000_cycles() {
             drop((exporter, invoker));
             assert!(protocol.counts().is_empty());
             if cycle == 1_000 {
-                after_1000 = LIVE.load(Ordering::SeqCst);
+                after_1000 = live_bytes();
             }
         }
-        let after_10000 = LIVE.load(Ordering::SeqCst);
+        let after_10000 = live_bytes();
         println!("live heap after cycle 1,000: {after_1000} bytes; after cycle 10,000: {after_10000} bytes");
         let growth = after_10000 - after_1000;
         assert!(growth.abs() < 4096, "live heap grew by {growth} bytes over 9,000 cycles");

@@ -1,58 +1,21 @@
 //! Live heap stays flat over 1,000 refer → invoke → destroy cycles through the registry
 //! protocol (embedded registry, dubbo protocol), measured by a counting global allocator;
 //! and every cycle leaves no listener, subscription, invoker or connection behind.
-#![allow(unsafe_code)]
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use oxidubbo_integration_tests::counting_alloc::{CountingAllocator, live_bytes};
+
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicIsize, Ordering};
 
 use oxidubbo_common::Url;
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use oxidubbo_registry::{MemoryRegistry, Protocols, RegistryProtocol, StoreCounts};
 use support::{greeter, say_hello};
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE.fetch_add(
-                new_size as isize - layout.size() as isize,
-                Ordering::Relaxed,
-            );
-        }
-        p
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn live_heap_is_flat_over_1000_registry_refer_destroy_cycles() {
@@ -120,11 +83,11 @@ fn live_heap_is_flat_over_1000_registry_refer_destroy_cycles() {
             );
             if cycle == 200 {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                after_200 = LIVE.load(Ordering::SeqCst);
+                after_200 = live_bytes();
             }
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        let after_1000 = LIVE.load(Ordering::SeqCst);
+        let after_1000 = live_bytes();
         println!(
             "live heap after cycle 200: {after_200} bytes; after cycle 1,000: {after_1000} bytes"
         );
