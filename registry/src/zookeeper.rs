@@ -172,8 +172,10 @@ impl ZookeeperRegistry {
     pub async fn expire_session(&self) -> Result<(), RegistryError> {
         let client = self.shared.client()?;
         let session = client.session().clone();
+        // A loaded machine (CI) can take a while to hand a session over: be generous.
+        let bound = self.shared.connect_timeout.max(Duration::from_secs(15));
         let thief = tokio::time::timeout(
-            self.shared.connect_timeout,
+            bound,
             Client::connector()
                 .with_session_timeout(self.shared.session_timeout)
                 .with_session(session)
