@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need besides the Rust toolchain:
-#   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh
+#   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh, and a JRE
+#     and Node.js (Debian packages) when the machine has none
 #   - the Node.js packages of the sofa-rpc-node peers (integration-tests/peers/sofa)
 # Idempotent: does nothing when everything is already there. Fails loudly.
 set -euo pipefail
@@ -32,15 +33,21 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 
-# --- ZooKeeper + netcat ----------------------------------------------------
-if [ ! -f "$ZK_JAR" ] || ! command -v nc >/dev/null 2>&1; then
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install ZooKeeper 3.8 and netcat-openbsd by hand"
-  [ "${SUDO[*]-}" != false ] || die "need root or sudo to apt-get install zookeeper netcat-openbsd"
-  log "installing zookeeper and netcat-openbsd (apt-get)"
+# --- apt packages: ZooKeeper, netcat, and a JRE / Node.js when the machine lacks them ---
+packages=()
+[ -f "$ZK_JAR" ] || packages+=(zookeeper)
+command -v nc >/dev/null 2>&1 || packages+=(netcat-openbsd)
+command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+if [ "${#packages[@]}" -gt 0 ]; then
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install by hand: ${packages[*]}"
+  [ "${SUDO[*]-}" != false ] || die "need root or sudo to apt-get install ${packages[*]}"
+  log "installing ${packages[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   bounded 600 "${SUDO[@]}" apt-get update -q || die "apt-get update failed"
-  bounded 900 "${SUDO[@]}" apt-get install -y -q --no-install-recommends zookeeper netcat-openbsd \
-    || die "apt-get install zookeeper netcat-openbsd failed"
+  bounded 1200 "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}" \
+    || die "apt-get install ${packages[*]} failed"
 fi
 [ -f "$ZK_JAR" ] || die "$ZK_JAR still missing after install"
 command -v java >/dev/null 2>&1 || die "java not found (ZooKeeper needs a JRE)"

@@ -208,6 +208,7 @@ impl CallSpec {
                 .clone()
                 .unwrap_or_else(|| oxidubbo_common::defaults::VERSION.to_owned()),
             group: self.group.clone(),
+            token: None,
         };
         let mut buf = Vec::new();
         let timeout = self.timeout.as_millis().to_string();

@@ -25,6 +25,11 @@ use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::value::{List, Map, Object, Value};
 
+/// Most elements reserved up front for a declared length: a length is checked against the
+/// bytes left, but each element is a whole `Value`, so nested declared lengths must not
+/// multiply into a huge reservation. Longer collections grow as they are read.
+const PREALLOC_MAX: usize = 1024;
+
 /// Limits of a [`Decoder`], to bound the work and memory spent on untrusted input.
 ///
 /// Memory use is in any case bounded by a small multiple of the input size: every length is
@@ -658,7 +663,7 @@ impl<'a> Decoder<'a> {
         let start = self.pos;
         let n = self.read_i32()?;
         let n = self.check_count(i64::from(n), start, "field count")?;
-        let mut fields = Vec::with_capacity(n);
+        let mut fields = Vec::with_capacity(n.min(PREALLOC_MAX));
         for _ in 0..n {
             fields.push(self.read_string()?);
         }
@@ -781,7 +786,7 @@ impl<'a> Decoder<'a> {
         self.enter(start)?;
         let items = match len {
             Some(n) => {
-                let mut items = Vec::with_capacity(n);
+                let mut items = Vec::with_capacity(n.min(PREALLOC_MAX));
                 for _ in 0..n {
                     items.push(self.read_value()?);
                 }
@@ -850,7 +855,7 @@ impl<'a> Decoder<'a> {
         self.check_count(field_count as i64, start, "field count")?;
         self.add_ref()?;
         self.enter(start)?;
-        let mut fields = Vec::with_capacity(field_count);
+        let mut fields = Vec::with_capacity(field_count.min(PREALLOC_MAX));
         for i in 0..field_count {
             let name = self
                 .classes

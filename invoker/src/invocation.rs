@@ -63,13 +63,27 @@ impl Attachments {
     /// Attachments from decoded pairs; a key given twice keeps its last value (as a Java
     /// `HashMap` would).
     pub fn from_pairs(mut pairs: Vec<(Cow<'static, str>, Value)>) -> Self {
-        let mut i = 0;
-        while i < pairs.len() {
-            if pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0) {
-                pairs.remove(i);
-            } else {
-                i += 1;
-            }
+        // Which entries to keep: the last occurrence of each key. Linear in the number of
+        // entries (a hostile peer may send thousands), without allocating in the common
+        // case of no duplicates among a handful of keys.
+        let keep: Option<Vec<bool>> = if pairs.len() <= 16 {
+            let duplicated = |i: usize| pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0);
+            (0..pairs.len())
+                .any(duplicated)
+                .then(|| (0..pairs.len()).map(|i| !duplicated(i)).collect())
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+            let mut keep: Vec<bool> = pairs
+                .iter()
+                .rev()
+                .map(|(k, _)| seen.insert(k.as_ref()))
+                .collect();
+            keep.reverse();
+            keep.contains(&false).then_some(keep)
+        };
+        if let Some(keep) = keep {
+            let mut flags = keep.into_iter();
+            pairs.retain(|_| flags.next().unwrap_or(true));
         }
         Attachments(pairs)
     }

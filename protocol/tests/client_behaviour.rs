@@ -284,3 +284,26 @@ async fn after_destroy_no_task_remains() {
     assert!(protocol.counts().is_empty());
     assert_eq!(protocol.server_connections().await, 0);
 }
+
+#[tokio::test]
+async fn a_call_dropped_by_its_caller_leaves_no_pending_entry() {
+    let protocol = DubboProtocol::new();
+    let port = free_port();
+    let _e = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
+    let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "60000"));
+    let invoker = protocol.refer(url).await.unwrap();
+    // Callers give up long before the call's own timeout (a forking loser, a select!).
+    for _ in 0..20 {
+        let gave_up = timeout(Duration::from_millis(20), invoker.invoke(sleep_call(5_000))).await;
+        assert!(gave_up.is_err());
+    }
+    assert_eq!(
+        protocol.pending_calls(),
+        0,
+        "cancelled calls left pending entries"
+    );
+    protocol.destroy().await;
+}

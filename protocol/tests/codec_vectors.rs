@@ -55,6 +55,7 @@ fn request_say_hello_world_matches_java() {
         path: DEMO.into(),
         version: "0.0.0".into(),
         group: None,
+        token: None,
     };
     let inv = Invocation::new("sayHello", "Ljava/lang/String;", vec![Value::from("world")]);
     let mut frame = Vec::new();
@@ -206,6 +207,7 @@ fn payload_limit_applies_when_encoding() {
         path: "x".into(),
         version: "0.0.0".into(),
         group: None,
+        token: None,
     };
     let inv = Invocation::new("m", "[B", vec![Value::Binary(vec![0; 2048])]);
     let mut frame = Vec::new();
@@ -241,4 +243,48 @@ fn business_errors_travel_as_classes_java_can_load() {
         )
     );
     assert_eq!(decode(""), remote("java.lang.RuntimeException", "boom"));
+}
+
+#[test]
+fn the_providers_token_travels_as_an_attachment() {
+    let target = Target {
+        path: "x.Y".into(),
+        version: "1.0.0".into(),
+        group: None,
+        token: Some("s3cret".into()),
+    };
+    let inv = Invocation::new("m", "", vec![]).with_attachment("token", "from-the-caller");
+    let mut frame = Vec::new();
+    codec::encode_request(&mut frame, 1, true, &target, "1000", &inv, DEFAULT_PAYLOAD).unwrap();
+    let body = codec::decode_request_body(&frame[16..]).unwrap();
+    assert_eq!(body.attachments.get_str("token"), Some("s3cret"));
+    assert_eq!(
+        body.attachments
+            .iter()
+            .filter(|(k, _)| *k == "token")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn absurd_result_flags_and_attachment_floods_are_errors() {
+    // A long that would truncate to flag 1 is an unknown flag, not a value.
+    let mut long_flag = vec![0x4c];
+    long_flag.extend_from_slice(&0x1_0000_0001_i64.to_be_bytes());
+    long_flag.push(0x91);
+    assert!(matches!(
+        codec::decode_response(20, &long_flag),
+        Err(RpcError::Codec(_))
+    ));
+    // More attachments than allowed: a codec error (a BAD_REQUEST on the provider).
+    let mut body = vec![0x05];
+    body.extend_from_slice(b"2.0.2");
+    body.extend_from_slice(&[0x01, b'x', 0x00, 0x01, b'm', 0x00, 0x48]);
+    for _ in 0..(codec::MAX_ATTACHMENTS + 1) {
+        body.extend_from_slice(&[0x00, 0x4e]);
+    }
+    body.push(0x5a);
+    let err = codec::decode_request_body(&body).unwrap_err();
+    assert!(err.to_string().contains("attachments"), "{err}");
 }

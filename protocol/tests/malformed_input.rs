@@ -229,3 +229,36 @@ async fn an_unknown_serialization_id_gets_bad_request() {
     f.still_serves().await;
     f.protocol.destroy().await;
 }
+
+#[tokio::test]
+async fn a_consumer_that_never_reads_does_not_block_destroy() {
+    let f = fixture(None).await;
+    let mut s = f.raw().await;
+    // 600 echo calls of 64 KiB each: ~38 MiB of answers nobody reads fill the socket
+    // buffers and the writer's queue.
+    let target = codec::Target {
+        path: "org.apache.dubbo.samples.api.GreeterService".into(),
+        version: "1.0.0".into(),
+        group: None,
+        token: None,
+    };
+    let inv = oxidubbo_invoker::Invocation::new(
+        "echo",
+        "Ljava/lang/Object;",
+        vec![oxidubbo_invoker::Value::Binary(vec![7; 64 * 1024])],
+    );
+    let mut frames = Vec::new();
+    for id in 0..600 {
+        codec::encode_request(&mut frames, id, true, &target, "60000", &inv, 0).unwrap();
+    }
+    let writer = tokio::spawn(async move {
+        let _ = timeout(Duration::from_secs(10), s.write_all(&frames)).await;
+        s // kept open, never read
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    timeout(Duration::from_secs(10), f.protocol.destroy())
+        .await
+        .expect("destroy hung on a consumer that does not read");
+    assert!(f.protocol.counts().is_empty());
+    drop(writer.await);
+}

@@ -147,33 +147,42 @@ impl Connection {
         }
         let (tx, rx) = oneshot::channel();
         inner.lock_pending().insert(id, tx);
-        if sender.send(frame).await.is_err() {
-            inner.lock_pending().remove(&id);
-            return Err(RpcError::Network(format!(
-                "connection to {} closed",
-                inner.addr
-            )));
-        }
-        drop(sender);
-        match tokio::time::timeout(timeout, rx).await {
+        // However this call ends — answered, timed out, failed, or dropped by its caller
+        // (a forking loser, a select!) — its pending entry goes with it.
+        let mut pending = PendingGuard {
+            inner,
+            id,
+            armed: true,
+        };
+        let exchange = async {
+            sender.send(frame).await.map_err(|_| ())?;
+            drop(sender);
+            rx.await.map_err(|_| ())
+        };
+        let outcome = tokio::time::timeout(timeout, exchange).await;
+        // An answer (or a failure sent by the reader) means the reader took the entry.
+        pending.armed = !matches!(outcome, Ok(Ok(_)));
+        match outcome {
             Ok(Ok(Ok((status, body)))) => codec::decode_response(status, &body),
             Ok(Ok(Err(e))) => Err(e),
-            Ok(Err(_)) => Err(RpcError::Network(format!(
+            Ok(Err(())) => Err(RpcError::Network(format!(
                 "connection to {} closed",
                 inner.addr
             ))),
-            Err(_) => {
-                inner.lock_pending().remove(&id);
-                Err(RpcError::Timeout {
-                    elapsed_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                    message: format!(
-                        "waiting for {} on {} (id {id})",
-                        invocation.method_name(),
-                        inner.addr
-                    ),
-                })
-            }
+            Err(_) => Err(RpcError::Timeout {
+                elapsed_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                message: format!(
+                    "waiting for {} on {} (id {id})",
+                    invocation.method_name(),
+                    inner.addr
+                ),
+            }),
         }
+    }
+
+    /// Calls sent on this connection and still waiting for their answer.
+    pub(crate) fn pending(&self) -> usize {
+        self.inner.lock_pending().len()
     }
 
     /// Closes the connection: no reconnect; pending calls fail at once.
@@ -196,6 +205,22 @@ impl Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// Removes a call's pending entry when the call ends, however it ends.
+struct PendingGuard<'a> {
+    inner: &'a Inner,
+    id: i64,
+    armed: bool,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let removed = self.inner.lock_pending().remove(&self.id);
+            drop(removed);
+        }
     }
 }
 

@@ -7,6 +7,8 @@ use super::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWOWAY, HEADER_LEN, HESSIAN2,
 
 /// The dubbo protocol version oxidubbo sends in every request body.
 pub const DUBBO_VERSION: &str = "2.0.2";
+/// Most attachments a request or response may carry (Dubbo sends a handful).
+pub const MAX_ATTACHMENTS: usize = 4096;
 /// Body of the read-only event: the Hessian string `"R"`.
 pub const READONLY_EVENT: &str = "R";
 
@@ -29,6 +31,8 @@ pub struct Target {
     pub version: String,
     /// Service group, if any.
     pub group: Option<String>,
+    /// The provider's `token`, sent as the `token` attachment (as Dubbo's invoker does).
+    pub token: Option<String>,
 }
 
 /// A decoded request body.
@@ -117,10 +121,15 @@ pub fn encode_request(
             enc.write_str("group")?;
             enc.write_str(group)?;
         }
+        if let Some(token) = &target.token {
+            enc.write_str("token")?;
+            enc.write_str(token)?;
+        }
         enc.write_str("timeout")?;
         enc.write_str(timeout_ms)?;
         for (k, v) in invocation.attachments().iter() {
-            if matches!(k, "path" | "interface" | "version" | "group" | "timeout") {
+            let fixed = matches!(k, "path" | "interface" | "version" | "group" | "timeout");
+            if fixed || (k == "token" && target.token.is_some()) {
                 continue;
             }
             enc.write_str(k)?;
@@ -400,6 +409,10 @@ fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
         return Ok(Attachments::new());
     }
     match dec.read_string_map_with(|k| oxidubbo_invoker::intern_key(&k)) {
+        Ok(Some(pairs)) if pairs.len() > MAX_ATTACHMENTS => Err(RpcError::Codec(format!(
+            "{} attachments, more than the {MAX_ATTACHMENTS} allowed",
+            pairs.len()
+        ))),
         Ok(Some(pairs)) => Ok(Attachments::from_pairs(pairs)),
         Ok(None) => Ok(Attachments::new()),
         Err(e) => Err(RpcError::Codec(format!("reading attachments: {e}"))),
@@ -461,7 +474,9 @@ pub fn decode_response(status: u8, body: &[u8]) -> Result<RpcResult, RpcError> {
         dec.read_value()
             .map_err(|e| RpcError::Codec(format!("reading the response {what}: {e}")))
     };
-    match flag as i32 {
+    let flag =
+        i32::try_from(flag).map_err(|_| RpcError::Codec(format!("unknown result flag {flag}")))?;
+    match flag {
         flag::VALUE => Ok(RpcResult {
             value: read(&mut dec, "value")?,
             attachments: Attachments::new(),

@@ -36,6 +36,10 @@ impl DubboInvoker {
             path: url.interface().to_owned(),
             version,
             group: url.group().map(str::to_owned),
+            token: url
+                .param(keys::TOKEN)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
         };
         let with_text = |d: Duration| (d, d.as_millis().to_string());
         let timeout = with_text(

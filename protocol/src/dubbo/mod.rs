@@ -112,6 +112,15 @@ impl DubboProtocol {
         }
     }
 
+    /// Calls sent on this protocol's client connections and still waiting for an answer.
+    pub fn pending_calls(&self) -> usize {
+        self.state
+            .lock_clients()
+            .values()
+            .map(|e| e.connection.pending())
+            .sum()
+    }
+
     /// Connections accepted by this protocol's servers and still open.
     pub async fn server_connections(&self) -> usize {
         self.state

@@ -159,7 +159,7 @@ async fn serve_connection(
     let _counted = Counted(Arc::clone(&ctx.connections));
     let (mut rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
-    let writer = tokio::spawn(write_loop(wr, rx));
+    let mut writer = tokio::spawn(write_loop(wr, rx));
     let mut handlers = JoinSet::new();
     let peer: Arc<str> = Arc::from(peer.to_string());
     let mut codec = FrameCodec::new(ctx.config.payload);
@@ -185,8 +185,12 @@ async fn serve_connection(
                 }
             }
         }
-        if !out.is_empty() && tx.send(std::mem::take(&mut out)).await.is_err() {
-            break;
+        if !out.is_empty() {
+            // A consumer that stops reading must not hold up a shutdown.
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                sent = tx.send(std::mem::take(&mut out)) => if sent.is_err() { break },
+            }
         }
         if broken {
             break 'conn;
@@ -198,7 +202,7 @@ async fn serve_connection(
                 readonly_sent = true;
                 let mut frame = Vec::with_capacity(18);
                 codec::encode_readonly_event(&mut frame, 0);
-                let _ = tx.send(frame).await;
+                let _ = tx.try_send(frame);
             }
             Some(_) = handlers.join_next(), if !handlers.is_empty() => {}
             r = rd.read_buf(&mut buf) => match r {
@@ -213,14 +217,23 @@ async fn serve_connection(
             }
         }
     }
-    // Let calls in flight finish and their responses go out, unless shutting down.
-    if !shutdown.is_cancelled() {
+    // Let calls in flight finish and their answers go out — until a shutdown, which
+    // cancels them and the writer, so that closing a server never waits on a slow service
+    // or on a consumer that stopped reading.
+    let drained = async {
         while handlers.join_next().await.is_some() {}
-    } else {
+        drop(tx);
+        let _ = (&mut writer).await;
+    };
+    let finished = tokio::select! {
+        () = drained => true,
+        () = shutdown.cancelled() => false,
+    };
+    if !finished {
         handlers.shutdown().await;
+        writer.abort();
+        let _ = writer.await;
     }
-    drop(tx);
-    let _ = writer.await;
 }
 
 fn on_frame(
