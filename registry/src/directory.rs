@@ -17,15 +17,37 @@ use crate::{NotifyListener, Protocols, Registry, RegistryError};
 /// The categories a directory subscribes to.
 pub const DIRECTORY_CATEGORIES: &str = "providers,configurators,routers";
 
-/// Parameters an `override://` URL carries for itself, never copied onto providers.
-const OVERRIDE_OWN_KEYS: [&str; 6] = [
+/// Parameters an `override://` URL carries for itself (its scope and match conditions, as
+/// in Dubbo's `AbstractConfigurator`), never copied onto providers. Keys starting with `~`
+/// are conditions too.
+const OVERRIDE_OWN_KEYS: [&str; 12] = [
     keys::CATEGORY,
     keys::DYNAMIC,
     keys::ENABLED,
     keys::INTERFACE,
     keys::SIDE,
+    keys::GROUP,
+    keys::VERSION,
+    keys::APPLICATION,
+    keys::CHECK,
+    "interfaces",
+    "configVersion",
     "compatible_config",
 ];
+
+/// Whether the override's match conditions (`group`, `version`, `application`) hold for
+/// `url`; a condition the override does not set, or sets to `*`, always holds.
+fn override_matches(o: &Url, url: &Url, consumer: &Url) -> bool {
+    let holds =
+        |key: &str, actual: Option<&str>| match o.param(key).filter(|v| !v.is_empty() && *v != "*")
+        {
+            Some(wanted) => actual == Some(wanted),
+            None => true,
+        };
+    holds(keys::GROUP, url.group())
+        && holds(keys::VERSION, url.version())
+        && holds(keys::APPLICATION, consumer.param(keys::APPLICATION))
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -372,12 +394,16 @@ impl Inner {
         for o in lock(&self.configurators).iter() {
             let host_ok = o.host() == "0.0.0.0" || o.host() == url.host();
             let port_ok = o.port() == 0 || o.port() == url.port();
-            if !(host_ok && port_ok && o.bool_param(keys::ENABLED, true)) {
+            let applies = host_ok
+                && port_ok
+                && o.bool_param(keys::ENABLED, true)
+                && override_matches(o, &url, consumer);
+            if !applies {
                 continue;
             }
             let mut b = url.to_builder();
             for (k, v) in o.params() {
-                if !OVERRIDE_OWN_KEYS.contains(&k) {
+                if !OVERRIDE_OWN_KEYS.contains(&k) && !k.starts_with('~') {
                     b = b.param(k, v);
                 }
             }
@@ -430,7 +456,18 @@ impl Inner {
             }
             return;
         }
-        let old = std::mem::replace(&mut *lock(&self.by_key), next);
+        let old = {
+            let mut by_key = lock(&self.by_key);
+            if self.destroyed.load(Ordering::Acquire) {
+                // Destroyed meanwhile (destroy empties by_key under this lock): retire.
+                drop(by_key);
+                for t in next.values() {
+                    t.retire();
+                }
+                return;
+            }
+            std::mem::replace(&mut *by_key, next)
+        };
         self.invokers.store(Arc::new(list));
         self.routers.notify(&self.invokers.load());
         let current = lock(&self.by_key);
@@ -555,5 +592,37 @@ impl Drop for Inner {
                 handle.spawn(pending.run());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod override_tests {
+    use super::*;
+
+    #[test]
+    fn an_override_applies_only_where_its_conditions_hold_and_never_copies_them() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        let provider = url("dubbo://10.0.0.1:20880/I?version=1.0.0&group=a");
+        let consumer = url("consumer://10.0.0.9/I?application=shop");
+        let other_version =
+            url("override://0.0.0.0/I?category=configurators&version=2.0.0&timeout=5000");
+        let same = url(
+            "override://0.0.0.0/I?category=configurators&version=1.0.0&group=a&application=shop&~weird=1&timeout=5000",
+        );
+        let other_app =
+            url("override://0.0.0.0/I?category=configurators&application=admin&timeout=5000");
+        assert!(!override_matches(&other_version, &provider, &consumer));
+        assert!(override_matches(&same, &provider, &consumer));
+        assert!(!override_matches(&other_app, &provider, &consumer));
+        let copied: Vec<&str> = same
+            .params()
+            .map(|(k, _)| k)
+            .filter(|k| !OVERRIDE_OWN_KEYS.contains(k) && !k.starts_with('~'))
+            .collect();
+        assert_eq!(
+            copied,
+            vec!["timeout"],
+            "only the override's settings are copied"
+        );
     }
 }

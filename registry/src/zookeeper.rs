@@ -695,9 +695,13 @@ impl Registry for ZookeeperRegistry {
 async fn stop_subscription(sub: &Subscription) {
     sub.cancel.cancel();
     let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&sub.tasks));
-    for task in tasks {
-        if tokio::time::timeout(SHUTDOWN_STEP, task).await.is_err() {
-            tracing::warn!("a registry watch did not stop within {SHUTDOWN_STEP:?}");
+    for mut task in tasks {
+        if tokio::time::timeout(SHUTDOWN_STEP, &mut task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("a registry watch did not stop within {SHUTDOWN_STEP:?}; aborting it");
+            task.abort();
         }
     }
 }
