@@ -262,3 +262,42 @@ async fn a_consumer_that_never_reads_does_not_block_destroy() {
     assert!(f.protocol.counts().is_empty());
     drop(writer.await);
 }
+
+#[tokio::test]
+async fn a_panicking_service_gets_server_error_and_the_connection_goes_on() {
+    use oxidubbo_invoker::{Invocation, RpcResult, ServiceInvoker, service_fn};
+    let protocol = DubboProtocol::new();
+    let port = free_port();
+    let service = service_fn(|inv: Invocation| async move {
+        match inv.method_name() {
+            "now" => panic!("boom now"),
+            "later" => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                panic!("boom later")
+            }
+            _ => Ok(RpcResult::new("fine")),
+        }
+    });
+    let _e = protocol
+        .export(Arc::new(ServiceInvoker::new(
+            greeter_url("dubbo", port),
+            service,
+        )))
+        .await
+        .unwrap();
+    let invoker = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
+    for method in ["now", "later"] {
+        let err = invoker
+            .invoke(Invocation::new(method, "", vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.0), Some(80), "{method}: {err:?}");
+        assert!(err.to_string().contains("panicked"), "{err}");
+    }
+    let ok = invoker
+        .invoke(Invocation::new("other", "", vec![]))
+        .await
+        .unwrap();
+    assert_eq!(ok.value.as_str(), Some("fine"));
+    protocol.destroy().await;
+}

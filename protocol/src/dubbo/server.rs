@@ -5,8 +5,10 @@
 //! dispatched by service key through the protocol's lock-free exporter table.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -274,19 +276,33 @@ fn on_frame(
             }
             let ctx = Arc::clone(ctx);
             let peer = Arc::clone(peer);
-            let mut call =
-                Box::pin(async move { handle_request(&ctx, header, &body, &peer).await });
-            // Most calls complete without waiting: run them inline, and only move a call
-            // that has to wait into its own task (which polls it again with a real waker).
-            // This spares a spawn and a worker wake-up per request.
+            let payload = ctx.config.payload;
+            let id = header.id;
+            let twoway = header.is_twoway();
+            let call = Box::pin(async move { handle_request(&ctx, header, &body, &peer).await });
+            let mut call = CatchUnwind(call);
+            // Most calls complete without waiting: run them inline and encode their answer
+            // straight into the batch; only a call that has to wait moves into its own task
+            // (which polls it again with a real waker). This spares a spawn, a worker
+            // wake-up and a copy per request.
             let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-            match call.as_mut().poll(&mut cx) {
-                std::task::Poll::Ready(Some(frame)) => out.extend_from_slice(&frame),
-                std::task::Poll::Ready(None) => {}
-                std::task::Poll::Pending => {
+            match Pin::new(&mut call).poll(&mut cx) {
+                Poll::Ready(Ok(Some(answer))) => answer.encode(out, payload),
+                Poll::Ready(Ok(None)) => {}
+                Poll::Ready(Err(())) => answer_panic(out, id, twoway),
+                Poll::Pending => {
                     let tx = tx.clone();
                     handlers.spawn(async move {
-                        if let Some(frame) = call.await {
+                        let mut frame = Vec::new();
+                        match call.await {
+                            Ok(Some(answer)) => {
+                                frame.reserve(answer.size_hint);
+                                answer.encode(&mut frame, payload);
+                            }
+                            Ok(None) => return,
+                            Err(()) => answer_panic(&mut frame, id, twoway),
+                        }
+                        if !frame.is_empty() {
                             let _ = tx.send(frame).await;
                         }
                     });
@@ -296,53 +312,104 @@ fn on_frame(
     }
 }
 
-/// Serves one request; returns the response frame, or `None` for a one-way call.
-async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: &str) -> Option<Vec<u8>> {
+/// A service that panicked gets a SERVER_ERROR answer; the connection and its other calls
+/// go on.
+fn answer_panic(out: &mut Vec<u8>, id: i64, twoway: bool) {
+    tracing::error!(id, "a service panicked while serving a call");
+    if twoway {
+        codec::encode_error_response(
+            out,
+            id,
+            Status::SERVER_ERROR,
+            "the service panicked while serving the call",
+        );
+    }
+}
+
+/// Polls a future, turning a panic inside it into `Err(())`.
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err(())),
+        }
+    }
+}
+
+/// The outcome of a two-way request, to be encoded as its response.
+struct Answer {
+    id: i64,
+    with_attachments: bool,
+    result: Result<oxidubbo_invoker::RpcResult, RpcError>,
+    size_hint: usize,
+}
+
+impl Answer {
+    /// Appends the response frame to `out`: OK with the value or the business exception,
+    /// or an error status with its message.
+    fn encode(&self, out: &mut Vec<u8>, payload: usize) {
+        match &self.result {
+            Ok(_) | Err(RpcError::Remote { .. }) => {
+                out.reserve(self.size_hint);
+                let encoded = codec::encode_response(
+                    out,
+                    self.id,
+                    self.with_attachments,
+                    &self.result,
+                    payload,
+                );
+                if let Err(e) = encoded {
+                    codec::encode_error_response(
+                        out,
+                        self.id,
+                        Status::SERIALIZATION_ERROR,
+                        &e.to_string(),
+                    );
+                }
+            }
+            Err(RpcError::Status { status, message }) if *status != Status::OK => {
+                codec::encode_error_response(out, self.id, *status, message);
+            }
+            Err(e) => {
+                codec::encode_error_response(out, self.id, Status::SERVICE_ERROR, &e.to_string())
+            }
+        }
+    }
+}
+
+/// Serves one request; returns what to answer, or `None` for a one-way call.
+async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: &str) -> Option<Answer> {
+    // Answers are often about as big as their request (echo, CRUD).
+    let size_hint = body.len().clamp(64, 64 * 1024) + 64;
     let request = match codec::decode_request_body(body) {
         Ok(r) => r,
         Err(e) => {
-            if !header.is_twoway() {
-                return None;
-            }
-            let mut frame = Vec::new();
-            let message = format!("failed to decode request: {e}");
-            codec::encode_error_response(&mut frame, header.id, Status::BAD_REQUEST, &message);
-            return Some(frame);
+            let result = Err(RpcError::Status {
+                status: Status::BAD_REQUEST,
+                message: format!("failed to decode request: {e}"),
+            });
+            return header.is_twoway().then_some(Answer {
+                id: header.id,
+                with_attachments: false,
+                result,
+                size_hint,
+            });
         }
     };
     let with_attachments = codec::supports_response_attachments(&request.dubbo_version);
     let result = dispatch(ctx, request, peer).await;
-    if !header.is_twoway() {
-        return None;
-    }
-    // Answers are often about as big as their request (echo, CRUD): allocate that at once.
-    let mut frame = Vec::with_capacity(body.len().clamp(64, 64 * 1024) + 64);
-    match &result {
-        Ok(_) | Err(RpcError::Remote { .. }) => {
-            if let Err(e) = codec::encode_response(
-                &mut frame,
-                header.id,
-                with_attachments,
-                &result,
-                ctx.config.payload,
-            ) {
-                codec::encode_error_response(
-                    &mut frame,
-                    header.id,
-                    Status::SERIALIZATION_ERROR,
-                    &e.to_string(),
-                );
-            }
-        }
-        Err(e) => {
-            let status = match e {
-                RpcError::Status { status, .. } => *status,
-                _ => Status::SERVICE_ERROR,
-            };
-            codec::encode_error_response(&mut frame, header.id, status, &e.to_string());
-        }
-    }
-    Some(frame)
+    header.is_twoway().then_some(Answer {
+        id: header.id,
+        with_attachments,
+        result,
+        size_hint,
+    })
 }
 
 thread_local! {
