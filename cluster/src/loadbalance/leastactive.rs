@@ -6,7 +6,7 @@ use oxidubbo_common::Url;
 use oxidubbo_invoker::{Invocation, Invoker, RpcStatus};
 use rand::RngCore;
 
-use super::{LoadBalance, invoker_weight, pick_weighted};
+use super::{LoadBalance, select_least_score};
 
 /// Dubbo's `leastactive` balancer: picks the provider with the fewest active calls of
 /// the method ([`RpcStatus`]); among equally idle ones, at random by weight.
@@ -33,33 +33,7 @@ impl LoadBalance for LeastActiveLoadBalance {
         invocation: &Invocation,
         rng: &mut dyn RngCore,
     ) -> Option<usize> {
-        if invokers.len() <= 1 {
-            return (!invokers.is_empty()).then_some(0);
-        }
-        let method = invocation.method_name();
-        let mut least = i64::MAX;
-        let mut least_indexes = Vec::new();
-        let mut weights = vec![0; invokers.len()];
-        for (i, invoker) in invokers.iter().enumerate() {
-            // A destroyed invoker has no URL, hence no statistics: skip it.
-            let Some(provider) = invoker.url() else {
-                continue;
-            };
-            let active = RpcStatus::get(&provider, method).active();
-            weights[i] = invoker_weight(invoker.as_ref(), method);
-            if active < least {
-                least = active;
-                least_indexes.clear();
-                least_indexes.push(i);
-            } else if active == least {
-                least_indexes.push(i);
-            }
-        }
-        match least_indexes.len() {
-            0 => Some(0),
-            1 => Some(least_indexes[0]),
-            _ => Some(pick_weighted(&least_indexes, &weights, rng)),
-        }
+        select_least_score(invokers, invocation, rng, RpcStatus::active)
     }
 
     fn uses_rpc_status(&self) -> bool {

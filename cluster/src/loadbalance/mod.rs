@@ -75,6 +75,45 @@ pub fn load_balance_for(name: &str) -> Result<Arc<dyn LoadBalance>, RpcError> {
     })
 }
 
+/// The selection `leastactive` and `shortestresponse` share: the invoker with the lowest
+/// `score` of its call statistics for the method, ties broken at random by weight.
+/// Destroyed invokers (no URL, hence no statistics) are skipped.
+pub(crate) fn select_least_score<S: Ord>(
+    invokers: &[std::sync::Arc<dyn oxidubbo_invoker::Invoker>],
+    invocation: &oxidubbo_invoker::Invocation,
+    rng: &mut dyn RngCore,
+    score: impl Fn(&oxidubbo_invoker::RpcStatus) -> S,
+) -> Option<usize> {
+    if invokers.len() <= 1 {
+        return (!invokers.is_empty()).then_some(0);
+    }
+    let method = invocation.method_name();
+    let mut best: Option<S> = None;
+    let mut indexes = Vec::new();
+    let mut weights = vec![0; invokers.len()];
+    for (i, invoker) in invokers.iter().enumerate() {
+        let Some(provider) = invoker.url() else {
+            continue;
+        };
+        let s = score(&oxidubbo_invoker::RpcStatus::get(&provider, method));
+        weights[i] = invoker_weight(invoker.as_ref(), method);
+        match &best {
+            Some(b) if s > *b => {}
+            Some(b) if s == *b => indexes.push(i),
+            _ => {
+                best = Some(s);
+                indexes.clear();
+                indexes.push(i);
+            }
+        }
+    }
+    match indexes.len() {
+        0 => Some(0),
+        1 => Some(indexes[0]),
+        _ => Some(pick_weighted(&indexes, &weights, rng)),
+    }
+}
+
 /// Picks one of `indexes` at random, weighted by `weights[i]` when they differ
 /// (the tie-break of `leastactive` and `shortestresponse`).
 pub(crate) fn pick_weighted(indexes: &[usize], weights: &[i64], rng: &mut dyn RngCore) -> usize {
