@@ -308,55 +308,48 @@ impl<'a> Decoder<'a> {
         Ok(Some(n))
     }
 
-    /// Reads an int leniently, like Java's `Hessian2Input.readInt`: int forms as is, long
-    /// forms truncated to 32 bits, doubles cast (saturating, NaN → 0), `N`/`F` → 0, `T` → 1.
-    pub fn read_i32(&mut self) -> Result<i32> {
+    /// Reads any numeric form leniently, as Java's `readInt`/`readLong`/`readDouble` do:
+    /// `N`/`F` → 0, `T` → 1.
+    fn read_number(&mut self, expected: &'static str) -> Result<Num> {
         let start = self.pos;
         let tag = self.next()?;
         match tag {
-            BC_NULL | BC_FALSE => Ok(0),
-            BC_TRUE => Ok(1),
-            _ => match self.number_after_tag(tag)? {
-                Some(Num::Int(i)) => Ok(i),
-                Some(Num::Long(l)) => Ok(l as i32),
-                Some(Num::Double(d)) => Ok(d as i32),
-                None => Err(Self::unexpected(tag, start, "expected an int")),
-            },
+            BC_NULL | BC_FALSE => Ok(Num::Int(0)),
+            BC_TRUE => Ok(Num::Int(1)),
+            _ => self
+                .number_after_tag(tag)?
+                .ok_or_else(|| Self::unexpected(tag, start, expected)),
         }
+    }
+
+    /// Reads an int leniently, like Java's `Hessian2Input.readInt`: int forms as is, long
+    /// forms truncated to 32 bits, doubles cast (saturating, NaN → 0), `N`/`F` → 0, `T` → 1.
+    pub fn read_i32(&mut self) -> Result<i32> {
+        Ok(match self.read_number("expected an int")? {
+            Num::Int(i) => i,
+            Num::Long(l) => l as i32,
+            Num::Double(d) => d as i32,
+        })
     }
 
     /// Reads a long leniently, like Java's `readLong`: any int/long form, doubles cast
     /// (saturating), `N`/`F` → 0, `T` → 1.
     pub fn read_i64(&mut self) -> Result<i64> {
-        let start = self.pos;
-        let tag = self.next()?;
-        match tag {
-            BC_NULL | BC_FALSE => Ok(0),
-            BC_TRUE => Ok(1),
-            _ => match self.number_after_tag(tag)? {
-                Some(Num::Int(i)) => Ok(i64::from(i)),
-                Some(Num::Long(l)) => Ok(l),
-                Some(Num::Double(d)) => Ok(d as i64),
-                None => Err(Self::unexpected(tag, start, "expected a long")),
-            },
-        }
+        Ok(match self.read_number("expected a long")? {
+            Num::Int(i) => i64::from(i),
+            Num::Long(l) => l,
+            Num::Double(d) => d as i64,
+        })
     }
 
     /// Reads a double from any numeric form (`N`/`F` → 0.0, `T` → 1.0), like Java's
     /// `readDouble`.
     pub fn read_f64(&mut self) -> Result<f64> {
-        let start = self.pos;
-        let tag = self.next()?;
-        match tag {
-            BC_NULL | BC_FALSE => Ok(0.0),
-            BC_TRUE => Ok(1.0),
-            _ => match self.number_after_tag(tag)? {
-                Some(Num::Int(i)) => Ok(f64::from(i)),
-                Some(Num::Long(l)) => Ok(l as f64),
-                Some(Num::Double(d)) => Ok(d),
-                None => Err(Self::unexpected(tag, start, "expected a double")),
-            },
-        }
+        Ok(match self.read_number("expected a double")? {
+            Num::Int(i) => f64::from(i),
+            Num::Long(l) => l as f64,
+            Num::Double(d) => d,
+        })
     }
 
     /// Reads `T` or `F`.
