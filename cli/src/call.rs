@@ -201,15 +201,14 @@ impl CallSpec {
 
     /// The request frame this call sends (id 1), for `--dry-run`.
     pub fn request_frame(&self) -> Result<Vec<u8>, CliError> {
-        let target = Target {
-            path: self.interface.clone(),
-            version: self
-                .version
+        let target = Target::new(
+            self.interface.clone(),
+            self.version
                 .clone()
                 .unwrap_or_else(|| oxidubbo_common::defaults::VERSION.to_owned()),
-            group: self.group.clone(),
-            token: None,
-        };
+            self.group.clone(),
+            None,
+        );
         let mut buf = Vec::new();
         let timeout = self.timeout.as_millis().to_string();
         encode_request(

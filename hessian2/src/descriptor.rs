@@ -315,18 +315,49 @@ fn check_internal_name(desc: &str, start: usize, end: usize) -> Result<()> {
 /// its closing `;`, an empty or dotted class name, `V` as a parameter, more than 255 array
 /// dimensions. The message gives the byte offset.
 pub fn parse_descriptor(desc: &str) -> Result<Vec<&str>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < desc.len() {
-        let end = field_descriptor_end(desc, i)?;
-        // `i` and `end` sit just after ASCII bytes (or at 0 / len), so both are char boundaries.
-        out.push(
+    parameters(desc).collect()
+}
+
+/// The field descriptors of `desc` one at a time, without allocating: what
+/// [`parse_descriptor`] collects. After an error the iterator ends.
+///
+/// ```
+/// use oxidubbo_hessian2::descriptor::parameters;
+///
+/// assert_eq!(parameters("[BLjava/lang/String;").count(), 2);
+/// assert!(parameters("Ljava.lang.String;").any(|p| p.is_err()));
+/// ```
+pub fn parameters(desc: &str) -> Parameters<'_> {
+    Parameters { desc, pos: 0 }
+}
+
+/// The iterator of [`parameters`].
+#[derive(Debug, Clone)]
+pub struct Parameters<'a> {
+    desc: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Parameters<'a> {
+    type Item = Result<&'a str>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (desc, i) = (self.desc, self.pos);
+        if i >= desc.len() {
+            return None;
+        }
+        // `i` and `end` sit just after ASCII bytes (or at 0 / len), so both are char
+        // boundaries; a failure ends the iteration.
+        let item = field_descriptor_end(desc, i).and_then(|end| {
+            self.pos = end;
             desc.get(i..end)
-                .ok_or_else(|| malformed(desc, i, "not on a char boundary"))?,
-        );
-        i = end;
+                .ok_or_else(|| malformed(desc, i, "not on a char boundary"))
+        });
+        if item.is_err() {
+            self.pos = desc.len();
+        }
+        Some(item)
     }
-    Ok(out)
 }
 
 /// Splits exactly one field descriptor, or fails.

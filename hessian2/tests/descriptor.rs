@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use oxidubbo_hessian2::descriptor::{
     GENERIC_PARAMETER_DESC, class_name_to_descriptor, descriptor_to_class_name, method_descriptor,
-    parse_descriptor,
+    parameters, parse_descriptor,
 };
 use oxidubbo_hessian2::{Binary, Date, JavaType, Value, java_type};
 use proptest::prelude::*;
@@ -148,6 +148,10 @@ fn parse_valid() {
     );
     let dims = "[".repeat(255) + "I";
     assert_eq!(parse_descriptor(&dims).unwrap(), [dims.as_str()]);
+    for desc in ["", "I", "[[[JLa;I", GENERIC_PARAMETER_DESC, "ZBCSIJFD"] {
+        let counted = parameters(desc).map(Result::unwrap).count();
+        assert_eq!(counted, parse_descriptor(desc).unwrap().len(), "{desc:?}");
+    }
 }
 
 #[test]
@@ -178,6 +182,11 @@ fn parse_malformed() {
     ] {
         let e = parse_descriptor(bad);
         assert!(e.is_err(), "{bad:?} parsed as {e:?}");
+        let items: Vec<_> = parameters(bad).collect();
+        assert!(
+            items.last().is_some_and(Result::is_err),
+            "{bad:?}: {items:?}"
+        );
         assert!(e.unwrap_err().to_string().contains("descriptor"), "{bad:?}");
     }
     assert!(parse_descriptor(&("[".repeat(256) + "I")).is_err());

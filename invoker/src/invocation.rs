@@ -208,8 +208,10 @@ impl Invocation {
 
     /// Takes the arguments out, copying them only if a clone of this invocation shares them.
     pub fn take_arguments(&mut self) -> Vec<Value> {
-        let args = std::mem::take(&mut self.arguments);
-        Arc::unwrap_or_clone(args)
+        match Arc::get_mut(&mut self.arguments) {
+            Some(args) => std::mem::take(args),
+            None => Arc::unwrap_or_clone(std::mem::take(&mut self.arguments)),
+        }
     }
 
     /// The attachments.

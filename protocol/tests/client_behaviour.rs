@@ -122,6 +122,67 @@ async fn per_method_timeout_overrides_the_default() {
 }
 
 #[tokio::test]
+async fn a_short_deadline_behind_a_long_one_is_kept() {
+    // Deadlines are swept by the connection's reader: a call with a short timeout, sent
+    // while a call with a long one is pending on the same connection, must still fail on
+    // its own deadline, not at the other call's.
+    let protocol = DubboProtocol::new();
+    let port = free_port();
+    let _e = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
+    let patient = protocol
+        .refer(Arc::new(
+            greeter_url("dubbo", port).with_param("timeout", "5000"),
+        ))
+        .await
+        .unwrap();
+    let hasty = protocol
+        .refer(Arc::new(
+            greeter_url("dubbo", port).with_param("timeout", "100"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(protocol.counts().connections, 1);
+    let long = tokio::spawn(async move { patient.invoke(sleep_call(1_500)).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let err = hasty.invoke(sleep_call(1_500)).await.unwrap_err();
+    assert!(matches!(err, RpcError::Timeout { .. }), "{err:?}");
+    assert!(
+        !long.is_finished(),
+        "the short call was only failed once the long one had ended"
+    );
+    assert!(long.await.unwrap().is_ok());
+    protocol.destroy().await;
+}
+
+#[tokio::test]
+async fn timeouts_hold_after_the_connection_sat_idle() {
+    // The sweeper stops watching a connection with nothing pending; the next call must
+    // wake it.
+    let protocol = DubboProtocol::new();
+    let port = free_port();
+    let _e = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .unwrap();
+    let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "100"));
+    let invoker = protocol.refer(url).await.unwrap();
+    for _ in 0..2 {
+        assert!(invoker.invoke(say_hello("idle")).await.is_ok());
+        tokio::time::sleep(Duration::from_millis(2_300)).await;
+        let err = timeout(Duration::from_secs(5), invoker.invoke(sleep_call(1_000)))
+            .await
+            .expect("the call's own timeout never fired")
+            .unwrap_err();
+        assert!(matches!(err, RpcError::Timeout { .. }), "{err:?}");
+    }
+    assert_eq!(protocol.pending_calls(), 0);
+    protocol.destroy().await;
+}
+
+#[tokio::test]
 async fn a_lost_connection_fails_pending_calls_at_once_and_reconnects() {
     let provider = DubboProtocol::new();
     let consumer = DubboProtocol::new();

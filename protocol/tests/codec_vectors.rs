@@ -51,12 +51,7 @@ fn request_say_hello_world_matches_java() {
         hstr("timeout"),
         hstr("3000"),
     ));
-    let target = Target {
-        path: DEMO.into(),
-        version: "0.0.0".into(),
-        group: None,
-        token: None,
-    };
+    let target = Target::new(DEMO, "0.0.0", None, None);
     let inv = Invocation::new("sayHello", "Ljava/lang/String;", vec![Value::from("world")]);
     let mut frame = Vec::new();
     codec::encode_request(&mut frame, 1, true, &target, "3000", &inv, DEFAULT_PAYLOAD).unwrap();
@@ -203,12 +198,7 @@ fn error_status_and_unknown_flags() {
 
 #[test]
 fn payload_limit_applies_when_encoding() {
-    let target = Target {
-        path: "x".into(),
-        version: "0.0.0".into(),
-        group: None,
-        token: None,
-    };
+    let target = Target::new("x", "0.0.0", None, None);
     let inv = Invocation::new("m", "[B", vec![Value::Binary(vec![0; 2048])]);
     let mut frame = Vec::new();
     let err = codec::encode_request(&mut frame, 1, true, &target, "1000", &inv, 1024).unwrap_err();
@@ -247,12 +237,7 @@ fn business_errors_travel_as_classes_java_can_load() {
 
 #[test]
 fn the_providers_token_travels_as_an_attachment() {
-    let target = Target {
-        path: "x.Y".into(),
-        version: "1.0.0".into(),
-        group: None,
-        token: Some("s3cret".into()),
-    };
+    let target = Target::new("x.Y", "1.0.0", None, Some("s3cret".into()));
     let inv = Invocation::new("m", "", vec![]).with_attachment("token", "from-the-caller");
     let mut frame = Vec::new();
     codec::encode_request(&mut frame, 1, true, &target, "1000", &inv, DEFAULT_PAYLOAD).unwrap();

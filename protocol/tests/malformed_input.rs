@@ -236,12 +236,12 @@ async fn a_consumer_that_never_reads_does_not_block_destroy() {
     let mut s = f.raw().await;
     // 600 echo calls of 64 KiB each: ~38 MiB of answers nobody reads fill the socket
     // buffers and the writer's queue.
-    let target = codec::Target {
-        path: "org.apache.dubbo.samples.api.GreeterService".into(),
-        version: "1.0.0".into(),
-        group: None,
-        token: None,
-    };
+    let target = codec::Target::new(
+        "org.apache.dubbo.samples.api.GreeterService",
+        "1.0.0",
+        None,
+        None,
+    );
     let inv = oxidubbo_invoker::Invocation::new(
         "echo",
         "Ljava/lang/Object;",

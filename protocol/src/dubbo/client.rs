@@ -4,6 +4,10 @@
 //! heartbeats, closes the socket when the provider goes quiet past the idle timeout, and
 //! reconnects with capped exponential backoff. Calls are matched to responses by request
 //! id; a lost connection fails every pending call at once.
+//!
+//! Timeouts are kept the way Dubbo keeps them: each pending call records its deadline, and
+//! the reader task sweeps out the expired ones, sleeping until the earliest deadline. A call
+//! thus costs no timer of its own, only a clock read.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -16,7 +20,8 @@ use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::codec::Decoder as _;
@@ -56,7 +61,21 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-type Pending = HashMap<i64, oneshot::Sender<Reply>, std::hash::BuildHasherDefault<IdHasher>>;
+/// A call waiting for its answer.
+struct PendingCall {
+    tx: oneshot::Sender<Reply>,
+    deadline: Instant,
+}
+
+type Pending = HashMap<i64, PendingCall, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// The pending calls and when the reader next sweeps them for expired deadlines.
+#[derive(Default)]
+struct Calls {
+    pending: Pending,
+    /// When the next sweep is due; `None` while the sweeper sleeps with nothing to watch.
+    next_sweep: Option<Instant>,
+}
 
 /// A multiplexed connection to one provider address, shared by all its invokers.
 pub(crate) struct Connection {
@@ -68,7 +87,9 @@ struct Inner {
     addr: String,
     config: ClientConfig,
     sender: ArcSwapOption<mpsc::Sender<Vec<u8>>>,
-    pending: Mutex<Pending>,
+    calls: Mutex<Calls>,
+    /// Wakes the sweeper when a call's deadline comes before its next sweep.
+    sweep_changed: Notify,
     next_id: AtomicI64,
     readonly: AtomicBool,
     shutdown: CancellationToken,
@@ -87,7 +108,8 @@ impl Connection {
             addr,
             config,
             sender: ArcSwapOption::empty(),
-            pending: Mutex::new(Pending::default()),
+            calls: Mutex::new(Calls::default()),
+            sweep_changed: Notify::new(),
             next_id: AtomicI64::new(1),
             readonly: AtomicBool::new(false),
             shutdown: CancellationToken::new(),
@@ -137,16 +159,28 @@ impl Connection {
             .frame_hint
             .store(frame.len().clamp(256, 64 * 1024), Ordering::Relaxed);
         if !twoway {
-            return match sender.send(frame).await {
-                Ok(()) => Ok(RpcResult::default()),
-                Err(_) => Err(RpcError::Network(format!(
-                    "connection to {} closed",
-                    inner.addr
-                ))),
+            // Only the send can wait, for room in the queue, and at most the timeout.
+            let sent = match sender.try_send(frame) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Full(frame)) => {
+                    match tokio::time::timeout(timeout, sender.send(frame)).await {
+                        Ok(sent) => sent.map_err(|_| closed(inner)),
+                        Err(_) => Err(RpcError::Timeout {
+                            elapsed_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                            message: format!(
+                                "sending {} to {}",
+                                invocation.method_name(),
+                                inner.addr
+                            ),
+                        }),
+                    }
+                }
+                Err(TrySendError::Closed(_)) => Err(closed(inner)),
             };
+            return sent.map(|()| RpcResult::default());
         }
-        let (tx, rx) = oneshot::channel();
-        inner.lock_pending().insert(id, tx);
+        let (tx, mut rx) = oneshot::channel();
+        inner.add_pending(id, tx, deadline_after(timeout));
         // However this call ends — answered, timed out, failed, or dropped by its caller
         // (a forking loser, a select!) — its pending entry goes with it.
         let mut pending = PendingGuard {
@@ -154,22 +188,25 @@ impl Connection {
             id,
             armed: true,
         };
-        let exchange = async {
-            sender.send(frame).await.map_err(|_| ())?;
-            drop(sender);
-            rx.await.map_err(|_| ())
+        // The send counts in the call's timeout: a full queue waits for room or the sweep.
+        let reply = match sender.try_send(frame) {
+            Ok(()) => None,
+            Err(TrySendError::Full(frame)) => tokio::select! {
+                sent = sender.send(frame) => sent.is_err().then_some(Err(closed(inner))),
+                reply = &mut rx => Some(reply.unwrap_or_else(|_| Err(closed(inner)))),
+            },
+            Err(TrySendError::Closed(_)) => Some(Err(closed(inner))),
         };
-        let outcome = tokio::time::timeout(timeout, exchange).await;
-        // An answer (or a failure sent by the reader) means the reader took the entry.
-        pending.armed = !matches!(outcome, Ok(Ok(_)));
-        match outcome {
-            Ok(Ok(Ok((status, body)))) => codec::decode_response(status, &body),
-            Ok(Ok(Err(e))) => Err(e),
-            Ok(Err(())) => Err(RpcError::Network(format!(
-                "connection to {} closed",
-                inner.addr
-            ))),
-            Err(_) => Err(RpcError::Timeout {
+        drop(sender);
+        let reply = match reply {
+            Some(reply) => reply,
+            None => rx.await.unwrap_or_else(|_| Err(closed(inner))),
+        };
+        // An answer, a timeout or a failure sent by the reader means the entry is gone.
+        pending.armed = matches!(reply, Err(RpcError::Network(_)));
+        match reply {
+            Ok((status, body)) => codec::decode_response(status, &body),
+            Err(RpcError::Timeout { .. }) => Err(RpcError::Timeout {
                 elapsed_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                 message: format!(
                     "waiting for {} on {} (id {id})",
@@ -177,12 +214,13 @@ impl Connection {
                     inner.addr
                 ),
             }),
+            Err(e) => Err(e),
         }
     }
 
     /// Calls sent on this connection and still waiting for their answer.
     pub(crate) fn pending(&self) -> usize {
-        self.inner.lock_pending().len()
+        self.inner.lock_calls().pending.len()
     }
 
     /// Closes the connection: no reconnect; pending calls fail at once.
@@ -218,22 +256,102 @@ struct PendingGuard<'a> {
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            let removed = self.inner.lock_pending().remove(&self.id);
+            let removed = self.inner.lock_calls().pending.remove(&self.id);
             drop(removed);
         }
     }
 }
 
+/// How long the sweeper keeps watching a connection with no calls pending.
+const SWEEP_IDLE: Duration = Duration::from_secs(1);
+
+/// The deadline of a call with `timeout`; an absurd timeout means "about never".
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
+}
+
+fn closed(inner: &Inner) -> RpcError {
+    RpcError::Network(format!("connection to {} closed", inner.addr))
+}
+
 impl Inner {
-    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock_calls(&self) -> std::sync::MutexGuard<'_, Calls> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a call; wakes the sweeper if this deadline comes before its next sweep.
+    fn add_pending(&self, id: i64, tx: oneshot::Sender<Reply>, deadline: Instant) {
+        let mut calls = self.lock_calls();
+        calls.pending.insert(id, PendingCall { tx, deadline });
+        if calls.next_sweep.is_none_or(|next| deadline < next) {
+            calls.next_sweep = Some(deadline);
+            drop(calls);
+            self.sweep_changed.notify_one();
+        }
+    }
+
+    /// The waiter of the answer `id`, if the call is still pending.
+    fn take_pending(&self, id: i64) -> Option<oneshot::Sender<Reply>> {
+        self.lock_calls().pending.remove(&id).map(|call| call.tx)
     }
 
     fn fail_pending(&self, why: &str) {
-        let pending: Vec<_> = self.lock_pending().drain().collect();
-        for (_, tx) in pending {
-            let _ = tx.send(Err(RpcError::Network(format!("{why}: {}", self.addr))));
+        let pending: Vec<_> = {
+            let mut calls = self.lock_calls();
+            calls.next_sweep = None;
+            calls.pending.drain().collect()
+        };
+        for (_, call) in pending {
+            let _ = call
+                .tx
+                .send(Err(RpcError::Network(format!("{why}: {}", self.addr))));
         }
+    }
+
+    /// Fails the calls whose deadline has passed and returns when the next sweep is due.
+    ///
+    /// With nothing pending the sweeper stays on for one more round (calls come in runs,
+    /// and a call whose deadline is after the planned sweep need not wake it), then sleeps
+    /// until a call arrives.
+    fn sweep(&self, now: Instant, idle_round: &mut bool) -> Option<Instant> {
+        let mut calls = self.lock_calls();
+        let expired_ids: Vec<i64> = calls
+            .pending
+            .iter()
+            .filter(|(_, call)| call.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        let expired: Vec<PendingCall> = expired_ids
+            .iter()
+            .filter_map(|id| calls.pending.remove(id))
+            .collect();
+        let earliest = calls.pending.values().map(|call| call.deadline).min();
+        let next = match earliest {
+            Some(at) => {
+                *idle_round = false;
+                Some(at)
+            }
+            None if !*idle_round => {
+                *idle_round = true;
+                Some(now + SWEEP_IDLE)
+            }
+            None => {
+                *idle_round = false;
+                None
+            }
+        };
+        calls.next_sweep = next;
+        drop(calls);
+        for call in expired {
+            // The caller names its method and its timeout in the error it returns.
+            let _ = call.tx.send(Err(RpcError::Timeout {
+                elapsed_ms: 0,
+                message: String::new(),
+            }));
+        }
+        next
     }
 }
 
@@ -309,6 +427,14 @@ async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u
     let mut ticker = tokio::time::interval(inner.config.heartbeat.min(inner.config.idle_timeout));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
+    // Sweeps out calls past their deadline; woken early when a call's deadline comes first.
+    let first_sweep = inner.lock_calls().next_sweep;
+    let sweep = tokio::time::sleep_until(first_sweep.unwrap_or_else(Instant::now));
+    tokio::pin!(sweep);
+    let mut sweep_armed = first_sweep.is_some();
+    let mut idle_round = false;
+    let changed = inner.sweep_changed.notified();
+    tokio::pin!(changed);
     loop {
         loop {
             match codec.decode(&mut buf) {
@@ -323,6 +449,20 @@ async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u
         reserve_read_space(&mut buf);
         tokio::select! {
             () = inner.shutdown.cancelled() => return,
+            () = &mut sweep, if sweep_armed => {
+                let next = inner.sweep(Instant::now(), &mut idle_round);
+                sweep_armed = next.is_some();
+                if let Some(at) = next {
+                    sweep.as_mut().reset(at);
+                }
+            }
+            () = &mut changed => {
+                changed.set(inner.sweep_changed.notified());
+                if let Some(at) = inner.lock_calls().next_sweep {
+                    sweep_armed = true;
+                    sweep.as_mut().reset(at);
+                }
+            }
             r = rd.read_buf(&mut buf) => match r {
                 Ok(0) | Err(_) => return,
                 Ok(_) => last_read = Instant::now(),
@@ -349,14 +489,14 @@ fn on_frame(inner: &Inner, frame: Frame, tx: &mpsc::Sender<Vec<u8>>) {
             if header.is_event() {
                 return; // heartbeat reply
             }
-            if let Some(waiter) = inner.lock_pending().remove(&header.id) {
+            if let Some(waiter) = inner.take_pending(header.id) {
                 let _ = waiter.send(Ok((header.status, body)));
             }
         }
         Frame::Complete { header, body } => on_server_request(inner, header, &body, tx),
         Frame::Oversized { header } => {
             if !header.is_request() {
-                if let Some(waiter) = inner.lock_pending().remove(&header.id) {
+                if let Some(waiter) = inner.take_pending(header.id) {
                     let _ = waiter.send(Err(RpcError::Status {
                         status: Status::CLIENT_ERROR,
                         message: format!(

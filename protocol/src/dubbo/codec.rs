@@ -1,5 +1,7 @@
 //! dubbo2 bodies over Hessian 2: requests, responses and events (spec §2).
 
+use std::borrow::Cow;
+
 use oxidubbo_hessian2::{Decoder, Encoder, Object, Value};
 use oxidubbo_invoker::{Attachments, Invocation, RpcError, RpcResult, Status};
 
@@ -23,16 +25,79 @@ mod flag {
 }
 
 /// Where a request goes: computed once per invoker from its URL, never per call.
+///
+/// The parts of the body that are the same on every call to the target are encoded here
+/// once, and copied into each request.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Service name written in the body (`interface`, else `path`).
-    pub path: String,
-    /// Service version (`"0.0.0"` when none, as Java sends).
-    pub version: String,
-    /// Service group, if any.
-    pub group: Option<String>,
-    /// The provider's `token`, sent as the `token` attachment (as Dubbo's invoker does).
-    pub token: Option<String>,
+    path: String,
+    version: String,
+    group: Option<String>,
+    token: Option<String>,
+    /// `"2.0.2"`, the path and the version as Hessian strings: how every body starts.
+    head: Vec<u8>,
+    /// The `path`, `interface`, `version`, `group` and `token` attachments as Hessian pairs.
+    fixed_attachments: Vec<u8>,
+}
+
+impl Target {
+    /// The target service `path` (the interface name) at `version` (`"0.0.0"` when the
+    /// provider has none, as Java sends), in `group`, with the provider's `token`.
+    pub fn new(
+        path: impl Into<String>,
+        version: impl Into<String>,
+        group: Option<String>,
+        token: Option<String>,
+    ) -> Target {
+        let (path, version) = (path.into(), version.into());
+        let mut head = Vec::new();
+        let mut fixed_attachments = Vec::new();
+        // Writing strings into a vector cannot fail.
+        let _ = write_strs(&mut head, &[DUBBO_VERSION, &path, &version]);
+        let _ = write_strs(
+            &mut fixed_attachments,
+            &["path", &path, "interface", &path, "version", &version],
+        );
+        if let Some(group) = &group {
+            let _ = write_strs(&mut fixed_attachments, &["group", group]);
+        }
+        if let Some(token) = &token {
+            let _ = write_strs(&mut fixed_attachments, &["token", token]);
+        }
+        Target {
+            path,
+            version,
+            group,
+            token,
+            head,
+            fixed_attachments,
+        }
+    }
+
+    /// The service name written in the body.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The service version written in the body.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The service group, if any.
+    pub fn group(&self) -> Option<&str> {
+        self.group.as_deref()
+    }
+
+    /// The provider's token, sent as the `token` attachment.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+}
+
+fn write_strs(out: &mut Vec<u8>, strs: &[&str]) -> oxidubbo_hessian2::Result<()> {
+    let mut enc = Encoder::new(out);
+    strs.iter().try_for_each(|s| enc.write_str(s))
 }
 
 /// A decoded request body.
@@ -100,31 +165,16 @@ pub fn encode_request(
             body_len: 0,
         },
     );
+    buf.extend_from_slice(&target.head);
     let mut enc = Encoder::new(&mut *buf);
     let r: oxidubbo_hessian2::Result<()> = (|| {
-        enc.write_str(DUBBO_VERSION)?;
-        enc.write_str(&target.path)?;
-        enc.write_str(&target.version)?;
         enc.write_str(invocation.method_name())?;
         enc.write_str(invocation.parameter_types())?;
         for arg in invocation.arguments() {
             enc.write_value(arg)?;
         }
         enc.write_map_begin(None)?;
-        enc.write_str("path")?;
-        enc.write_str(&target.path)?;
-        enc.write_str("interface")?;
-        enc.write_str(&target.path)?;
-        enc.write_str("version")?;
-        enc.write_str(&target.version)?;
-        if let Some(group) = &target.group {
-            enc.write_str("group")?;
-            enc.write_str(group)?;
-        }
-        if let Some(token) = &target.token {
-            enc.write_str("token")?;
-            enc.write_str(token)?;
-        }
+        enc.get_mut().extend_from_slice(&target.fixed_attachments);
         enc.write_str("timeout")?;
         enc.write_str(timeout_ms)?;
         for (k, v) in invocation.attachments().iter() {
@@ -394,8 +444,13 @@ pub fn exception_to_error(value: &Value) -> RpcError {
     }
 }
 
-fn read_string(dec: &mut Decoder<'_>, what: &str) -> Result<Option<String>, RpcError> {
-    dec.read_string_or_null()
+/// A string or null of the request head, borrowed from the body when it can be.
+fn read_str<'a>(dec: &mut Decoder<'a>, what: &str) -> Result<Option<Cow<'a, str>>, RpcError> {
+    if dec.read_null() {
+        return Ok(None);
+    }
+    dec.read_str()
+        .map(Some)
         .map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))
 }
 
@@ -421,17 +476,49 @@ fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
 
 /// Decodes a request body (spec §2.1). Trailing bytes are tolerated.
 pub fn decode_request_body(body: &[u8]) -> Result<RequestBody, RpcError> {
+    decode_request(body).map(Request::into_owned)
+}
+
+/// A decoded request body whose names are borrowed from the body where they can be: the
+/// provider's form, which copies only what the call keeps.
+#[derive(Debug)]
+pub(crate) struct Request<'a> {
+    pub dubbo_version: Cow<'a, str>,
+    pub path: Cow<'a, str>,
+    pub version: Option<Cow<'a, str>>,
+    pub method: Cow<'a, str>,
+    pub parameter_types: Cow<'a, str>,
+    pub arguments: Vec<Value>,
+    pub attachments: Attachments,
+}
+
+impl Request<'_> {
+    fn into_owned(self) -> RequestBody {
+        RequestBody {
+            dubbo_version: self.dubbo_version.into_owned(),
+            path: self.path.into_owned(),
+            version: self.version.map(Cow::into_owned),
+            method: self.method.into_owned(),
+            parameter_types: self.parameter_types.into_owned(),
+            arguments: self.arguments,
+            attachments: self.attachments,
+        }
+    }
+}
+
+/// Decodes a request body (spec §2.1), borrowing its names. Trailing bytes are tolerated.
+pub(crate) fn decode_request(body: &[u8]) -> Result<Request<'_>, RpcError> {
     let mut dec = Decoder::new(body);
-    let dubbo_version = read_string(&mut dec, "the dubbo version")?.unwrap_or_default();
-    let path = read_string(&mut dec, "the service path")?
+    let dubbo_version = read_str(&mut dec, "the dubbo version")?.unwrap_or_default();
+    let path = read_str(&mut dec, "the service path")?
         .ok_or_else(|| RpcError::Codec("the service path is null".into()))?;
-    let version = read_string(&mut dec, "the service version")?.filter(|v| !v.is_empty());
-    let method = read_string(&mut dec, "the method name")?
+    let version = read_str(&mut dec, "the service version")?.filter(|v| !v.is_empty());
+    let method = read_str(&mut dec, "the method name")?
         .ok_or_else(|| RpcError::Codec("the method name is null".into()))?;
-    let parameter_types = read_string(&mut dec, "the parameter types")?.unwrap_or_default();
-    let count = oxidubbo_hessian2::descriptor::parse_descriptor(&parameter_types)
-        .map_err(|e| RpcError::Codec(format!("bad parameter types {parameter_types:?}: {e}")))?
-        .len();
+    let parameter_types = read_str(&mut dec, "the parameter types")?.unwrap_or_default();
+    let count = oxidubbo_hessian2::descriptor::parameters(&parameter_types)
+        .try_fold(0usize, |n, p| p.map(|_| n + 1))
+        .map_err(|e| RpcError::Codec(format!("bad parameter types {parameter_types:?}: {e}")))?;
     let mut arguments = Vec::with_capacity(count.min(64));
     for i in 0..count {
         arguments.push(
@@ -440,7 +527,7 @@ pub fn decode_request_body(body: &[u8]) -> Result<RequestBody, RpcError> {
         );
     }
     let attachments = read_attachments(&mut dec)?;
-    Ok(RequestBody {
+    Ok(Request {
         dubbo_version,
         path,
         version,

@@ -32,15 +32,14 @@ impl DubboInvoker {
         state: Weak<DubboState>,
     ) -> DubboInvoker {
         let version = url.version().unwrap_or(defaults::VERSION).to_owned();
-        let target = Target {
-            path: url.interface().to_owned(),
+        let target = Target::new(
+            url.interface(),
             version,
-            group: url.group().map(str::to_owned),
-            token: url
-                .param(keys::TOKEN)
+            url.group().map(str::to_owned),
+            url.param(keys::TOKEN)
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
-        };
+        );
         let with_text = |d: Duration| (d, d.as_millis().to_string());
         let timeout = with_text(
             url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(defaults::TIMEOUT_MS)),
@@ -70,16 +69,18 @@ impl DubboInvoker {
 
 #[async_trait]
 impl Invoker for DubboInvoker {
-    async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let url = self.base.url_or_destroyed()?;
+    async fn invoke(&self, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        if self.base.is_destroyed() {
+            return Err(RpcError::Destroyed(format!(
+                "the invoker of {} was destroyed",
+                self.address
+            )));
+        }
         let (timeout, timeout_ms) = match self.method_timeouts.get(invocation.method_name()) {
             Some((d, text)) => (*d, text.as_str()),
             None => (self.timeout.0, self.timeout.1.as_str()),
         };
         let twoway = invocation.attachments().get_str("return") != Some("false");
-        if invocation.url().is_none() {
-            invocation.set_url(url);
-        }
         let result = self
             .connection
             .request(&self.target, &invocation, timeout, timeout_ms, twoway)

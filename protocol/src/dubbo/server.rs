@@ -23,7 +23,7 @@ use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
 use super::client::write_loop;
-use super::codec::{self, RequestBody};
+use super::codec::{self, Request};
 use super::header::{Frame, FrameCodec, HESSIAN2, Header, reserve_read_space};
 use crate::exporter::ExporterTable;
 
@@ -387,7 +387,7 @@ impl Answer {
 async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: &str) -> Option<Answer> {
     // Answers are often about as big as their request (echo, CRUD).
     let size_hint = body.len().clamp(64, 64 * 1024) + 64;
-    let request = match codec::decode_request_body(body) {
+    let request = match codec::decode_request(body) {
         Ok(r) => r,
         Err(e) => {
             let result = Err(RpcError::Status {
@@ -419,7 +419,7 @@ thread_local! {
 
 async fn dispatch(
     ctx: &Ctx,
-    request: RequestBody,
+    request: Request<'_>,
     peer: &str,
 ) -> Result<oxidubbo_invoker::RpcResult, RpcError> {
     let group = request
@@ -438,7 +438,7 @@ async fn dispatch(
             ctx.local_addr, request.method
         )));
     };
-    let RequestBody {
+    let Request {
         dubbo_version,
         method,
         parameter_types,
@@ -446,9 +446,10 @@ async fn dispatch(
         mut attachments,
         ..
     } = request;
-    attachments.insert("dubbo", dubbo_version);
+    attachments.insert("dubbo", dubbo_version.into_owned());
     attachments.insert("remote.address", peer);
-    let mut invocation = Invocation::new(method, parameter_types, arguments);
+    let mut invocation =
+        Invocation::new(method.into_owned(), parameter_types.into_owned(), arguments);
     *invocation.attachments_mut() = attachments;
     invoker.invoke(invocation).await
 }
