@@ -15,6 +15,7 @@
 //! assert!(weak.upgrade().is_none()); // nothing keeps the URL alive
 //! ```
 
+mod attachments;
 mod error;
 mod invocation;
 mod invoker;
@@ -22,8 +23,9 @@ mod rpc_status;
 mod service;
 mod status;
 
+pub use attachments::{Attachments, intern_key};
 pub use error::RpcError;
-pub use invocation::{Attachments, Invocation, RpcResult, intern_key};
+pub use invocation::{Invocation, RpcResult};
 pub use invoker::{BaseInvoker, Invoker};
 pub use oxidubbo_common::Url;
 pub use oxidubbo_hessian2::Value;

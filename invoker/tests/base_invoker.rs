@@ -85,30 +85,3 @@ async fn the_call_sees_the_url_snapshot_taken_at_its_start() {
         .unwrap();
     assert_eq!(r.value.as_str(), Some("1.0.0"));
 }
-
-#[test]
-fn decoded_attachments_keep_the_last_value_of_a_key_even_when_there_are_many() {
-    use oxidubbo_invoker::{Attachments, Value};
-    let small = Attachments::from_pairs(vec![
-        ("a".into(), Value::Int(1)),
-        ("b".into(), Value::Int(2)),
-        ("a".into(), Value::Int(3)),
-    ]);
-    assert_eq!(
-        small
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.clone()))
-            .collect::<Vec<_>>(),
-        vec![
-            ("b".to_owned(), Value::Int(2)),
-            ("a".to_owned(), Value::Int(3))
-        ]
-    );
-    // 200,000 entries with one key repeated: linear, not quadratic (bounded by the test's own time).
-    let many: Vec<_> = (0..200_000)
-        .map(|i| (std::borrow::Cow::Borrowed("k"), Value::Int(i)))
-        .collect();
-    let one = Attachments::from_pairs(many);
-    assert_eq!(one.len(), 1);
-    assert_eq!(one.get("k"), Some(&Value::Int(199_999)));
-}

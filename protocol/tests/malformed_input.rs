@@ -189,6 +189,63 @@ async fn garbage_bodies_get_bad_request() {
 }
 
 #[tokio::test]
+async fn malformed_attachments_get_bad_request() {
+    // A sound request head, then attachments that are not a well-formed map of at most
+    // 4096 entries: checked before the call, whether they are kept encoded or not.
+    let f = fixture(None).await;
+    let mut s = f.raw().await;
+    let mut head = Vec::new();
+    let mut enc = oxidubbo_hessian2::Encoder::new(&mut head);
+    for text in [
+        "2.0.2",
+        "org.apache.dubbo.samples.api.GreeterService",
+        "1.0.0",
+        "sayHello",
+        "Ljava/lang/String;",
+        "x",
+    ] {
+        enc.write_str(text).unwrap();
+    }
+    let many: Vec<u8> = {
+        let mut out = vec![b'H'];
+        let mut enc = oxidubbo_hessian2::Encoder::new(&mut out);
+        for i in 0..4097 {
+            enc.write_str(&format!("k{i}")).unwrap();
+            enc.write_str("v").unwrap();
+        }
+        out.push(b'Z');
+        out
+    };
+    let tails: [&[u8]; 5] = [
+        b"H\x04path",                   // a key and then nothing
+        b"H\x01k\x05ab",                // a value cut short
+        b"H\x02\xff\xfe\x01vZ",         // a key that is not UTF-8
+        b"H\x01k\x01v\x01k2\x91\x02kk", // a non-string value, then a cut key
+        &many,
+    ];
+    for (i, tail) in tails.iter().enumerate() {
+        let id = 200 + i as i64;
+        let body = [head.as_slice(), tail].concat();
+        let mut frame = Header {
+            flag: 0xc2,
+            status: 0,
+            id,
+            body_len: body.len() as u32,
+        }
+        .to_bytes()
+        .to_vec();
+        frame.extend_from_slice(&body);
+        s.write_all(&frame).await.unwrap();
+        let (h, answer) = read_frame(&mut s).await;
+        assert_eq!((h.id, h.status), (id, 40), "tail {i}");
+        let err = codec::decode_response(h.status, &answer).unwrap_err();
+        assert!(err.to_string().contains("attachments"), "tail {i}: {err}");
+    }
+    f.still_serves().await;
+    f.protocol.destroy().await;
+}
+
+#[tokio::test]
 async fn an_unknown_service_gets_service_error_70() {
     let f = fixture(None).await;
     let url = Arc::new(

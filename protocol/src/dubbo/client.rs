@@ -205,7 +205,7 @@ impl Connection {
         // An answer, a timeout or a failure sent by the reader means the entry is gone.
         pending.armed = matches!(reply, Err(RpcError::Network(_)));
         match reply {
-            Ok((status, body)) => codec::decode_response(status, &body),
+            Ok((status, body)) => codec::decode_response_kept(status, &body),
             Err(RpcError::Timeout { .. }) => Err(RpcError::Timeout {
                 elapsed_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                 message: format!(

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use bytes::Bytes;
 use oxidubbo_hessian2::{Decoder, Encoder, Object, Value};
 use oxidubbo_invoker::{Attachments, Invocation, RpcError, RpcResult, Status};
 
@@ -454,29 +455,98 @@ fn read_str<'a>(dec: &mut Decoder<'a>, what: &str) -> Result<Option<Cow<'a, str>
         .map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))
 }
 
-fn read_attachments(dec: &mut Decoder<'_>) -> Result<Attachments, RpcError> {
+/// Reads the attachments that end a body, and their `group`. `kept` is the whole body
+/// when the attachments may stay encoded (see [`scan_string_map`]); `None` decodes them
+/// at once.
+fn read_attachments<'a>(
+    dec: &mut Decoder<'_>,
+    kept: Option<&'a Bytes>,
+) -> Result<(Attachments, Option<Cow<'a, str>>), RpcError> {
     if dec.is_eof() {
-        return Ok(Attachments::new());
+        return Ok((Attachments::new(), None));
     }
     // dubbo-go tolerates `""` in place of the map; so do we.
     if dec.peek_byte().is_some_and(|b| b == 0x00) {
         let _ = dec.read_value();
-        return Ok(Attachments::new());
+        return Ok((Attachments::new(), None));
     }
-    match dec.read_string_map_with(|k| oxidubbo_invoker::intern_key(&k)) {
-        Ok(Some(pairs)) if pairs.len() > MAX_ATTACHMENTS => Err(RpcError::Codec(format!(
-            "{} attachments, more than the {MAX_ATTACHMENTS} allowed",
-            pairs.len()
-        ))),
-        Ok(Some(pairs)) => Ok(Attachments::from_pairs(pairs)),
-        Ok(None) => Ok(Attachments::new()),
-        Err(e) => Err(RpcError::Codec(format!("reading attachments: {e}"))),
+    if let Some(body) = kept {
+        let start = dec.position();
+        let map = body.get(start..).unwrap_or_default();
+        if let Some(scanned) = scan_string_map(map)? {
+            let attachments = Attachments::from_encoded(body.slice(start..start + scanned.len));
+            return Ok((attachments, scanned.group));
+        }
     }
+    let attachments = match dec.read_string_map_with(|k| oxidubbo_invoker::intern_key(&k)) {
+        Ok(Some(pairs)) if pairs.len() > MAX_ATTACHMENTS => return Err(too_many(pairs.len())),
+        Ok(Some(pairs)) => Attachments::from_pairs(pairs),
+        Ok(None) => Attachments::new(),
+        Err(e) => return Err(RpcError::Codec(format!("reading attachments: {e}"))),
+    };
+    let group = attachments
+        .get_str("group")
+        .map(|g| Cow::Owned(g.to_owned()));
+    Ok((attachments, group))
+}
+
+fn too_many(count: usize) -> RpcError {
+    RpcError::Codec(format!(
+        "{count} attachments, more than the {MAX_ATTACHMENTS} allowed"
+    ))
+}
+
+/// What [`scan_string_map`] learnt of a map.
+struct ScannedMap<'a> {
+    /// Bytes the map takes, `H` to `Z`.
+    len: usize,
+    /// The last `group` entry.
+    group: Option<Cow<'a, str>>,
+}
+
+/// Checks an untyped map of strings to strings — what every Dubbo peer sends as
+/// attachments — without copying anything out of it, so that it can stay encoded until
+/// read. `None` when the map is of another shape (typed, or holding other values): the
+/// caller decodes that at once. A malformed map is an error, as decoding it would be.
+fn scan_string_map(map: &[u8]) -> Result<Option<ScannedMap<'_>>, RpcError> {
+    const UNTYPED_MAP: u8 = b'H';
+    const END: u8 = b'Z';
+    let is_string_tag = |b: u8| matches!(b, 0x00..=0x1f | 0x30..=0x33 | b'R' | b'S');
+    let Some((&UNTYPED_MAP, entries)) = map.split_first() else {
+        return Ok(None);
+    };
+    let mut dec = Decoder::new(entries);
+    let mut count = 0;
+    let mut group = None;
+    let bad = |e: oxidubbo_hessian2::Error| RpcError::Codec(format!("reading attachments: {e}"));
+    loop {
+        match dec.peek_byte() {
+            Some(END) => break,
+            Some(b) if is_string_tag(b) => {}
+            _ => return Ok(None),
+        }
+        let key = dec.read_str().map_err(bad)?;
+        if !dec.peek_byte().is_some_and(is_string_tag) {
+            return Ok(None);
+        }
+        let value = dec.read_str().map_err(bad)?;
+        if key == "group" {
+            group = Some(value);
+        }
+        count += 1;
+        if count > MAX_ATTACHMENTS {
+            return Err(too_many(count));
+        }
+    }
+    Ok(Some(ScannedMap {
+        len: 1 + dec.position() + 1,
+        group,
+    }))
 }
 
 /// Decodes a request body (spec §2.1). Trailing bytes are tolerated.
 pub fn decode_request_body(body: &[u8]) -> Result<RequestBody, RpcError> {
-    decode_request(body).map(Request::into_owned)
+    decode_request_from(body, None).map(Request::into_owned)
 }
 
 /// A decoded request body whose names are borrowed from the body where they can be: the
@@ -490,6 +560,8 @@ pub(crate) struct Request<'a> {
     pub parameter_types: Cow<'a, str>,
     pub arguments: Vec<Value>,
     pub attachments: Attachments,
+    /// The `group` attachment.
+    pub group: Option<Cow<'a, str>>,
 }
 
 impl Request<'_> {
@@ -506,8 +578,16 @@ impl Request<'_> {
     }
 }
 
-/// Decodes a request body (spec §2.1), borrowing its names. Trailing bytes are tolerated.
-pub(crate) fn decode_request(body: &[u8]) -> Result<Request<'_>, RpcError> {
+/// Decodes a request body (spec §2.1), borrowing its names and keeping its attachments
+/// encoded until read. Trailing bytes are tolerated.
+pub(crate) fn decode_request(body: &Bytes) -> Result<Request<'_>, RpcError> {
+    decode_request_from(body, Some(body))
+}
+
+fn decode_request_from<'a>(
+    body: &'a [u8],
+    kept: Option<&'a Bytes>,
+) -> Result<Request<'a>, RpcError> {
     let mut dec = Decoder::new(body);
     let dubbo_version = read_str(&mut dec, "the dubbo version")?.unwrap_or_default();
     let path = read_str(&mut dec, "the service path")?
@@ -526,7 +606,7 @@ pub(crate) fn decode_request(body: &[u8]) -> Result<Request<'_>, RpcError> {
                 .map_err(|e| RpcError::Codec(format!("reading argument {i}: {e}")))?,
         );
     }
-    let attachments = read_attachments(&mut dec)?;
+    let (attachments, group) = read_attachments(&mut dec, kept)?;
     Ok(Request {
         dubbo_version,
         path,
@@ -535,11 +615,25 @@ pub(crate) fn decode_request(body: &[u8]) -> Result<Request<'_>, RpcError> {
         parameter_types,
         arguments,
         attachments,
+        group,
     })
 }
 
 /// Decodes a response (spec §1.2, §2.3) into the call's outcome.
 pub fn decode_response(status: u8, body: &[u8]) -> Result<RpcResult, RpcError> {
+    decode_response_from(status, body, None)
+}
+
+/// [`decode_response`], keeping the attachments encoded until read.
+pub(crate) fn decode_response_kept(status: u8, body: &Bytes) -> Result<RpcResult, RpcError> {
+    decode_response_from(status, body, Some(body))
+}
+
+fn decode_response_from(
+    status: u8,
+    body: &[u8],
+    kept: Option<&Bytes>,
+) -> Result<RpcResult, RpcError> {
     let mut dec = Decoder::new(body);
     if status != Status::OK.0 {
         let message = match dec.read_value() {
@@ -573,12 +667,12 @@ pub fn decode_response(status: u8, body: &[u8]) -> Result<RpcResult, RpcError> {
             let value = read(&mut dec, "value")?;
             Ok(RpcResult {
                 value,
-                attachments: read_attachments(&mut dec)?,
+                attachments: read_attachments(&mut dec, kept)?.0,
             })
         }
         flag::NULL_VALUE_WITH_ATTACHMENTS => Ok(RpcResult {
             value: Value::Null,
-            attachments: read_attachments(&mut dec)?,
+            attachments: read_attachments(&mut dec, kept)?.0,
         }),
         flag::WITH_EXCEPTION | flag::WITH_EXCEPTION_WITH_ATTACHMENTS => {
             Err(exception_to_error(&read(&mut dec, "exception")?))

@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
+use bytes::Bytes;
 use bytes::BytesMut;
 use oxidubbo_common::ServiceKey;
-use oxidubbo_invoker::{Invocation, RpcError, Status};
+use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -24,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::write_loop;
 use super::codec::{self, Request};
-use super::header::{Frame, FrameCodec, HESSIAN2, Header, reserve_read_space};
+use super::header::{Frame, FrameCodec, HESSIAN2, reserve_read_space};
 use crate::exporter::ExporterTable;
 
 /// Settings of a server, read from the first exported URL of its address.
@@ -274,12 +275,25 @@ fn on_frame(
                 }
                 return;
             }
-            let ctx = Arc::clone(ctx);
-            let peer = Arc::clone(peer);
             let payload = ctx.config.payload;
-            let id = header.id;
-            let twoway = header.is_twoway();
-            let call = Box::pin(async move { handle_request(&ctx, header, &body, &peer).await });
+            let (id, twoway) = (header.id, header.is_twoway());
+            // Answers are often about as big as their request (echo, CRUD).
+            let size_hint = body.len().clamp(64, 64 * 1024) + 64;
+            let answer = move |with_attachments, result| Answer {
+                id,
+                with_attachments,
+                result,
+                size_hint,
+            };
+            let (call, with_attachments) = match start_call(ctx, &body, peer) {
+                Ok(started) => started,
+                Err(e) => {
+                    if twoway {
+                        answer(false, Err(e)).encode(out, payload);
+                    }
+                    return;
+                }
+            };
             let mut call = CatchUnwind(call);
             // Most calls complete without waiting: run them inline and encode their answer
             // straight into the batch; only a call that has to wait moves into its own task
@@ -287,19 +301,21 @@ fn on_frame(
             // wake-up and a copy per request.
             let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
             match Pin::new(&mut call).poll(&mut cx) {
-                Poll::Ready(Ok(Some(answer))) => answer.encode(out, payload),
-                Poll::Ready(Ok(None)) => {}
+                Poll::Ready(Ok(result)) if twoway => {
+                    answer(with_attachments, result).encode(out, payload);
+                }
+                Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(())) => answer_panic(out, id, twoway),
                 Poll::Pending => {
                     let tx = tx.clone();
                     handlers.spawn(async move {
                         let mut frame = Vec::new();
                         match call.await {
-                            Ok(Some(answer)) => {
-                                frame.reserve(answer.size_hint);
-                                answer.encode(&mut frame, payload);
+                            Ok(result) if twoway => {
+                                frame.reserve(size_hint);
+                                answer(with_attachments, result).encode(&mut frame, payload);
                             }
-                            Ok(None) => return,
+                            Ok(_) => return,
                             Err(()) => answer_panic(&mut frame, id, twoway),
                         }
                         if !frame.is_empty() {
@@ -346,7 +362,7 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
 struct Answer {
     id: i64,
     with_attachments: bool,
-    result: Result<oxidubbo_invoker::RpcResult, RpcError>,
+    result: Result<RpcResult, RpcError>,
     size_hint: usize,
 }
 
@@ -383,49 +399,22 @@ impl Answer {
     }
 }
 
-/// Serves one request; returns what to answer, or `None` for a one-way call.
-async fn handle_request(ctx: &Ctx, header: Header, body: &[u8], peer: &str) -> Option<Answer> {
-    // Answers are often about as big as their request (echo, CRUD).
-    let size_hint = body.len().clamp(64, 64 * 1024) + 64;
-    let request = match codec::decode_request(body) {
-        Ok(r) => r,
-        Err(e) => {
-            let result = Err(RpcError::Status {
-                status: Status::BAD_REQUEST,
-                message: format!("failed to decode request: {e}"),
-            });
-            return header.is_twoway().then_some(Answer {
-                id: header.id,
-                with_attachments: false,
-                result,
-                size_hint,
-            });
-        }
-    };
-    let with_attachments = codec::supports_response_attachments(&request.dubbo_version);
-    let result = dispatch(ctx, request, peer).await;
-    header.is_twoway().then_some(Answer {
-        id: header.id,
-        with_attachments,
-        result,
-        size_hint,
-    })
-}
-
 thread_local! {
     /// Reused to build the service key of each request without allocating.
     static KEY_BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-async fn dispatch(
-    ctx: &Ctx,
-    request: Request<'_>,
-    peer: &str,
-) -> Result<oxidubbo_invoker::RpcResult, RpcError> {
-    let group = request
-        .attachments
-        .get_str("group")
-        .filter(|g| !g.is_empty());
+/// The call of an exported service, boxed once so that it can move into a task of its own.
+type Call = Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send>>;
+
+/// Decodes a request and finds its exported invoker: the call to run (not yet polled) and
+/// whether the consumer takes response attachments, or the error to answer at once.
+fn start_call(ctx: &Ctx, body: &Bytes, peer: &str) -> Result<(Call, bool), RpcError> {
+    let request = codec::decode_request(body).map_err(|e| RpcError::Status {
+        status: Status::BAD_REQUEST,
+        message: format!("failed to decode request: {e}"),
+    })?;
+    let group = request.group.as_deref().filter(|g| !g.is_empty());
     let found = KEY_BUF.with_borrow_mut(|buf| {
         buf.clear();
         ServiceKey::write_key(buf, &request.path, group, request.version.as_deref());
@@ -438,6 +427,7 @@ async fn dispatch(
             ctx.local_addr, request.method
         )));
     };
+    let with_attachments = codec::supports_response_attachments(&request.dubbo_version);
     let Request {
         dubbo_version,
         method,
@@ -451,5 +441,8 @@ async fn dispatch(
     let mut invocation =
         Invocation::new(method.into_owned(), parameter_types.into_owned(), arguments);
     *invocation.attachments_mut() = attachments;
-    invoker.invoke(invocation).await
+    Ok((
+        Box::pin(async move { invoker.invoke(invocation).await }),
+        with_attachments,
+    ))
 }

@@ -1,0 +1,248 @@
+//! `Attachments`: a call's string-keyed side values, decoded from the wire only when read.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use once_cell::sync::OnceCell;
+use oxidubbo_hessian2::{Decoder, Value};
+
+type Pairs = Vec<(Cow<'static, str>, Value)>;
+
+/// A call's attachments: string keys to Hessian values (usually strings), in insertion order.
+///
+/// Dubbo carries a handful of these per call (`path`, `version`, `timeout`, …), so a small
+/// vector beats a hash map and keeps the wire order stable; Dubbo's own keys are stored as
+/// `&'static str`, so they cost no allocation per call.
+///
+/// Attachments received on the wire may stay encoded ([`Attachments::from_encoded`]) until
+/// something reads them: a provider whose filters and service never look at them pays for
+/// no string copies. Entries set since then override the encoded ones.
+#[derive(Clone, Default)]
+pub struct Attachments {
+    /// Entries set directly; all of them once `encoded` has been merged in.
+    pairs: Pairs,
+    /// Entries as received, decoded on first read; `pairs` override them.
+    encoded: Option<Box<Encoded>>,
+}
+
+#[derive(Clone)]
+struct Encoded {
+    /// A Hessian map whose keys and values are strings.
+    map: Bytes,
+    decoded: OnceCell<Pairs>,
+}
+
+impl Encoded {
+    fn pairs(&self) -> &Pairs {
+        self.decoded.get_or_init(|| decode_map(&self.map))
+    }
+
+    fn into_pairs(self) -> Pairs {
+        let Encoded { map, decoded } = self;
+        decoded.into_inner().unwrap_or_else(|| decode_map(&map))
+    }
+}
+
+/// Decodes a map checked by the codec that kept it encoded; the same bytes decoded again
+/// cannot fail, but if they did the call would go on without them.
+fn decode_map(map: &[u8]) -> Pairs {
+    match Decoder::new(map).read_string_map_with(|k| intern_key(&k)) {
+        Ok(Some(pairs)) => Attachments::from_pairs(pairs).pairs,
+        Ok(None) => Pairs::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "dropping undecodable attachments");
+            Pairs::new()
+        }
+    }
+}
+
+/// Attachment keys Dubbo peers send on every call; [`intern_key`] maps them to statics.
+const WELL_KNOWN_KEYS: &[&str] = &[
+    "path",
+    "interface",
+    "version",
+    "group",
+    "timeout",
+    "token",
+    "dubbo",
+    "generic",
+    "application",
+    "remote.application",
+    "remote.address",
+    "side",
+    "async",
+    "return",
+    "input",
+    "output",
+    "dubbo.tag",
+    "dubbo.force.tag",
+];
+
+/// The static copy of a well-known attachment key, or an owned copy of any other.
+pub fn intern_key(key: &str) -> Cow<'static, str> {
+    match WELL_KNOWN_KEYS.iter().find(|k| **k == key) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(key.to_owned()),
+    }
+}
+
+impl Attachments {
+    /// An empty set.
+    pub fn new() -> Self {
+        Attachments::default()
+    }
+
+    /// Attachments kept encoded until first read: `map` is one Hessian map (`H … Z`) whose
+    /// keys and values are all strings, already checked by the caller (the dubbo codec
+    /// checks it while it looks for `group`). A key given twice keeps its last value.
+    pub fn from_encoded(map: Bytes) -> Self {
+        Attachments {
+            pairs: Pairs::new(),
+            encoded: Some(Box::new(Encoded {
+                map,
+                decoded: OnceCell::new(),
+            })),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let set = self.pairs.iter().find(|(k, _)| k == key);
+        let received = || {
+            self.encoded
+                .as_ref()?
+                .pairs()
+                .iter()
+                .find(|(k, _)| k == key)
+        };
+        set.or_else(received).map(|(_, v)| v)
+    }
+
+    /// The value of `key` if it is a string.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Value::as_str)
+    }
+
+    /// Attachments from decoded pairs; a key given twice keeps its last value (as a Java
+    /// `HashMap` would).
+    pub fn from_pairs(mut pairs: Pairs) -> Self {
+        // Which entries to keep: the last occurrence of each key. Linear in the number of
+        // entries (a hostile peer may send thousands), without allocating in the common
+        // case of no duplicates among a handful of keys.
+        let keep: Option<Vec<bool>> = if pairs.len() <= 16 {
+            let duplicated = |i: usize| pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0);
+            (0..pairs.len())
+                .any(duplicated)
+                .then(|| (0..pairs.len()).map(|i| !duplicated(i)).collect())
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+            let mut keep: Vec<bool> = pairs
+                .iter()
+                .rev()
+                .map(|(k, _)| seen.insert(k.as_ref()))
+                .collect();
+            keep.reverse();
+            keep.contains(&false).then_some(keep)
+        };
+        if let Some(keep) = keep {
+            let mut flags = keep.into_iter();
+            pairs.retain(|_| flags.next().unwrap_or(true));
+        }
+        Attachments {
+            pairs,
+            encoded: None,
+        }
+    }
+
+    /// Sets `key`, replacing an earlier value.
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
+        let key = key.into();
+        let value = value.into();
+        match self.pairs.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.pairs.push((key, value)),
+        }
+    }
+
+    /// Sets `key` only when it is absent.
+    pub fn insert_if_absent(&mut self, key: &str, value: impl Into<Value>) {
+        if self.get(key).is_none() {
+            self.pairs.push((intern_key(key), value.into()));
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.merge_encoded();
+        let i = self.pairs.iter().position(|(k, _)| k == key)?;
+        Some(self.pairs.remove(i).1)
+    }
+
+    /// Iterates over the entries in insertion order (received entries first).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        let received = self.encoded.as_ref().map(|e| e.pairs().as_slice());
+        let received = received.unwrap_or_default().iter().filter(|(k, _)| {
+            // Overridden by an entry set since.
+            !self.pairs.iter().any(|(set, _)| set == k)
+        });
+        received
+            .chain(self.pairs.iter())
+            .map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// Folds the received entries into `pairs`, those set since overriding them.
+    fn merge_encoded(&mut self) {
+        if let Some(encoded) = self.encoded.take() {
+            let mut merged = (*encoded).into_pairs();
+            merged.retain(|(k, _)| !self.pairs.iter().any(|(set, _)| set == k));
+            merged.append(&mut self.pairs);
+            self.pairs = merged;
+        }
+    }
+}
+
+impl std::fmt::Debug for Attachments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Attachments {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl FromIterator<(String, Value)> for Attachments {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        let mut a = Attachments::new();
+        for (k, v) in iter {
+            a.insert(k, v);
+        }
+        a
+    }
+}
+
+impl IntoIterator for Attachments {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    fn into_iter(mut self) -> Self::IntoIter {
+        self.merge_encoded();
+        let pairs: Vec<(String, Value)> = self
+            .pairs
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v))
+            .collect();
+        pairs.into_iter()
+    }
+}

@@ -1,0 +1,129 @@
+//! `Attachments`: decoded and received-encoded entries read alike; entries set later
+//! override received ones; duplicated keys keep their last value.
+
+use bytes::Bytes;
+use oxidubbo_hessian2::Encoder;
+use oxidubbo_invoker::{Attachments, Value};
+
+/// The Hessian map `{k: v, …}` of strings, in order, as a consumer sends it.
+fn encoded(entries: &[(&str, &str)]) -> Bytes {
+    let mut out = Vec::new();
+    let mut enc = Encoder::new(&mut out);
+    enc.write_map_begin(None).unwrap();
+    for (k, v) in entries {
+        enc.write_str(k).unwrap();
+        enc.write_str(v).unwrap();
+    }
+    enc.write_map_end().unwrap();
+    Bytes::from(out)
+}
+
+fn pairs(a: &Attachments) -> Vec<(String, Value)> {
+    a.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect()
+}
+
+const RECEIVED: &[(&str, &str)] = &[
+    ("path", "com.example.Greeter"),
+    ("version", "1.0.0"),
+    ("group", "blue"),
+    ("version", "2.0.0"),
+    ("custom-key", "é ünïcode"),
+];
+
+#[test]
+fn received_attachments_read_like_decoded_ones() {
+    let lazy = Attachments::from_encoded(encoded(RECEIVED));
+    let eager = Attachments::from_pairs(
+        RECEIVED
+            .iter()
+            .map(|(k, v)| (oxidubbo_invoker::intern_key(k), Value::from(*v)))
+            .collect(),
+    );
+    assert_eq!(lazy.get_str("version"), Some("2.0.0"));
+    assert_eq!(lazy.get_str("custom-key"), Some("é ünïcode"));
+    assert_eq!(lazy.get("absent"), None);
+    assert_eq!(lazy.len(), 4);
+    assert!(!lazy.is_empty());
+    assert_eq!(pairs(&lazy), pairs(&eager));
+    assert_eq!(lazy, eager);
+    assert_eq!(format!("{lazy:?}"), format!("{eager:?}"));
+}
+
+#[test]
+fn entries_set_later_override_received_ones() {
+    let mut a = Attachments::from_encoded(encoded(RECEIVED));
+    a.insert("version", "9.9.9");
+    a.insert("remote.address", "127.0.0.1:1234");
+    a.insert_if_absent("group", "red");
+    a.insert_if_absent("application", "demo");
+    assert_eq!(a.get_str("version"), Some("9.9.9"));
+    assert_eq!(a.get_str("group"), Some("blue"));
+    let keys: Vec<String> = pairs(&a).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        keys,
+        [
+            "path",
+            "group",
+            "custom-key",
+            "version",
+            "remote.address",
+            "application"
+        ]
+    );
+    assert_eq!(a.remove("group"), Some(Value::from("blue")));
+    assert_eq!(a.remove("group"), None);
+    assert_eq!(a.len(), 5);
+    let owned: Vec<(String, Value)> = a.clone().into_iter().collect();
+    assert_eq!(owned, pairs(&a));
+}
+
+#[test]
+fn a_clone_changes_apart_from_its_original() {
+    let original = Attachments::from_encoded(encoded(RECEIVED));
+    let mut copy = original.clone();
+    copy.insert("path", "other");
+    let _ = copy.remove("custom-key");
+    assert_eq!(original.get_str("path"), Some("com.example.Greeter"));
+    assert_eq!(original.get_str("custom-key"), Some("é ünïcode"));
+    assert_eq!(copy.get_str("path"), Some("other"));
+    assert_ne!(original, copy);
+}
+
+#[test]
+fn an_undecodable_received_map_reads_as_empty() {
+    // The codec checks a map before keeping it encoded; bytes that still fail to decode
+    // are dropped (and logged), never a panic.
+    for garbage in [&b""[..], b"H", b"H\x05pa", b"\xff\xff", b"HZZ"] {
+        let a = Attachments::from_encoded(Bytes::copy_from_slice(garbage));
+        assert!(a.get("path").is_none(), "{garbage:?}");
+        let mut a = a;
+        a.insert("k", "v");
+        assert_eq!(a.len(), 1, "{garbage:?}");
+    }
+}
+
+#[test]
+fn decoded_attachments_keep_the_last_value_of_a_key_even_when_there_are_many() {
+    let small = Attachments::from_pairs(vec![
+        ("a".into(), Value::Int(1)),
+        ("b".into(), Value::Int(2)),
+        ("a".into(), Value::Int(3)),
+    ]);
+    assert_eq!(
+        small
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("b".to_owned(), Value::Int(2)),
+            ("a".to_owned(), Value::Int(3))
+        ]
+    );
+    // 200,000 entries with one key repeated: linear, not quadratic (bounded by the test's own time).
+    let many: Vec<_> = (0..200_000)
+        .map(|i| (std::borrow::Cow::Borrowed("k"), Value::Int(i)))
+        .collect();
+    let one = Attachments::from_pairs(many);
+    assert_eq!(one.len(), 1);
+    assert_eq!(one.get("k"), Some(&Value::Int(199_999)));
+}
