@@ -138,12 +138,12 @@ impl Connection {
         twoway: bool,
     ) -> Result<RpcResult, RpcError> {
         let inner = &self.inner;
-        let Some(sender) = inner.sender.load_full() else {
+        if inner.sender.load().is_none() {
             return Err(RpcError::Network(format!(
                 "not connected to {}",
                 inner.addr
             )));
-        };
+        }
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let mut frame = Vec::with_capacity(inner.frame_hint.load(Ordering::Relaxed));
         codec::encode_request(
@@ -155,16 +155,19 @@ impl Connection {
             invocation,
             inner.config.payload,
         )?;
-        inner
-            .frame_hint
-            .store(frame.len().clamp(256, 64 * 1024), Ordering::Relaxed);
+        let hint = frame.len().clamp(256, 64 * 1024);
+        if inner.frame_hint.load(Ordering::Relaxed) != hint {
+            // Written only on change: every caller shares this cache line.
+            inner.frame_hint.store(hint, Ordering::Relaxed);
+        }
         if !twoway {
             // Only the send can wait, for room in the queue, and at most the timeout.
-            let sent = match sender.try_send(frame) {
+            let sent = match inner.try_send(frame) {
                 Ok(()) => Ok(()),
                 Err(TrySendError::Full(frame)) => {
-                    match tokio::time::timeout(timeout, sender.send(frame)).await {
-                        Ok(sent) => sent.map_err(|_| closed(inner)),
+                    // Boxed: the rare wait keeps its timer out of every call's future.
+                    match Box::pin(tokio::time::timeout(timeout, inner.send(frame))).await {
+                        Ok(sent) => sent.map_err(|()| closed(inner)),
                         Err(_) => Err(RpcError::Timeout {
                             elapsed_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
                             message: format!(
@@ -188,16 +191,21 @@ impl Connection {
             id,
             armed: true,
         };
-        // The send counts in the call's timeout: a full queue waits for room or the sweep.
-        let reply = match sender.try_send(frame) {
+        // The send counts in the call's timeout: a full queue waits for room or the sweep
+        // (boxed, so that the rare wait does not grow every call's future).
+        let reply = match inner.try_send(frame) {
             Ok(()) => None,
-            Err(TrySendError::Full(frame)) => tokio::select! {
-                sent = sender.send(frame) => sent.is_err().then_some(Err(closed(inner))),
-                reply = &mut rx => Some(reply.unwrap_or_else(|_| Err(closed(inner)))),
-            },
+            Err(TrySendError::Full(frame)) => {
+                Box::pin(async {
+                    tokio::select! {
+                        sent = inner.send(frame) => sent.is_err().then_some(Err(closed(inner))),
+                        reply = &mut rx => Some(reply.unwrap_or_else(|_| Err(closed(inner)))),
+                    }
+                })
+                .await
+            }
             Err(TrySendError::Closed(_)) => Some(Err(closed(inner))),
         };
-        drop(sender);
         let reply = match reply {
             Some(reply) => reply,
             None => rx.await.unwrap_or_else(|_| Err(closed(inner))),
@@ -277,6 +285,21 @@ fn closed(inner: &Inner) -> RpcError {
 }
 
 impl Inner {
+    /// Queues a frame for the writer without waiting; `Closed` when not connected.
+    fn try_send(&self, frame: Vec<u8>) -> Result<(), TrySendError<Vec<u8>>> {
+        // A borrowed load: no reference count shared by every caller is touched.
+        match &*self.sender.load() {
+            Some(sender) => sender.try_send(frame),
+            None => Err(TrySendError::Closed(frame)),
+        }
+    }
+
+    /// Waits for room in the writer's queue, then queues `frame`.
+    async fn send(&self, frame: Vec<u8>) -> Result<(), ()> {
+        let sender = self.sender.load_full().ok_or(())?;
+        sender.send(frame).await.map_err(drop)
+    }
+
     fn lock_calls(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
