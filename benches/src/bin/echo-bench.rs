@@ -186,46 +186,67 @@ async fn bench_raw_pipelined(
     Ok(Report::new(elapsed, lat))
 }
 
-/// The raw server of the task-based ceiling: a reader echoing frames through a writer task.
+/// The raw server of the task-based ceiling, built as oxidubbo's server is: one task per
+/// connection reads what has arrived, answers every complete frame into one buffer and
+/// writes it (at most 32 KiB at a time) before reading again.
 async fn raw_task_server(listener: TcpListener) -> std::io::Result<()> {
+    const FLUSH_AT: usize = 32 * 1024;
     let (stream, _) = listener.accept().await?;
     stream.set_nodelay(true)?;
-    let (rd, wr) = stream.into_split();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
-    let writer = tokio::spawn(write_frames(wr, rx));
-    let mut rd = BufReader::with_capacity(64 * 1024, rd);
-    let mut head = [0u8; HEADER_LEN];
+    let (mut rd, mut wr) = stream.into_split();
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut out = Vec::with_capacity(64 * 1024);
     loop {
-        if rd.read_exact(&mut head).await.is_err() {
-            break;
+        buf.reserve(16 * 1024);
+        if rd.read_buf(&mut buf).await? == 0 {
+            return Ok(());
         }
-        let Some(h) = Header::parse(&head) else { break };
-        let mut frame = vec![0u8; HEADER_LEN + h.body_len as usize];
-        rd.read_exact(&mut frame[HEADER_LEN..]).await?;
-        let reply = Header {
-            flag: 0x02,
-            status: 20,
-            id: h.id,
-            body_len: h.body_len,
-        };
-        frame[..HEADER_LEN].copy_from_slice(&reply.to_bytes());
-        if tx.send(frame).await.is_err() {
-            break;
+        let mut pos = 0;
+        while let Some(head) = buf.get(pos..pos + HEADER_LEN) {
+            let Some(h) = head.try_into().ok().and_then(Header::parse) else {
+                return Ok(());
+            };
+            let end = pos + HEADER_LEN + h.body_len as usize;
+            let Some(body) = buf.get(pos + HEADER_LEN..end) else {
+                break;
+            };
+            let reply = Header {
+                flag: 0x02,
+                status: 20,
+                id: h.id,
+                body_len: h.body_len,
+            };
+            out.extend_from_slice(&reply.to_bytes());
+            out.extend_from_slice(body);
+            pos = end;
+            if out.len() >= FLUSH_AT {
+                wr.write_all(&out).await?;
+                out.clear();
+            }
+        }
+        buf.drain(..pos);
+        if !out.is_empty() {
+            wr.write_all(&out).await?;
+            out.clear();
         }
     }
-    drop(tx);
-    let _ = writer.await;
-    Ok(())
 }
 
-/// Writes frames as they come, several per syscall when they queue up.
+/// Writes frames as they come, several per syscall when they queue up; under concurrent
+/// load it lets the callers about to send run first, as oxidubbo's writer does.
 async fn write_frames(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
     let mut batch = Vec::with_capacity(64 * 1024);
+    let mut last_batch = 1;
     while let Some(first) = rx.recv().await {
         batch.clear();
         batch.extend_from_slice(&first);
+        if rx.is_empty() && last_batch > 1 {
+            tokio::task::yield_now().await;
+        }
+        last_batch = 1;
         while let Ok(more) = rx.try_recv() {
             batch.extend_from_slice(&more);
+            last_batch += 1;
         }
         if wr.write_all(&batch).await.is_err() {
             break;

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use bytes::BytesMut;
 use oxidubbo_common::ServiceKey;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
@@ -23,7 +23,6 @@ use tokio::time::Instant;
 use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
-use super::client::write_loop;
 use super::codec::{self, Request};
 use super::header::{Frame, FrameCodec, HESSIAN2, reserve_read_space};
 use crate::exporter::ExporterTable;
@@ -151,6 +150,12 @@ impl Drop for Counted {
     }
 }
 
+/// Answers gathered past this size are written before the next request of the same read
+/// is served, so the consumer starts on them while the rest are served.
+const FLUSH_AT: usize = 32 * 1024;
+/// An answer buffer grown past this by a large answer is not kept for the next ones.
+const KEEP_AT_MOST: usize = 1024 * 1024;
+
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
@@ -160,9 +165,9 @@ async fn serve_connection(
 ) {
     ctx.connections.fetch_add(1, Ordering::AcqRel);
     let _counted = Counted(Arc::clone(&ctx.connections));
-    let (mut rd, wr) = stream.into_split();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
-    let mut writer = tokio::spawn(write_loop(wr, rx));
+    let (mut rd, mut wr) = stream.into_split();
+    // Answers of the calls that had to wait come back from their tasks through here.
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(1024);
     let mut handlers = JoinSet::new();
     let peer: Arc<str> = Arc::from(peer.to_string());
     let mut codec = FrameCodec::new(ctx.config.payload);
@@ -172,14 +177,22 @@ async fn serve_connection(
     let mut ticker = tokio::time::interval(check_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut readonly_sent = false;
-    // Answers of the calls that complete inline are gathered here and handed to the writer
-    // once per read, so a burst of requests costs one channel message and one write.
+    // Answers are gathered here and written by this task itself, once per read (or per
+    // FLUSH_AT bytes): a burst of requests costs one write, and no hand-over to another
+    // task stands between a served call and its answer leaving.
     let mut out = Vec::new();
     'conn: loop {
         let mut broken = false;
+        let mut more = false;
         loop {
             match codec.decode(&mut buf) {
-                Ok(Some(frame)) => on_frame(&ctx, frame, &peer, &mut out, &tx, &mut handlers),
+                Ok(Some(frame)) => {
+                    on_frame(&ctx, frame, &peer, &mut out, &tx, &mut handlers);
+                    if out.len() >= FLUSH_AT {
+                        more = true;
+                        break;
+                    }
+                }
                 Ok(None) => break,
                 Err(e) => {
                     tracing::warn!(%peer, error = %e, "closing connection");
@@ -192,20 +205,34 @@ async fn serve_connection(
             // A consumer that stops reading must not hold up a shutdown.
             tokio::select! {
                 () = shutdown.cancelled() => break,
-                sent = tx.send(std::mem::take(&mut out)) => if sent.is_err() { break },
+                written = wr.write_all(&out) => if written.is_err() { break },
+            }
+            out.clear();
+            if out.capacity() > KEEP_AT_MOST {
+                out = Vec::new();
             }
         }
         if broken {
             break 'conn;
+        }
+        if more {
+            continue;
         }
         reserve_read_space(&mut buf);
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = readonly.cancelled(), if !readonly_sent => {
                 readonly_sent = true;
-                let mut frame = Vec::with_capacity(18);
-                codec::encode_readonly_event(&mut frame, 0);
-                let _ = tx.try_send(frame);
+                codec::encode_readonly_event(&mut out, 0);
+            }
+            Some(answer) = rx.recv() => {
+                out.extend_from_slice(&answer);
+                while out.len() < FLUSH_AT {
+                    match rx.try_recv() {
+                        Ok(answer) => out.extend_from_slice(&answer),
+                        Err(_) => break,
+                    }
+                }
             }
             Some(_) = handlers.join_next(), if !handlers.is_empty() => {}
             r = rd.read_buf(&mut buf) => match r {
@@ -221,21 +248,19 @@ async fn serve_connection(
         }
     }
     // Let calls in flight finish and their answers go out — until a shutdown, which
-    // cancels them and the writer, so that closing a server never waits on a slow service
-    // or on a consumer that stopped reading.
+    // cancels them, so that closing a server never waits on a slow service or on a
+    // consumer that stopped reading.
+    drop(tx);
     let drained = async {
-        while handlers.join_next().await.is_some() {}
-        drop(tx);
-        let _ = (&mut writer).await;
+        while let Some(answer) = rx.recv().await {
+            if wr.write_all(&answer).await.is_err() {
+                break;
+            }
+        }
     };
-    let finished = tokio::select! {
-        () = drained => true,
-        () = shutdown.cancelled() => false,
-    };
-    if !finished {
-        handlers.shutdown().await;
-        writer.abort();
-        let _ = writer.await;
+    tokio::select! {
+        () = drained => {}
+        () = shutdown.cancelled() => handlers.shutdown().await,
     }
 }
 
