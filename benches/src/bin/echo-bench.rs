@@ -7,11 +7,12 @@
 //! 1. **oxidubbo**: a `DubboProtocol` provider exporting `echo(byte[])` and a consumer
 //!    invoker referring it (one shared connection); `concurrency` tasks call in a loop.
 //! 2. **raw**: the same traffic shape with no RPC layer: a tokio client and server exchanging
-//!    16-byte-header frames of the same sizes over one connection. `concurrency` client tasks
-//!    each send a frame and wait for its answer (a writer task, a reader task waking the
-//!    caller by request id), and the server echoes each frame from its reader through a
-//!    writer task. No serialization, no dispatch, no invoker: the ceiling for this
-//!    concurrency model on this machine. `ratio` is measured against it.
+//!    16-byte-header frames of the same sizes over one connection, with oxidubbo's transport.
+//!    `concurrency` client tasks each send a frame and wait for its answer (a writer task
+//!    that lets concurrent callers batch into one write, a reader task waking the caller by
+//!    request id); the server's connection task answers every frame of a read into one
+//!    buffer and writes it itself. No serialization, no dispatch, no invoker: the ceiling
+//!    for this concurrency model on this machine. `ratio` is measured against it.
 //! 3. **raw-pipelined** (for information): a single client task keeping `concurrency` frames
 //!    in flight with buffered I/O and no per-call task at all — the bare socket throughput.
 //!
