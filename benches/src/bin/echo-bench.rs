@@ -352,7 +352,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seconds: u64 = arg(&args, "--seconds", 5).max(1);
     // Thread placement on a small machine makes single runs vary by tens of percent:
     // alternate oxidubbo and raw for several rounds and report medians.
-    let rounds: usize = arg(&args, "--rounds", 3).max(1);
+    let rounds: usize = arg(&args, "--rounds", 5).max(1);
     // `--only oxidubbo|raw|raw-pipelined` runs one part alone (for profiling).
     let only = args
         .iter()
