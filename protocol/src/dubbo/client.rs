@@ -552,7 +552,7 @@ fn on_server_request(inner: &Inner, header: Header, body: &[u8], tx: &mpsc::Send
 }
 
 /// Writes frames as they come, several per syscall (vectored, no copy) when they queue up.
-pub(crate) async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
+async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
     const MAX_BATCH: usize = 64;
     let mut frames: Vec<Vec<u8>> = Vec::with_capacity(MAX_BATCH);
     // Frames in the previous write: more than one means callers are sending concurrently.

@@ -31,14 +31,13 @@ mod flag {
 /// once, and copied into each request.
 #[derive(Debug, Clone)]
 pub struct Target {
-    path: String,
-    version: String,
-    group: Option<String>,
-    token: Option<String>,
     /// `"2.0.2"`, the path and the version as Hessian strings: how every body starts.
     head: Vec<u8>,
     /// The `path`, `interface`, `version`, `group` and `token` attachments as Hessian pairs.
     fixed_attachments: Vec<u8>,
+    /// Whether `fixed_attachments` carries the provider's token (which then wins over a
+    /// `token` attachment of the call).
+    has_token: bool,
 }
 
 impl Target {
@@ -66,33 +65,10 @@ impl Target {
             let _ = write_strs(&mut fixed_attachments, &["token", token]);
         }
         Target {
-            path,
-            version,
-            group,
-            token,
             head,
             fixed_attachments,
+            has_token: token.is_some(),
         }
-    }
-
-    /// The service name written in the body.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The service version written in the body.
-    pub fn version(&self) -> &str {
-        &self.version
-    }
-
-    /// The service group, if any.
-    pub fn group(&self) -> Option<&str> {
-        self.group.as_deref()
-    }
-
-    /// The provider's token, sent as the `token` attachment.
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
     }
 }
 
@@ -180,7 +156,7 @@ pub fn encode_request(
         enc.write_str(timeout_ms)?;
         for (k, v) in invocation.attachments().iter() {
             let fixed = matches!(k, "path" | "interface" | "version" | "group" | "timeout");
-            if fixed || (k == "token" && target.token.is_some()) {
+            if fixed || (k == "token" && target.has_token) {
                 continue;
             }
             enc.write_str(k)?;

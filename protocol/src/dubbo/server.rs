@@ -1,8 +1,10 @@
 //! The provider side: a tokio TCP server per exported address.
 //!
-//! Each connection has a reader (this module's `serve_connection`) and a writer task; every
-//! request runs in its own task, so many calls are in flight per connection. Requests are
-//! dispatched by service key through the protocol's lock-free exporter table.
+//! One task per connection (`serve_connection`) reads requests, dispatches them by service
+//! key through the protocol's lock-free exporter table, runs each call until it would wait,
+//! and writes the answers of a whole read with one write. A call that has to wait moves
+//! into a task of its own and sends its answer back to the connection's task, so many calls
+//! are in flight per connection.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -11,8 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use bytes::Bytes;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use oxidubbo_common::ServiceKey;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
