@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use oxidubbo_cluster::{FailbackClusterInvoker, StaticDirectory, cluster_for};
+use oxidubbo_integration_tests::free_port;
 use oxidubbo_invoker::{
     Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn,
 };
@@ -23,14 +24,6 @@ struct Provider {
     port: u16,
     calls: Arc<AtomicUsize>,
     exporter: Arc<dyn Exporter>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn provider_url(port: u16) -> Arc<Url> {

@@ -7,17 +7,10 @@ use std::sync::Arc;
 
 use oxidubbo_filter::{Side, build_chain};
 use oxidubbo_hessian2::List;
+use oxidubbo_integration_tests::free_port;
 use oxidubbo_invoker::{Invocation, RpcError, Url, Value};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use support::{recording_service, say_hello};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn greeter(port: u16, params: &str) -> Arc<Url> {
     Arc::new(

@@ -10,6 +10,32 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// A port on 127.0.0.1 that is free now, for a test server to bind next.
+///
+/// Ports come from 10000–29999, below Linux's ephemeral range (32768 and up), so that no
+/// outgoing connection of a test running alongside can take the port between this check
+/// and the bind, as one taken with `bind(":0")` can be. Each process starts at its own
+/// place in the range and hands ports out in turn, so concurrent tests get different ones.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOW: u32 = 10_000;
+    const SPAN: u32 = 20_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let start = std::process::id().wrapping_mul(7_919) % SPAN;
+    let _ = NEXT.compare_exchange(u32::MAX, start, Ordering::Relaxed, Ordering::Relaxed);
+    for _ in 0..SPAN {
+        let port = LOW + NEXT.fetch_add(1, Ordering::Relaxed) % SPAN;
+        let port = u16::try_from(port).expect("ports below 30000 fit in u16");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free port between {LOW} and {} on 127.0.0.1",
+        LOW + SPAN - 1
+    );
+}
+
 /// Whether a missing peer must fail the test: `OXIDUBBO_REQUIRE_PEERS=1` or `CI` set.
 pub fn peers_required() -> bool {
     std::env::var("OXIDUBBO_REQUIRE_PEERS").is_ok_and(|v| v == "1")

@@ -2,7 +2,6 @@
 //! its consumer finds and calls an oxidubbo provider, and an oxidubbo consumer finds and
 //! calls its provider. Each test uses its own interface name under sofa's `/dubbo` root.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 
 use oxidubbo_examples::{Greeter, GreeterClient, greeter_service};
@@ -25,11 +24,7 @@ async fn sofa_consumer_finds_and_calls_oxidubbo_provider_through_zookeeper() {
     let Some(zk) = zookeeper() else { return };
     let Some(dir) = sofa_dir() else { return };
     let interface = unique("org.apache.dubbo.samples.api.SofaFindsOxi");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = oxidubbo_integration_tests::free_port();
     let provider = Url::parse(&format!(
         "dubbo://127.0.0.1:{port}/{interface}?interface={interface}&version=1.0.0\
          &methods=add,echo,fail,getUser,sayHello&side=provider&application=oxidubbo-interop"

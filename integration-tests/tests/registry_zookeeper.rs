@@ -5,11 +5,11 @@
 //! Each test uses its own root (`group` of the registry URL) or interface, so tests can run
 //! in parallel against one server.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oxidubbo_examples::{Greeter, GreeterClient, greeter_service};
+use oxidubbo_integration_tests::free_port;
 use oxidubbo_integration_tests::zookeeper;
 use oxidubbo_invoker::{Invoker, RpcError, ServiceInvoker, Url};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
@@ -18,14 +18,6 @@ use oxidubbo_registry::{
 };
 
 const GREETER: &str = "org.apache.dubbo.samples.api.GreeterService";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()

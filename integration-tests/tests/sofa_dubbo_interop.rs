@@ -100,11 +100,7 @@ fn line_for<'a>(lines: &'a [Json], method: &str) -> &'a Json {
 async fn sofa_consumer_calls_oxidubbo_provider() {
     let Some(dir) = sofa_dir() else { return };
     let protocol = DubboProtocol::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = oxidubbo_integration_tests::free_port();
     let _exporter = serve_greeter(&protocol, greeter_provider_url(port))
         .await
         .unwrap();

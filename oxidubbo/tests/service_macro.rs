@@ -122,11 +122,7 @@ async fn typed_client_calls_typed_provider_over_injvm() {
 
 #[tokio::test]
 async fn typed_client_calls_typed_provider_over_dubbo() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = oxidubbo_integration_tests::free_port();
     let protocol = DubboProtocol::new();
     let service = GreeterProvider::new(Arc::new(Impl));
     let _e = protocol

@@ -6,7 +6,6 @@ mod support;
 
 use oxidubbo_integration_tests::counting_alloc::{CountingAllocator, live_bytes};
 
-use std::net::TcpListener;
 use std::sync::Arc;
 
 use oxidubbo_common::Url;
@@ -25,11 +24,7 @@ fn live_heap_is_flat_over_1000_registry_refer_destroy_cycles() {
         .unwrap();
     rt.block_on(async {
         let i = "test.alloc.Greeter";
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = oxidubbo_integration_tests::free_port();
         let provider_url = Url::parse(&format!(
             "dubbo://127.0.0.1:{port}/{i}?interface={i}&version=1.0.0&timestamp=1"
         ))

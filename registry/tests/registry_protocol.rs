@@ -4,25 +4,17 @@
 
 mod support;
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use oxidubbo_common::Url;
+use oxidubbo_integration_tests::free_port;
 use oxidubbo_invoker::RpcError;
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use oxidubbo_registry::{
     MemoryRegistry, Protocols, RegistryProtocol, refer_direct, registered_provider_url,
 };
 use support::{eventually, greeter, say_hello};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn provider_url(interface: &str, port: u16) -> Url {
     Url::parse(&format!(

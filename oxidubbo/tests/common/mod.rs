@@ -89,13 +89,9 @@ impl Greeter for CountingGreeter {
     }
 }
 
-/// A free TCP port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+/// A free port on 127.0.0.1 (outside the ephemeral range; see the helper).
+#[allow(unused_imports)] // not every test binary sharing this module binds a port
+pub use oxidubbo_integration_tests::free_port;
 
 /// The path of a file in the examples' config folder.
 pub fn example_config(name: &str) -> String {

@@ -49,14 +49,9 @@ pub fn say_hello(name: &str) -> Invocation {
     Invocation::new("sayHello", "Ljava/lang/String;", vec![Value::from(name)])
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// A free port on 127.0.0.1 (outside the ephemeral range; see the helper).
+#[allow(unused_imports)] // not every test binary sharing this module binds a port
+pub use oxidubbo_integration_tests::free_port;
 
 /// A URL for the greeter service on `proto` at `127.0.0.1:port`.
 pub fn greeter_url(proto: &str, port: u16) -> Arc<Url> {
