@@ -664,3 +664,98 @@ pub fn decode_event(body: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Attachments kept encoded (the provider's path) read exactly as decoded ones, and a
+    //! body is refused by both paths alike.
+
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    /// A request head with no arguments, then `tail` where the attachments go.
+    fn body_with(tail: &[u8]) -> Bytes {
+        let mut body = Vec::new();
+        let mut enc = Encoder::new(&mut body);
+        for text in ["2.0.2", "a.B", "1.0.0", "m", ""] {
+            enc.write_str(text).expect("strings encode");
+        }
+        body.extend_from_slice(tail);
+        Bytes::from(body)
+    }
+
+    fn string_map(entries: &[(String, String)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut enc = Encoder::new(&mut out);
+        enc.write_map_begin(None).expect("map begins");
+        for (k, v) in entries {
+            enc.write_str(k).expect("key encodes");
+            enc.write_str(v).expect("value encodes");
+        }
+        enc.write_map_end().expect("map ends");
+        out
+    }
+
+    fn pairs(a: &Attachments) -> Vec<(String, Value)> {
+        a.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect()
+    }
+
+    /// Both paths over `body`: equal attachments and group, or both an error.
+    fn agree(body: &Bytes) -> Result<(), TestCaseError> {
+        let kept = decode_request_from(body, Some(body));
+        let decoded = decode_request_from(body, None);
+        match (kept, decoded) {
+            (Ok(k), Ok(d)) => {
+                prop_assert_eq!(pairs(&k.attachments), pairs(&d.attachments));
+                prop_assert_eq!(k.group, d.group);
+            }
+            (Err(_), Err(_)) => {}
+            (k, d) => prop_assert!(
+                false,
+                "kept {:?} but decoded {:?}",
+                k.map(|r| pairs(&r.attachments)),
+                d.map(|r| pairs(&r.attachments))
+            ),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn maps_of_strings_read_alike(
+            entries in vec((".{0,12}", ".{0,40}"), 0..12),
+            group in proptest::option::of(".{0,8}"),
+        ) {
+            let mut entries = entries;
+            if let Some(group) = group {
+                entries.push(("group".to_owned(), group));
+            }
+            let body = body_with(&string_map(&entries));
+            let kept = decode_request_from(&body, Some(&body)).expect("decodes");
+            prop_assert!(kept.attachments.len() <= entries.len());
+            agree(&body)?;
+        }
+
+        #[test]
+        fn any_tail_is_read_or_refused_alike(tail in vec(any::<u8>(), 0..48)) {
+            agree(&body_with(&[b"H".as_slice(), &tail].concat()))?;
+            agree(&body_with(&tail))?;
+        }
+    }
+
+    #[test]
+    fn chunked_and_non_ascii_strings_read_alike() {
+        let long = "ü€😀x".repeat(20_000); // over 0x8000 units: sent in `R` chunks
+        let entries = vec![
+            ("group".to_owned(), "gröup".to_owned()),
+            ("long".to_owned(), long.clone()),
+            ("ключ".to_owned(), "значение".to_owned()),
+        ];
+        let body = body_with(&string_map(&entries));
+        agree(&body).expect("both paths agree");
+        let kept = decode_request_from(&body, Some(&body)).expect("decodes");
+        assert_eq!(kept.group.as_deref(), Some("gröup"));
+        assert_eq!(kept.attachments.get_str("long"), Some(long.as_str()));
+    }
+}
