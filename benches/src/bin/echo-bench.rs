@@ -13,8 +13,6 @@
 //!    request id); the server's connection task answers every frame of a read into one
 //!    buffer and writes it itself. No serialization, no dispatch, no invoker: the ceiling
 //!    for this concurrency model on this machine. `ratio` is measured against it.
-//! 3. **raw-pipelined** (for information): a single client task keeping `concurrency` frames
-//!    in flight with buffered I/O and no per-call task at all — the bare socket throughput.
 //!
 //! Prints QPS and p50/p99 latency for each, and last `ratio=<oxidubbo_qps/raw_qps>`.
 
@@ -26,7 +24,7 @@ use oxidubbo_hessian2::Value;
 use oxidubbo_invoker::{Invocation, RpcResult, ServiceInvoker, Url, service_fn};
 use oxidubbo_protocol::dubbo::header::{HEADER_LEN, Header};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 
@@ -87,104 +85,6 @@ async fn bench_oxidubbo(
     let elapsed = started.elapsed();
     protocol.destroy().await;
     Ok(Report::new(elapsed, all))
-}
-
-/// The raw server: echoes every frame back with the response flag and status 20.
-async fn raw_server(listener: TcpListener) -> std::io::Result<()> {
-    let (stream, _) = listener.accept().await?;
-    stream.set_nodelay(true)?;
-    let (rd, wr) = stream.into_split();
-    let mut rd = BufReader::with_capacity(64 * 1024, rd);
-    let mut wr = BufWriter::with_capacity(64 * 1024, wr);
-    let mut head = [0u8; HEADER_LEN];
-    let mut body = Vec::new();
-    loop {
-        if rd.read_exact(&mut head).await.is_err() {
-            return Ok(());
-        }
-        let Some(h) = Header::parse(&head) else {
-            return Ok(());
-        };
-        body.resize(h.body_len as usize, 0);
-        rd.read_exact(&mut body).await?;
-        let reply = Header {
-            flag: 0x02,
-            status: 20,
-            id: h.id,
-            body_len: h.body_len,
-        };
-        wr.write_all(&reply.to_bytes()).await?;
-        wr.write_all(&body).await?;
-        if rd.buffer().is_empty() {
-            wr.flush().await?;
-        }
-    }
-}
-
-async fn bench_raw_pipelined(
-    concurrency: usize,
-    payload: usize,
-    seconds: u64,
-) -> Result<Report, Box<dyn std::error::Error>> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let server = tokio::spawn(raw_server(listener));
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    let (rd, wr) = stream.into_split();
-    let mut rd = BufReader::with_capacity(64 * 1024, rd);
-    let mut wr = BufWriter::with_capacity(64 * 1024, wr);
-    // A body of the size the oxidubbo request would have (header + ~payload).
-    let body = vec![b'x'; payload + 100];
-    let mut sent_at = vec![Instant::now(); concurrency];
-    let send = |id: i64| {
-        Header {
-            flag: 0xc2,
-            status: 0,
-            id,
-            body_len: body.len() as u32,
-        }
-        .to_bytes()
-    };
-    let mut lat = Vec::with_capacity(1 << 20);
-    let mut head = [0u8; HEADER_LEN];
-    let mut reply = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    for (slot, at) in sent_at.iter_mut().enumerate() {
-        *at = Instant::now();
-        wr.write_all(&send(slot as i64)).await?;
-        wr.write_all(&body).await?;
-    }
-    wr.flush().await?;
-    let started = Instant::now();
-    let mut outstanding = concurrency;
-    while outstanding > 0 {
-        rd.read_exact(&mut head).await?;
-        let h = Header::parse(&head).ok_or("bad magic from the raw server")?;
-        reply.resize(h.body_len as usize, 0);
-        rd.read_exact(&mut reply).await?;
-        let slot = (h.id as usize) % concurrency;
-        lat.push(micros(sent_at[slot].elapsed()));
-        outstanding -= 1;
-        if Instant::now() < deadline {
-            sent_at[slot] = Instant::now();
-            // Reuse the slot: the id keeps its residue modulo `concurrency`.
-            let id = h.id + concurrency as i64;
-            wr.write_all(&send(id)).await?;
-            wr.write_all(&body).await?;
-            outstanding += 1;
-            if rd.buffer().is_empty() {
-                wr.flush().await?;
-            }
-        } else {
-            wr.flush().await?;
-        }
-    }
-    let elapsed = started.elapsed();
-    drop(wr);
-    drop(rd);
-    let _ = server.await;
-    Ok(Report::new(elapsed, lat))
 }
 
 /// The raw server of the task-based ceiling, built as oxidubbo's server is: one task per
@@ -353,7 +253,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Thread placement on a small machine makes single runs vary by tens of percent:
     // alternate oxidubbo and raw for several rounds and report medians.
     let rounds: usize = arg(&args, "--rounds", 5).max(1);
-    // `--only oxidubbo|raw|raw-pipelined` runs one part alone (for profiling).
+    // `--only oxidubbo|raw` runs one part alone (for profiling).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -377,8 +277,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|n| n.get())
             .unwrap_or(1)
     );
-    let (mut ox, mut raw, mut pipelined, mut ratios) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ox, mut raw, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds {
         let mut pair = (None, None);
         if runs("oxidubbo") {
@@ -392,11 +291,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("  round {round} {}", r.line("raw"));
             pair.1 = Some(r.qps());
             raw.push(r);
-        }
-        if runs("raw-pipelined") {
-            let r = rt.block_on(bench_raw_pipelined(concurrency, payload, seconds))?;
-            println!("  round {round} {}", r.line("raw-pipelined"));
-            pipelined.push(r);
         }
         if let (Some(a), Some(b)) = pair {
             ratios.push(a / b.max(1e-9));
@@ -417,7 +311,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     summary("oxidubbo", &ox);
     summary("raw", &raw);
-    summary("raw-pipelined", &pipelined);
     if !ratios.is_empty() {
         println!("ratio={:.3}", median(ratios));
     }
