@@ -50,6 +50,11 @@ fn greeter(url: Url) -> Arc<dyn Invoker> {
     Arc::new(ServiceInvoker::new(Arc::new(url), greeter_service()))
 }
 
+/// The restart test starts a ZooKeeper JVM of its own, which on a small machine stalls
+/// everything else for seconds: it runs alone, the other tests of this file alongside
+/// each other.
+static ZK_LOAD: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 async fn zk_client(zk: &str) -> zookeeper_client::Client {
     tokio::time::timeout(
         Duration::from_secs(10),
@@ -95,6 +100,7 @@ async fn calls_ok(client: &GreeterClient) -> bool {
 
 #[tokio::test]
 async fn provider_node_has_dubbo_form_and_goes_on_destroy() {
+    let _shared = ZK_LOAD.read().await;
     let Some(zk) = zookeeper() else { return };
     let port = free_port();
     let dubbo = Arc::new(DubboProtocol::new());
@@ -139,6 +145,7 @@ async fn provider_node_has_dubbo_form_and_goes_on_destroy() {
 
 #[tokio::test]
 async fn consumer_sees_providers_join_and_leave_within_a_second() {
+    let _shared = ZK_LOAD.read().await;
     let Some(zk) = zookeeper() else { return };
     let root = unique("oxitest-join-");
     let reg = registry_url(&zk, &root);
@@ -313,6 +320,7 @@ impl Pair {
 
 #[tokio::test]
 async fn recovers_after_session_expiry() {
+    let _shared = ZK_LOAD.read().await;
     let Some(zk) = zookeeper() else { return };
     let root = unique("oxitest-expiry-");
     let zkc = zk_client(&zk).await;
@@ -402,6 +410,7 @@ impl Drop for OwnZk {
 
 #[tokio::test]
 async fn recovers_after_zookeeper_restart() {
+    let _alone = ZK_LOAD.write().await;
     // Needs a ZooKeeper installation; OXIDUBBO_ZK says the test run has one. This test
     // starts (and restarts) its own server on its own port and state dir.
     let Some(_) = zookeeper() else { return };

@@ -178,6 +178,7 @@ impl ZookeeperRegistry {
             bound,
             Client::connector()
                 .with_session_timeout(self.shared.session_timeout)
+                .with_connection_timeout(bound)
                 .with_session(session)
                 .connect(&self.shared.address),
         )
