@@ -10,7 +10,7 @@ use std::time::Duration;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn};
 use oxidubbo_protocol::dubbo::header::Header;
 use oxidubbo_protocol::{DubboProtocol, Protocol};
-use support::{free_port, greeter, greeter_url, say_hello};
+use support::{free_port, greeter, greeter_server, greeter_url, say_hello};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::time::timeout;
@@ -77,12 +77,7 @@ async fn many_calls_are_in_flight_on_one_connection() {
 
 #[tokio::test]
 async fn a_slow_call_times_out_and_the_connection_goes_on() {
-    let protocol = DubboProtocol::new();
-    let port = free_port();
-    let _e = protocol
-        .export(greeter(greeter_url("dubbo", port)))
-        .await
-        .unwrap();
+    let (protocol, port, _e) = greeter_server().await;
     let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "100"));
     let invoker = protocol.refer(url).await.unwrap();
     let err = invoker.invoke(sleep_call(2_000)).await.unwrap_err();
@@ -102,12 +97,7 @@ async fn a_slow_call_times_out_and_the_connection_goes_on() {
 
 #[tokio::test]
 async fn per_method_timeout_overrides_the_default() {
-    let protocol = DubboProtocol::new();
-    let port = free_port();
-    let _e = protocol
-        .export(greeter(greeter_url("dubbo", port)))
-        .await
-        .unwrap();
+    let (protocol, port, _e) = greeter_server().await;
     let url = Arc::new(
         greeter_url("dubbo", port)
             .with_param("timeout", "5000")
@@ -126,12 +116,7 @@ async fn a_short_deadline_behind_a_long_one_is_kept() {
     // Deadlines are swept by the connection's reader: a call with a short timeout, sent
     // while a call with a long one is pending on the same connection, must still fail on
     // its own deadline, not at the other call's.
-    let protocol = DubboProtocol::new();
-    let port = free_port();
-    let _e = protocol
-        .export(greeter(greeter_url("dubbo", port)))
-        .await
-        .unwrap();
+    let (protocol, port, _e) = greeter_server().await;
     let patient = protocol
         .refer(Arc::new(
             greeter_url("dubbo", port).with_param("timeout", "5000"),
@@ -161,12 +146,7 @@ async fn a_short_deadline_behind_a_long_one_is_kept() {
 async fn timeouts_hold_after_the_connection_sat_idle() {
     // The sweeper stops watching a connection with nothing pending; the next call must
     // wake it.
-    let protocol = DubboProtocol::new();
-    let port = free_port();
-    let _e = protocol
-        .export(greeter(greeter_url("dubbo", port)))
-        .await
-        .unwrap();
+    let (protocol, port, _e) = greeter_server().await;
     let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "100"));
     let invoker = protocol.refer(url).await.unwrap();
     for _ in 0..2 {
@@ -328,12 +308,7 @@ async fn the_provider_answers_heartbeats_and_closes_idle_connections() {
 async fn after_destroy_no_task_remains() {
     let metrics = tokio::runtime::Handle::current().metrics();
     let baseline = metrics.num_alive_tasks();
-    let protocol = DubboProtocol::new();
-    let port = free_port();
-    let _e = protocol
-        .export(greeter(greeter_url("dubbo", port)))
-        .await
-        .unwrap();
+    let (protocol, port, _e) = greeter_server().await;
     let invoker = protocol.refer(greeter_url("dubbo", port)).await.unwrap();
     invoker.invoke(say_hello("t")).await.unwrap();
     assert!(metrics.num_alive_tasks() > baseline);
@@ -348,12 +323,7 @@ async fn after_destroy_no_task_remains() {
 
 #[tokio::test]
 async fn a_call_dropped_by_its_caller_leaves_no_pending_entry() {
-    let protocol = DubboProtocol::new();
-    let port = free_port();
-    let _e = protocol
-        .export(greeter(greeter_url("dubbo", port)))
-        .await
-        .unwrap();
+    let (protocol, port, _e) = greeter_server().await;
     let url = Arc::new(greeter_url("dubbo", port).with_param("timeout", "60000"));
     let invoker = protocol.refer(url).await.unwrap();
     // Callers give up long before the call's own timeout (a forking loser, a select!).

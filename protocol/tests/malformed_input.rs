@@ -64,6 +64,20 @@ async fn read_frame(s: &mut TcpStream) -> (Header, Vec<u8>) {
     (header, body)
 }
 
+/// Sends `body` as a two-way Hessian request with `id` and reads the answer.
+async fn ask(s: &mut TcpStream, id: i64, body: &[u8]) -> (Header, Vec<u8>) {
+    let header = Header {
+        flag: 0xc2,
+        status: 0,
+        id,
+        body_len: body.len() as u32,
+    };
+    s.write_all(&[header.to_bytes().as_slice(), body].concat())
+        .await
+        .unwrap();
+    read_frame(s).await
+}
+
 /// Waits until the server closes the stream.
 async fn expect_closed(s: &mut TcpStream) {
     let mut buf = [0u8; 64];
@@ -166,17 +180,7 @@ async fn garbage_bodies_get_bad_request() {
     ];
     for (i, body) in bodies.iter().enumerate() {
         let id = 100 + i as i64;
-        let mut frame = Header {
-            flag: 0xc2,
-            status: 0,
-            id,
-            body_len: body.len() as u32,
-        }
-        .to_bytes()
-        .to_vec();
-        frame.extend_from_slice(body);
-        s.write_all(&frame).await.unwrap();
-        let (h, body) = read_frame(&mut s).await;
+        let (h, body) = ask(&mut s, id, body).await;
         assert_eq!((h.id, h.status), (id, 40), "body {i}");
         let err = codec::decode_response(h.status, &body).unwrap_err();
         assert!(
@@ -225,18 +229,7 @@ async fn malformed_attachments_get_bad_request() {
     ];
     for (i, tail) in tails.iter().enumerate() {
         let id = 200 + i as i64;
-        let body = [head.as_slice(), tail].concat();
-        let mut frame = Header {
-            flag: 0xc2,
-            status: 0,
-            id,
-            body_len: body.len() as u32,
-        }
-        .to_bytes()
-        .to_vec();
-        frame.extend_from_slice(&body);
-        s.write_all(&frame).await.unwrap();
-        let (h, answer) = read_frame(&mut s).await;
+        let (h, answer) = ask(&mut s, id, &[head.as_slice(), tail].concat()).await;
         assert_eq!((h.id, h.status), (id, 40), "tail {i}");
         let err = codec::decode_response(h.status, &answer).unwrap_err();
         assert!(err.to_string().contains("attachments"), "tail {i}: {err}");

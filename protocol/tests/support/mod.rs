@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use oxidubbo_protocol::{DubboProtocol, Exporter, Protocol};
+
 use oxidubbo_invoker::{
     Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Url, Value, service_fn,
 };
@@ -42,6 +44,18 @@ pub fn greeter(url: Arc<Url>) -> Arc<dyn Invoker> {
             }
         }),
     ))
+}
+
+/// A protocol serving [`greeter`] over dubbo on a free port: the protocol, the port and
+/// the exporter (kept for as long as the service should stay exported).
+pub async fn greeter_server() -> (DubboProtocol, u16, Arc<dyn Exporter>) {
+    let protocol = DubboProtocol::new();
+    let port = free_port();
+    let exporter = protocol
+        .export(greeter(greeter_url("dubbo", port)))
+        .await
+        .expect("the greeter exports");
+    (protocol, port, exporter)
 }
 
 /// `sayHello(name)`.
