@@ -55,6 +55,15 @@ pub enum RpcError {
     /// Invalid configuration (bad URL parameter, unknown extension name, …).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A Triple (gRPC) status: one a Triple peer answered with, or one a service chose to
+    /// answer with. `code` is a gRPC code, 1–16 (see [`RpcError::grpc_code`]).
+    #[error("grpc status {code}: {message}")]
+    Grpc {
+        /// The gRPC status code.
+        code: u32,
+        /// The status message (`grpc-message`, percent-decoded).
+        message: String,
+    },
 }
 
 impl RpcError {
@@ -67,7 +76,36 @@ impl RpcError {
             RpcError::Network(_) => Some(Status::CHANNEL_INACTIVE),
             RpcError::Codec(_) => Some(Status::BAD_REQUEST),
             RpcError::Remote { .. } => Some(Status::OK),
+            RpcError::Grpc { code: 4, .. } => Some(Status::SERVER_TIMEOUT),
+            RpcError::Grpc { code: 12, .. } => Some(Status::SERVICE_ERROR),
+            RpcError::Grpc { code: 14, .. } => Some(Status::CHANNEL_INACTIVE),
+            RpcError::Grpc { .. } => Some(Status::SERVICE_ERROR),
             _ => None,
+        }
+    }
+
+    /// The gRPC status code this error is sent as over Triple, as Dubbo Java maps its
+    /// errors (`TriRpcStatus.dubboCodeToTriCode`): a timeout is `DEADLINE_EXCEEDED` (4), a
+    /// refused call `PERMISSION_DENIED` (7), a missing service `UNIMPLEMENTED` (12), a codec
+    /// failure `INTERNAL` (13), a lost connection or no provider `UNAVAILABLE` (14), a
+    /// business exception and anything else `UNKNOWN` (2); [`RpcError::Grpc`] keeps its own.
+    pub fn grpc_code(&self) -> u32 {
+        match self {
+            RpcError::Grpc { code, .. } => *code,
+            RpcError::Timeout { .. } => 4,
+            RpcError::Forbidden(_) => 7,
+            RpcError::NotFound(_) => 12,
+            RpcError::Codec(_) => 13,
+            RpcError::Network(_) | RpcError::Unavailable(_) | RpcError::Destroyed(_) => 14,
+            RpcError::Status { status, .. } => match *status {
+                Status::CLIENT_TIMEOUT | Status::SERVER_TIMEOUT => 4,
+                Status::SERVER_THREADPOOL_EXHAUSTED => 8,
+                Status::BAD_REQUEST | Status::BAD_RESPONSE | Status::CLIENT_ERROR => 13,
+                Status::SERIALIZATION_ERROR => 13,
+                Status::CHANNEL_INACTIVE => 14,
+                _ => 2,
+            },
+            RpcError::Remote { .. } | RpcError::Config(_) => 2,
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use oxidubbo_common::Url;
 use oxidubbo_hessian2::Value;
 
-use crate::Attachments;
+use crate::{Attachments, Attributes};
 
 /// One call: method, parameter types, arguments and attachments.
 ///
@@ -17,6 +17,7 @@ pub struct Invocation {
     parameter_types: Cow<'static, str>,
     arguments: Arc<Vec<Value>>,
     attachments: Attachments,
+    attributes: Attributes,
     url: Option<Arc<Url>>,
 }
 
@@ -35,6 +36,7 @@ impl Invocation {
             parameter_types: parameter_types.into(),
             arguments: Arc::new(arguments),
             attachments: Attachments::new(),
+            attributes: Attributes::new(),
             url: None,
         }
     }
@@ -80,6 +82,22 @@ impl Invocation {
     /// The attachments, to change.
     pub fn attachments_mut(&mut self) -> &mut Attachments {
         &mut self.attachments
+    }
+
+    /// Adds an attribute (a local value, never sent), builder style.
+    pub fn with_attribute<T: std::any::Any + Send + Sync>(mut self, value: T) -> Self {
+        self.attributes.insert(value);
+        self
+    }
+
+    /// The attributes: local values that travel with the call and are never sent.
+    pub fn attributes(&self) -> &Attributes {
+        &self.attributes
+    }
+
+    /// The attributes, to change.
+    pub fn attributes_mut(&mut self) -> &mut Attributes {
+        &mut self.attributes
     }
 
     /// The URL snapshot of the invoker that started this call, if one was taken.

@@ -16,6 +16,7 @@
 //! ```
 
 mod attachments;
+mod attributes;
 mod error;
 mod invocation;
 mod invoker;
@@ -24,6 +25,7 @@ mod service;
 mod status;
 
 pub use attachments::{Attachments, intern_key};
+pub use attributes::Attributes;
 pub use error::RpcError;
 pub use invocation::{Invocation, RpcResult};
 pub use invoker::{BaseInvoker, Invoker};

@@ -39,6 +39,7 @@ mod exporter;
 mod injvm;
 mod protocol;
 mod referred;
+pub mod triple;
 
 pub use dubbo::DubboProtocol;
 pub use exporter::Exporter;
