@@ -46,4 +46,4 @@ mod url;
 
 pub use error::UrlError;
 pub use service_key::{DEFAULT_VERSION, ServiceKey};
-pub use url::{Url, UrlBuilder};
+pub use url::{Url, UrlBuilder, WeakUrl};

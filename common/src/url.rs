@@ -85,6 +85,50 @@ struct Inner {
     sorted: Vec<usize>,
 }
 
+/// A weak handle on a [`Url`]'s data: it upgrades only while some `Url` (or `Arc<Url>`)
+/// sharing that data is alive.
+///
+/// A `Url` is itself a handle on shared data, so a `Weak<Url>` taken from an `Arc<Url>`
+/// proves nothing about the data: a clone of the `Url` may still hold it. Lifecycle tests
+/// watch the data with this instead.
+///
+/// ```
+/// use oxidubbo_common::Url;
+///
+/// let url = Url::parse("dubbo://127.0.0.1:20880/com.example.Greeter").unwrap();
+/// let weak = url.downgrade();
+/// let clone = url.clone();
+/// drop(url);
+/// assert!(weak.upgrade().is_some(), "the clone holds the data");
+/// drop(clone);
+/// assert!(weak.upgrade().is_none());
+/// ```
+#[derive(Clone)]
+pub struct WeakUrl {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl WeakUrl {
+    /// The URL, if its data is still alive.
+    pub fn upgrade(&self) -> Option<Url> {
+        self.inner.upgrade().map(|inner| Url { inner })
+    }
+
+    /// Whether some `Url` still holds the data.
+    pub fn is_alive(&self) -> bool {
+        self.inner.strong_count() > 0
+    }
+}
+
+impl fmt::Debug for WeakUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.upgrade() {
+            Some(url) => write!(f, "WeakUrl({url})"),
+            None => f.write_str("WeakUrl(released)"),
+        }
+    }
+}
+
 /// Builds a [`Url`] step by step. Get one from [`Url::builder`] or [`Url::to_builder`].
 ///
 /// Setting a parameter that is already set replaces its value and keeps its position.
@@ -248,6 +292,13 @@ fn sorted_index(params: &[(Box<str>, Box<str>)]) -> Vec<usize> {
 }
 
 impl Url {
+    /// A weak handle on this URL's data (see [`WeakUrl`]).
+    pub fn downgrade(&self) -> WeakUrl {
+        WeakUrl {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// Parses `protocol://[user[:password]@]host[:port][/path][?k=v&…]`.
     ///
     /// The protocol is required; see [`Url::parse_with_default_protocol`] for `host:port`.
