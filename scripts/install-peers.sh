@@ -3,11 +3,14 @@
 #   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh, and a JRE
 #     and Node.js (Debian packages) when the machine has none
 #   - the Node.js packages of the sofa-rpc-node peers (integration-tests/peers/sofa)
+#   - the Triple (gRPC) peers (integration-tests/peers/grpc): grpcio in a Python venv
+#     (.venv there, from requirements.txt) and @grpc/grpc-js (npm, package.json)
 # Idempotent: does nothing when everything is already there. Fails loudly.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SOFA_DIR="$ROOT/integration-tests/peers/sofa"
+GRPC_DIR="$ROOT/integration-tests/peers/grpc"
 ZK_JAR=/usr/share/java/zookeeper.jar
 
 log() { echo "[install-peers] $*" >&2; }
@@ -57,22 +60,41 @@ command -v nc >/dev/null 2>&1 || die "nc not found after install"
 command -v node >/dev/null 2>&1 || die "node not found (Node.js >= 18 is needed for the sofa peers)"
 command -v npm >/dev/null 2>&1 || die "npm not found"
 
-need_npm=0
-if [ ! -d "$SOFA_DIR/node_modules" ]; then
-  need_npm=1
-elif [ ! -f "$SOFA_DIR/node_modules/.oxidubbo-installed" ] \
-  || [ "$SOFA_DIR/package.json" -nt "$SOFA_DIR/node_modules/.oxidubbo-installed" ]; then
-  need_npm=1
-fi
-if [ "$need_npm" -eq 1 ]; then
-  log "npm install in integration-tests/peers/sofa"
+# npm install in $1 unless its node_modules is newer than its package.json.
+npm_install() {
+  local dir=$1
+  if [ -f "$dir/node_modules/.oxidubbo-installed" ] \
+    && [ ! "$dir/package.json" -nt "$dir/node_modules/.oxidubbo-installed" ]; then
+    return 0
+  fi
+  log "npm install in ${dir#"$ROOT"/}"
   (
-    cd "$SOFA_DIR"
+    cd "$dir"
     bounded 900 npm install --no-package-lock --no-audit --no-fund --loglevel=error
-  ) || die "npm install failed in $SOFA_DIR"
-  touch "$SOFA_DIR/node_modules/.oxidubbo-installed"
-fi
+  ) || die "npm install failed in $dir"
+  touch "$dir/node_modules/.oxidubbo-installed"
+}
+
+npm_install "$SOFA_DIR"
 (cd "$SOFA_DIR" && node -e "require('sofa-rpc-node'); require('dubbo-remoting'); require('js-to-java'); require('node-zookeeper-client')") \
   || die "sofa peer packages do not load; remove $SOFA_DIR/node_modules and retry"
+
+# --- Triple (gRPC) peers ------------------------------------------------------
+npm_install "$GRPC_DIR"
+(cd "$GRPC_DIR" && node -e "require('@grpc/grpc-js'); require('@grpc/proto-loader')") \
+  || die "grpc-js peer packages do not load; remove $GRPC_DIR/node_modules and retry"
+
+VENV="$GRPC_DIR/.venv"
+if [ ! -f "$VENV/.oxidubbo-installed" ] || [ "$GRPC_DIR/requirements.txt" -nt "$VENV/.oxidubbo-installed" ]; then
+  PY="${OXIDUBBO_PYTHON:-python3}"
+  command -v "$PY" >/dev/null 2>&1 || die "$PY not found (Python >= 3.9 is needed for the grpcio peer)"
+  log "python venv with grpcio in ${VENV#"$ROOT"/}"
+  rm -rf "$VENV"
+  bounded 300 "$PY" -m venv "$VENV" || die "could not make a venv with $PY (Debian: apt-get install python3-venv)"
+  bounded 900 "$VENV/bin/pip" install -q --disable-pip-version-check -r "$GRPC_DIR/requirements.txt" \
+    || die "pip install -r requirements.txt failed in $GRPC_DIR"
+  touch "$VENV/.oxidubbo-installed"
+fi
+"$VENV/bin/python" -c "import grpc, grpc_tools.protoc" || die "grpcio does not load from $VENV; remove it and retry"
 
 log "ok"

@@ -9,6 +9,7 @@
 # on 127.0.0.1 (scripts/zookeeper.sh), export
 #   OXIDUBBO_ZK=127.0.0.1:<port>
 #   OXIDUBBO_SOFA_DIR=<repo>/integration-tests/peers/sofa
+#   OXIDUBBO_GRPC_DIR=<repo>/integration-tests/peers/grpc
 #   OXIDUBBO_REQUIRE_PEERS=1   (tests must fail, not skip, when a peer is missing)
 # run cargo test, stop ZooKeeper (also on failure or interrupt) and exit with
 # cargo's status. Time limits (seconds): OXIDUBBO_TEST_TIMEOUT for cargo test
@@ -54,6 +55,7 @@ case "$zk_line" in
 esac
 export OXIDUBBO_ZK
 export OXIDUBBO_SOFA_DIR="$ROOT/integration-tests/peers/sofa"
+export OXIDUBBO_GRPC_DIR="$ROOT/integration-tests/peers/grpc"
 export OXIDUBBO_REQUIRE_PEERS=1
 log "OXIDUBBO_ZK=$OXIDUBBO_ZK"
 log "OXIDUBBO_SOFA_DIR=$OXIDUBBO_SOFA_DIR"

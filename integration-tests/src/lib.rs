@@ -2,6 +2,7 @@
 //! skipping loudly (locally) when they are missing, and running the sofa-rpc-node peers.
 
 pub mod counting_alloc;
+pub mod grpc_peers;
 
 use std::path::PathBuf;
 use std::process::Stdio;
