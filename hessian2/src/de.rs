@@ -1,5 +1,6 @@
 //! Serde deserialization out of [`Value`]: [`from_value`], and `Deserialize` for [`Value`].
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::Read;
 
@@ -10,7 +11,7 @@ use serde::de::{
 use serde::{Deserialize, Deserializer, forward_to_deserialize_any};
 
 use crate::date::DATE_NAME;
-use crate::decode::decode_value;
+use crate::decode::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, decode_value};
 use crate::ser::{LIST_NAME, MAP_NAME, OBJECT_NAME, REF_NAME, describe};
 use crate::{Error, List, Map, Object, Result, Value};
 
@@ -57,6 +58,14 @@ const VALUE_NAME: &str = "$oxidubbo_hessian2::Value";
 /// [`MAX_DEPTH`] containers deep, so a reference cycle that the target type would follow
 /// forever ends in an error rather than a stack overflow.
 ///
+/// Each reference followed is copied into the result, so a value holding references may
+/// cost far more than its own size: what is deserialized out of it is limited to
+/// [`DEFAULT_MAX_EXPANSION`] times its own size (see [`Values`]), beyond which
+/// deserialization fails with [`Error::Limit`].
+///
+/// The values of one stream (a Dubbo body's arguments) share one reference table: use
+/// [`Values`] to deserialize them.
+///
 /// # Deserializing a `Value`
 ///
 /// `from_value::<Value>(v)` returns `v` unchanged (dates, binaries, typed lists and maps,
@@ -94,15 +103,129 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
 ///
 /// As for [`from_value`].
 pub fn from_value_ref<T: DeserializeOwned>(value: &Value) -> Result<T> {
-    let ctx = Ctx {
-        refs: ref_table(value),
-    };
-    T::deserialize(De {
-        v: value,
-        ctx: &ctx,
-        depth: 0,
-        mode: Mode::Typed,
-    })
+    Values::new(std::slice::from_ref(value)).deserialize(0)
+}
+
+/// The values of one Hessian stream, in the order they were read, deserialized with one
+/// reference table and one expansion budget — as Java's `Hessian2Input` reads the
+/// arguments of a Dubbo request.
+///
+/// A stream numbers its lists, maps and objects across all its values (Java's
+/// `Hessian2Output` keeps one reference table for a whole body), so an argument may be
+/// `Q 0`, the object that an earlier argument began. [`from_value`] on that argument alone
+/// would find nothing to resolve it against.
+///
+/// # Expansion
+///
+/// A reference is copied into the result each time it is followed, so a few KiB of lists
+/// of references to lists could stand for billions of elements. Everything deserialized
+/// through one `Values` — counted as values (every element, entry key and value, and
+/// field) plus the bytes of strings and binaries — is limited to
+/// `max_expansion × max(own size, `[`EXPANSION_FLOOR`]`)`, where the own size is that of
+/// the values counted the same way with each reference as one value;
+/// `max_expansion` is [`DEFAULT_MAX_EXPANSION`] (16) unless set with
+/// [`Values::with_max_expansion`]. Beyond it deserialization fails with [`Error::Limit`].
+/// Values without references never reach it (nothing is counted for them at all).
+///
+/// ```
+/// use oxidubbo_hessian2::{Decoder, Encoder, Value, Values, to_value};
+///
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// #[serde(rename = "com.example.User")]
+/// struct User { id: i64 }
+///
+/// // A body whose second argument is the object the first one began: `Q 0`.
+/// let mut enc = Encoder::new(Vec::new());
+/// enc.write_value(&to_value(&User { id: 7 })?)?;
+/// enc.write_value(&Value::Ref(0))?;
+/// let body = enc.into_inner();
+///
+/// let mut dec = Decoder::new(&body);
+/// let args = vec![dec.read_value()?, dec.read_value()?];
+/// let values = Values::new(&args);
+/// assert_eq!(values.deserialize::<User>(1)?, User { id: 7 });
+/// # Ok::<(), oxidubbo_hessian2::Error>(())
+/// ```
+pub struct Values<'a> {
+    roots: &'a [Value],
+    ctx: Ctx<'a>,
+    max_expansion: usize,
+    own_size: u64,
+}
+
+impl<'a> Values<'a> {
+    /// The values of one stream, in order, with the default expansion limit.
+    pub fn new(values: &'a [Value]) -> Self {
+        Self::with_max_expansion(values, DEFAULT_MAX_EXPANSION)
+    }
+
+    /// The values of one stream, in order, that may expand at most `max_expansion` times
+    /// their own size through references (see [the type docs](Values#expansion)).
+    pub fn with_max_expansion(values: &'a [Value], max_expansion: usize) -> Self {
+        let mut has_refs = false;
+        let mut own_size = 0u64;
+        for v in values {
+            let (refs, size) = scan(v);
+            has_refs |= refs;
+            own_size = own_size.saturating_add(size);
+        }
+        let ctx = if has_refs {
+            Ctx::with_refs(ref_table(values), budget(max_expansion, own_size))
+        } else {
+            Ctx::default()
+        };
+        Values {
+            roots: values,
+            ctx,
+            max_expansion,
+            own_size,
+        }
+    }
+
+    /// Deserializes the value at `index`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`from_value`], plus the expansion limit; an `index` past the end is an error.
+    pub fn deserialize<T: DeserializeOwned>(&self, index: usize) -> Result<T> {
+        let v = self.roots.get(index).ok_or_else(|| {
+            Error::message(format!(
+                "no value #{index}: the stream has {}",
+                self.roots.len()
+            ))
+        })?;
+        T::deserialize(De::root(v, &self.ctx))
+    }
+
+    /// Deserializes a value read from the same stream after these — such as a Dubbo
+    /// request's attachment, which may refer to an argument — resolving its references
+    /// against these values.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Values::deserialize`]; a reference past these values' containers dangles.
+    pub fn deserialize_value<T: DeserializeOwned>(&self, value: &Value) -> Result<T> {
+        if self.ctx.refs.is_some() {
+            return T::deserialize(De::root(value, &self.ctx));
+        }
+        let (refs, size) = scan(value);
+        if !refs {
+            return T::deserialize(De::root(value, &self.ctx));
+        }
+        // These values hold no reference, so their table was not built: build it now.
+        let own_size = self.own_size.saturating_add(size);
+        let ctx = Ctx::with_refs(ref_table(self.roots), budget(self.max_expansion, own_size));
+        T::deserialize(De::root(value, &ctx))
+    }
+}
+
+impl fmt::Debug for Values<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Values")
+            .field("len", &self.roots.len())
+            .field("max_expansion", &self.max_expansion)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Decodes exactly one Hessian value from `bytes` and deserializes it, like
@@ -139,11 +262,16 @@ impl de::Error for Error {
 // ---------------------------------------------------------------------------------------------
 // References
 
-fn contains_ref(root: &Value) -> bool {
+/// Whether `root` holds a reference, and its own size (values plus string and binary
+/// bytes, each reference counting as one value).
+fn scan(root: &Value) -> (bool, u64) {
+    let mut refs = false;
+    let mut size = 0u64;
     let mut stack = vec![root];
     while let Some(v) = stack.pop() {
+        size = size.saturating_add(cost(v));
         match v {
-            Value::Ref(_) => return true,
+            Value::Ref(_) => refs = true,
             Value::List(l) => stack.extend(&l.items),
             Value::Map(m) => {
                 for (k, v) in &m.entries {
@@ -155,17 +283,29 @@ fn contains_ref(root: &Value) -> bool {
             _ => {}
         }
     }
-    false
+    (refs, size)
 }
 
-/// The containers of `root` in preorder (map keys before their values), or `None` when
-/// `root` holds no reference.
-fn ref_table(root: &Value) -> Option<Vec<&Value>> {
-    if !contains_ref(root) {
-        return None;
+/// What deserializing `v` itself costs against the expansion budget: one value, plus its
+/// bytes for a string or binary (its elements are counted as they are visited).
+fn cost(v: &Value) -> u64 {
+    match v {
+        Value::String(s) => 1 + s.len() as u64,
+        Value::Binary(b) => 1 + b.len() as u64,
+        _ => 1,
     }
+}
+
+fn budget(max_expansion: usize, own_size: u64) -> u64 {
+    let base = own_size.max(EXPANSION_FLOOR as u64);
+    (max_expansion as u64).saturating_mul(base)
+}
+
+/// The containers of `roots` in preorder (map keys before their values), numbered across
+/// all the roots as one stream numbers them.
+fn ref_table(roots: &[Value]) -> Vec<&Value> {
     let mut table = Vec::new();
-    let mut stack = vec![root];
+    let mut stack: Vec<&Value> = roots.iter().rev().collect();
     while let Some(v) = stack.pop() {
         match v {
             Value::List(l) => {
@@ -186,11 +326,54 @@ fn ref_table(root: &Value) -> Option<Vec<&Value>> {
             _ => {}
         }
     }
-    Some(table)
+    table
 }
 
+/// What all the deserializers of one [`Values`] share.
+#[derive(Default)]
 struct Ctx<'a> {
+    /// The reference table; `None` when no value holds a reference.
     refs: Option<Vec<&'a Value>>,
+    /// What may still be deserialized, in values and bytes; counted only when there are
+    /// references (without them nothing can expand).
+    budget: Option<Budget>,
+}
+
+impl<'a> Ctx<'a> {
+    fn with_refs(refs: Vec<&'a Value>, limit: u64) -> Self {
+        Ctx {
+            refs: Some(refs),
+            budget: Some(Budget {
+                left: Cell::new(limit),
+                limit,
+            }),
+        }
+    }
+
+    fn charge(&self, v: &Value) -> Result<()> {
+        let Some(budget) = &self.budget else {
+            return Ok(());
+        };
+        match budget.left.get().checked_sub(cost(v)) {
+            Some(left) => {
+                budget.left.set(left);
+                Ok(())
+            }
+            None => {
+                budget.left.set(0);
+                Err(Error::Limit(format!(
+                    "the values expand to more than {} values and bytes through their \
+                     references",
+                    budget.limit
+                )))
+            }
+        }
+    }
+}
+
+struct Budget {
+    left: Cell<u64>,
+    limit: u64,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,8 +481,20 @@ impl<'a, 'c> De<'a, 'c> {
         })
     }
 
-    fn with(self, v: &'a Value) -> Self {
-        De { v, ..self }
+    fn root(v: &'a Value, ctx: &'c Ctx<'a>) -> Self {
+        De {
+            v,
+            ctx,
+            depth: 0,
+            mode: Mode::Typed,
+        }
+    }
+
+    /// A deserializer for `v`, a child of this container's template: charged to the
+    /// expansion budget.
+    fn child(self, v: &'a Value) -> Result<Self> {
+        self.ctx.charge(v)?;
+        Ok(De { v, ..self })
     }
 
     fn visit_list<'de, V: Visitor<'de>>(self, items: &'a [Value], visitor: V) -> Result<V::Value> {
@@ -568,7 +763,7 @@ impl<'de> Deserializer<'de> for De<'_, '_> {
             Value::Map(m) if m.entries.len() == 1 => match &m.entries[..] {
                 [(Value::String(variant), content)] => visitor.visit_enum(VariantContent {
                     variant,
-                    content: de.enter()?.with(content),
+                    content: de.enter()?.child(content)?,
                 }),
                 _ => Err(Error::message(format!(
                     "expected enum {name}, found a map whose key is not a string"
@@ -612,7 +807,7 @@ impl<'de> SeqAccess<'de> for Seq<'_, '_> {
         };
         let i = self.index;
         self.index += 1;
-        seed.deserialize(self.child.with(v))
+        seed.deserialize(self.child.child(v)?)
             .map(Some)
             .map_err(|e| at(e, &format!("[{i}]")))
     }
@@ -646,7 +841,7 @@ impl<'de> MapAccess<'de> for Entries<'_, '_> {
             return Ok(None);
         };
         self.pending = Some(entry);
-        seed.deserialize(self.child.with(&entry.0))
+        seed.deserialize(self.child.child(&entry.0)?)
             .map(Some)
             .map_err(|e| at(e, &format!("{} (key)", key_segment(&entry.0))))
     }
@@ -656,7 +851,7 @@ impl<'de> MapAccess<'de> for Entries<'_, '_> {
             .pending
             .take()
             .ok_or_else(|| Error::message("map value requested before its key"))?;
-        seed.deserialize(self.child.with(v))
+        seed.deserialize(self.child.child(v)?)
             .map_err(|e| at(e, &key_segment(k)))
     }
 
@@ -698,7 +893,7 @@ impl<'de> MapAccess<'de> for Fields<'_, '_> {
             .pending
             .take()
             .ok_or_else(|| Error::message("field value requested before its name"))?;
-        seed.deserialize(self.child.with(v)).map_err(|e| at(e, k))
+        seed.deserialize(self.child.child(v)?).map_err(|e| at(e, k))
     }
 
     fn size_hint(&self) -> Option<usize> {

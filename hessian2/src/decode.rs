@@ -15,6 +15,11 @@
 //! * **References** stay references: `Q k` decodes to [`Value::Ref`]`(k)`, never a copy.
 //!   Lists, maps and objects take their ref number before their contents are read, so a
 //!   self-reference (an exception whose `cause` is itself) decodes.
+//! * **Expansion** is bounded. What the values read would become once their references
+//!   are resolved (by [`from_value`](crate::from_value), or any code that copies what a
+//!   reference points at) is counted as they are read: a few KiB of lists of references to
+//!   lists of references would otherwise stand for billions of elements. See
+//!   [`DecoderOptions::max_expansion`].
 //! * An empty type name (a typed list or map whose type string is `""`) decodes as
 //!   untyped (`type_name: None`).
 //! * Internal ints (lengths, indexes) and [`Decoder::read_i32`] are lenient like Java's
@@ -48,7 +53,32 @@ pub struct DecoderOptions {
     /// list), which would otherwise let a small input expand a long name many times
     /// (default 64 MiB).
     pub max_name_copy_bytes: usize,
+    /// How many times the size of its input the values read may stand for once their
+    /// references are resolved (default [`DEFAULT_MAX_EXPANSION`], 16).
+    ///
+    /// The *expanded size* of a value is its number of values (the value itself and every
+    /// element, entry key and value, and field, at any depth) plus the bytes of its strings
+    /// and binaries, where a reference counts as a copy of the list, map or object it
+    /// points at. A reference to a container still being read (a cycle, such as an
+    /// exception whose `cause` is itself) counts as one value: it cannot be copied out in
+    /// full, and code that follows it must bound its own work (as
+    /// [`from_value`](crate::from_value) does).
+    ///
+    /// The expanded sizes of all the values read from one input (a Dubbo body: all its
+    /// arguments and attachments) may add up to at most
+    /// `max_expansion × max(input length, `[`EXPANSION_FLOOR`]`)`; beyond it reading fails
+    /// with [`Error::Limit`]. Values without references always fit: each takes at least
+    /// as many input bytes as it counts.
+    pub max_expansion: usize,
 }
+
+/// The default of [`DecoderOptions::max_expansion`].
+pub const DEFAULT_MAX_EXPANSION: usize = 16;
+
+/// The smallest input length [`DecoderOptions::max_expansion`] is applied to, so that a
+/// short input may still share a list or object a few times (16 × 4 KiB: 64 Ki values and
+/// bytes by default).
+pub const EXPANSION_FLOOR: usize = 4096;
 
 impl Default for DecoderOptions {
     fn default() -> Self {
@@ -57,7 +87,17 @@ impl Default for DecoderOptions {
             max_bytes: 64 << 20,
             max_len: 16 << 20,
             max_name_copy_bytes: 64 << 20,
+            max_expansion: DEFAULT_MAX_EXPANSION,
         }
+    }
+}
+
+impl DecoderOptions {
+    /// The most that the values read from `input_len` bytes may expand to (see
+    /// [`DecoderOptions::max_expansion`]).
+    pub fn max_expanded_size(&self, input_len: usize) -> u64 {
+        let base = input_len.max(EXPANSION_FLOOR) as u64;
+        (self.max_expansion as u64).saturating_mul(base)
     }
 }
 
@@ -89,6 +129,14 @@ pub struct Decoder<'a> {
     opts: DecoderOptions,
     depth: usize,
     refs: u32,
+    /// The expanded size of each list, map and object begun, by ref number; 0 while it is
+    /// still being read.
+    sizes: Vec<u64>,
+    /// The expanded size of the value read last.
+    last_size: u64,
+    /// The expanded sizes of the values read so far from the top level, added up.
+    expanded: u64,
+    max_expanded: u64,
     classes: Vec<ClassDef>,
     types: Vec<String>,
     name_copy_bytes: usize,
@@ -108,6 +156,10 @@ impl<'a> Decoder<'a> {
             opts,
             depth: 0,
             refs: 0,
+            sizes: Vec::new(),
+            last_size: 0,
+            expanded: 0,
+            max_expanded: opts.max_expanded_size(input.len()),
             classes: Vec::new(),
             types: Vec::new(),
             name_copy_bytes: 0,
@@ -239,11 +291,53 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    fn add_ref(&mut self) -> Result<()> {
+    /// Numbers a list, map or object that begins; returns its ref number.
+    fn add_ref(&mut self) -> Result<usize> {
+        let k = self.sizes.len();
         self.refs = self
             .refs
             .checked_add(1)
             .ok_or_else(|| Self::invalid(self.pos, "too many references"))?;
+        self.sizes.push(0);
+        Ok(k)
+    }
+
+    /// Adds the value read last to `size`, the expanded size of a container begun at
+    /// `start`, failing once it is over the limit.
+    fn grow(&self, size: &mut u64, start: usize) -> Result<()> {
+        *size = size.saturating_add(self.last_size);
+        self.check_expanded(*size, start)
+    }
+
+    fn check_expanded(&self, size: u64, start: usize) -> Result<()> {
+        if size > self.max_expanded {
+            return Err(Error::Limit(format!(
+                "the values read up to offset {} expand to more than {} values and bytes \
+                 through references (value at offset {start}; max_expansion {} of {} input bytes)",
+                self.pos,
+                self.max_expanded,
+                self.opts.max_expansion,
+                self.input.len(),
+            )));
+        }
+        Ok(())
+    }
+
+    /// Ends a container begun as ref `k`: records its expanded size, which is also the
+    /// size of the value read last.
+    fn close(&mut self, k: usize, size: u64) {
+        if let Some(slot) = self.sizes.get_mut(k) {
+            *slot = size;
+        }
+        self.last_size = size;
+    }
+
+    /// Counts a value read at the top level towards the input's expansion limit.
+    fn count_top_level(&mut self, start: usize) -> Result<()> {
+        if self.depth == 0 {
+            self.expanded = self.expanded.saturating_add(self.last_size);
+            self.check_expanded(self.expanded, start)?;
+        }
         Ok(())
     }
 
@@ -445,9 +539,10 @@ impl<'a> Decoder<'a> {
                 });
             }
         }
-        self.add_ref()?;
+        let r = self.add_ref()?;
         self.enter(start)?;
         let mut entries = Vec::with_capacity(8);
+        let mut size: u64 = 1;
         while self.peek_byte() != Some(BC_END) {
             if entries.len() >= self.opts.max_len {
                 return Err(Error::Limit(format!(
@@ -455,12 +550,17 @@ impl<'a> Decoder<'a> {
                     self.opts.max_len
                 )));
             }
-            let k = key(self.read_str()?);
+            let k = self.read_str()?;
+            size = size.saturating_add(1 + k.len() as u64);
+            let k = key(k);
             let v = self.read_value()?;
+            self.grow(&mut size, start)?;
             entries.push((k, v));
         }
         self.pos += 1;
         self.leave();
+        self.close(r, size);
+        self.count_top_level(start)?;
         Ok(Some(entries))
     }
 
@@ -678,7 +778,9 @@ impl<'a> Decoder<'a> {
                 self.read_class_def()?;
                 continue;
             }
-            return self.value_after_tag(tag, start);
+            let v = self.value_after_tag(tag, start)?;
+            self.count_top_level(start)?;
+            return Ok(v);
         }
     }
 
@@ -766,6 +868,20 @@ impl<'a> Decoder<'a> {
                 None => return Err(Self::unexpected(tag, start, "expected a value")),
             },
         };
+        self.last_size = match &v {
+            // Set by `read_list`, `read_map` and `read_instance`.
+            Value::List(_) | Value::Map(_) | Value::Object(_) => self.last_size,
+            Value::String(s) => 1 + s.len() as u64,
+            Value::Binary(b) => 1 + b.len() as u64,
+            // A container still being read (a cycle) counts as one value.
+            Value::Ref(k) => self
+                .sizes
+                .get(*k as usize)
+                .copied()
+                .filter(|&size| size > 0)
+                .unwrap_or(1),
+            _ => 1,
+        };
         Ok(v)
     }
 
@@ -775,13 +891,15 @@ impl<'a> Decoder<'a> {
         len: Option<usize>,
         start: usize,
     ) -> Result<Value> {
-        self.add_ref()?;
+        let r = self.add_ref()?;
         self.enter(start)?;
+        let mut size: u64 = 1;
         let items = match len {
             Some(n) => {
                 let mut items = Vec::with_capacity(n.min(PREALLOC_MAX));
                 for _ in 0..n {
                     items.push(self.read_value()?);
+                    self.grow(&mut size, start)?;
                 }
                 items
             }
@@ -795,12 +913,14 @@ impl<'a> Decoder<'a> {
                         )));
                     }
                     items.push(self.read_value()?);
+                    self.grow(&mut size, start)?;
                 }
                 self.pos += 1;
                 items
             }
         };
         self.leave();
+        self.close(r, size);
         Ok(Value::List(List {
             type_name,
             fixed_length: len.is_some(),
@@ -809,8 +929,9 @@ impl<'a> Decoder<'a> {
     }
 
     fn read_map(&mut self, type_name: Option<String>, start: usize) -> Result<Value> {
-        self.add_ref()?;
+        let r = self.add_ref()?;
         self.enter(start)?;
+        let mut size: u64 = 1;
         let mut entries = Vec::with_capacity(self.small_capacity(2));
         while self.peek_byte() != Some(BC_END) {
             if entries.len() >= self.opts.max_len {
@@ -820,11 +941,14 @@ impl<'a> Decoder<'a> {
                 )));
             }
             let k = self.read_value()?;
+            self.grow(&mut size, start)?;
             let v = self.read_value()?;
+            self.grow(&mut size, start)?;
             entries.push((k, v));
         }
         self.pos += 1;
         self.leave();
+        self.close(r, size);
         Ok(Value::Map(Map { type_name, entries }))
     }
 
@@ -846,8 +970,9 @@ impl<'a> Decoder<'a> {
         let idx = index as usize;
         self.charge_name_copy(class_name.len())?;
         self.check_count(field_count as i64, start, "field count")?;
-        self.add_ref()?;
+        let r = self.add_ref()?;
         self.enter(start)?;
+        let mut size: u64 = 1;
         let mut fields = Vec::with_capacity(field_count.min(PREALLOC_MAX));
         for i in 0..field_count {
             let name = self
@@ -858,9 +983,11 @@ impl<'a> Decoder<'a> {
                 .unwrap_or_default();
             self.charge_name_copy(name.len())?;
             let v = self.read_value()?;
+            self.grow(&mut size, start)?;
             fields.push((name, v));
         }
         self.leave();
+        self.close(r, size);
         Ok(Value::Object(Object { class_name, fields }))
     }
 }

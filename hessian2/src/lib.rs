@@ -68,12 +68,14 @@ mod error;
 mod ser;
 mod value;
 
-pub use decode::{Decoder, DecoderOptions, decode_value, decode_values};
+pub use decode::{
+    DEFAULT_MAX_EXPANSION, Decoder, DecoderOptions, EXPANSION_FLOOR, decode_value, decode_values,
+};
 pub use encode::{Encoder, EncoderOptions, encode_value};
 pub use error::{Error, Result};
 pub use value::{List, Map, Object, Value};
 
 pub use date::{Binary, DATE_NAME, Date};
-pub use de::{MAX_DEPTH, from_reader, from_slice, from_value, from_value_ref};
+pub use de::{MAX_DEPTH, Values, from_reader, from_slice, from_value, from_value_ref};
 pub use descriptor::JavaType;
 pub use ser::{to_value, to_vec, to_writer};

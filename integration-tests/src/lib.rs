@@ -3,6 +3,7 @@
 
 pub mod counting_alloc;
 pub mod grpc_peers;
+pub mod rss;
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         max_bytes: 4096,
         max_len: 4096,
         max_name_copy_bytes: 4096,
+        max_expansion: 4,
     };
     let mut dec = Decoder::with_options(data, opts);
     while !dec.is_eof() {
