@@ -328,20 +328,35 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
         let idx = 0..n;
         let arg_idents = &m.arg_idents;
         let arg_types = &m.arg_types;
+        let check_count = quote! {
+            let __args = __inv.take_arguments();
+            if __args.len() != #n {
+                return ::core::result::Result::Err(#krate::RpcError::Codec(::std::format!(
+                    "{}.{} takes {} argument(s), got {}", #interface, #java, #n, __args.len()
+                )));
+            }
+        };
+        // The arguments share one reference table (a later one may be a reference to an
+        // earlier one, as Java writes them); they are dropped before the call.
+        let read_args = if n == 0 {
+            check_count
+        } else {
+            quote! {
+                let (#(#arg_idents,)*): (#(#arg_types,)*) = {
+                    #check_count
+                    let __values = #krate::Values::new(&__args);
+                    (#(
+                        __values.deserialize::<#arg_types>(#idx)
+                            .map_err(|e| #krate::RpcError::Codec(::std::format!(
+                                "argument {} of {}.{}: {}", #idx, #interface, #java, e
+                            )))?,
+                    )*)
+                };
+            }
+        };
         quote! {
             #java => {
-                let mut __args = __inv.take_arguments().into_iter();
-                if __args.len() != #n {
-                    return ::core::result::Result::Err(#krate::RpcError::Codec(::std::format!(
-                        "{}.{} takes {} argument(s), got {}", #interface, #java, #n, __args.len()
-                    )));
-                }
-                #(
-                    let #arg_idents: #arg_types = #krate::from_value(__args.next().unwrap_or_default())
-                        .map_err(|e| #krate::RpcError::Codec(::std::format!(
-                            "argument {} of {}.{}: {}", #idx, #interface, #java, e
-                        )))?;
-                )*
+                #read_args
                 let __out = self.0.#ident(#(#arg_idents),*).await?;
                 let __value = #krate::to_value(&__out)
                     .map_err(|e| #krate::RpcError::Codec(::std::format!("result of {}.{}: {}", #interface, #java, e)))?;

@@ -153,7 +153,7 @@ pub mod __private {
     pub use crate::DubboService;
     pub use async_trait::async_trait;
     pub use oxidubbo_hessian2::descriptor::{JavaType, class_name_to_descriptor};
-    pub use oxidubbo_hessian2::{from_value, to_value};
+    pub use oxidubbo_hessian2::{Values, from_value, to_value};
     pub use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult, Service};
     pub use std::sync::OnceLock;
 }
