@@ -418,6 +418,11 @@ impl Answer {
             Err(RpcError::Status { status, message }) if *status != Status::OK => {
                 codec::encode_error_response(out, self.id, *status, message);
             }
+            // Arguments the service could not read (a type mismatch, references expanding
+            // past their limit): the request's fault, as when the codec cannot decode it.
+            Err(e @ RpcError::Codec(_)) => {
+                codec::encode_error_response(out, self.id, Status::BAD_REQUEST, &e.to_string())
+            }
             Err(e) => {
                 codec::encode_error_response(out, self.id, Status::SERVICE_ERROR, &e.to_string())
             }
