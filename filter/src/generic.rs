@@ -7,6 +7,11 @@
 //! arguments, sent as maps or objects, pass through as [`Value`]s; the result comes back
 //! as it is. Attachments and the URL snapshot are kept.
 //!
+//! The arguments keep the references of the body they came in: Hessian numbers the lists,
+//! maps and objects of a body across all its values, so once the `method`, `parameterTypes`
+//! and `args` wrappers are gone, the references among the arguments are renumbered as if
+//! the arguments had been sent alone (a reference to a wrapper itself is refused).
+//!
 //! Only Dubbo's default generic serialization (`generic` attachment absent or `true`) is
 //! supported; `nativejava`, `bean`, `protobuf-json` and `gson` calls are refused with a
 //! clear error. A provider whose own URL says `generic=true` (it serves `$invoke` itself)
@@ -42,6 +47,46 @@ fn bad(invocation: &Invocation, why: impl std::fmt::Display) -> RpcError {
     RpcError::Codec(format!("generic call of {service} refused: {why}"))
 }
 
+/// How many lists, maps and objects `value` holds, itself included.
+fn containers(value: &Value) -> u32 {
+    match value {
+        Value::List(l) => 1 + l.items.iter().map(containers).sum::<u32>(),
+        Value::Map(m) => {
+            1 + m
+                .entries
+                .iter()
+                .map(|(k, v)| containers(k) + containers(v))
+                .sum::<u32>()
+        }
+        Value::Object(o) => 1 + o.fields.iter().map(|(_, v)| containers(v)).sum::<u32>(),
+        _ => 0,
+    }
+}
+
+/// Renumbers the references in `value` for a stream without its first `by` containers;
+/// `Err(k)` for a reference to one of those.
+fn renumber_refs(value: &mut Value, by: u32) -> Result<(), u32> {
+    if by == 0 {
+        return Ok(());
+    }
+    match value {
+        Value::Ref(k) => {
+            *k = k.checked_sub(by).ok_or(*k)?;
+            Ok(())
+        }
+        Value::List(l) => l.items.iter_mut().try_for_each(|v| renumber_refs(v, by)),
+        Value::Map(m) => m.entries.iter_mut().try_for_each(|(k, v)| {
+            renumber_refs(k, by)?;
+            renumber_refs(v, by)
+        }),
+        Value::Object(o) => o
+            .fields
+            .iter_mut()
+            .try_for_each(|(_, v)| renumber_refs(v, by)),
+        _ => Ok(()),
+    }
+}
+
 fn items(value: Value) -> Option<Vec<Value>> {
     match value {
         Value::Null => Some(Vec::new()),
@@ -74,12 +119,23 @@ pub fn convert(mut invocation: Invocation) -> Result<Invocation, RpcError> {
             "expected (String method, String[] parameterTypes, Object[] args)",
         ));
     };
+    // The containers the arguments come after: the types list and the args list.
+    let wrappers = containers(&types) + containers(&values).min(1);
     let Some(types) = items(types) else {
         return Err(bad(&invocation, "parameterTypes is not a String[]"));
     };
-    let Some(values) = items(values) else {
+    let Some(mut values) = items(values) else {
         return Err(bad(&invocation, "args is not an Object[]"));
     };
+    if let Err(k) = values
+        .iter_mut()
+        .try_for_each(|v| renumber_refs(v, wrappers))
+    {
+        return Err(bad(
+            &invocation,
+            format!("{method}: an argument is a reference (#{k}) to the generic call's own lists"),
+        ));
+    }
     if types.len() != values.len() {
         return Err(bad(
             &invocation,

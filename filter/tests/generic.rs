@@ -61,6 +61,35 @@ async fn pojo_arguments_pass_through_and_async_is_the_same() {
 }
 
 #[tokio::test]
+async fn references_among_the_arguments_are_renumbered_for_them_alone() {
+    let (service, seen) = recording_service(url(""));
+    let chain = build_chain(&url(""), Side::Provider, service).unwrap();
+    let user = Value::Map(Map::untyped(vec![(
+        Value::from("name"),
+        Value::from("Ann"),
+    )]));
+    // The body numbers the types list 0, the args list 1 and the user 2: the second
+    // argument is the first one again.
+    let call = generic(
+        "echo",
+        &["com.example.User", "com.example.User"],
+        vec![user.clone(), Value::Ref(2)],
+    );
+    chain.invoke(call).await.unwrap();
+    let inv = seen.lock().unwrap().take().unwrap();
+    assert_eq!(inv.arguments(), [user.clone(), Value::Ref(0)]);
+    let values = oxidubbo_hessian2::Values::new(inv.arguments());
+    assert_eq!(values.deserialize::<Value>(0).unwrap(), user);
+
+    // A reference to the generic call's own lists has no meaning once they are gone.
+    let call = generic("echo", &["java.lang.Object"], vec![Value::Ref(1)]);
+    match chain.invoke(call).await {
+        Err(RpcError::Codec(m)) => assert!(m.contains("#1"), "{m}"),
+        other => panic!("expected a codec error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn malformed_or_unsupported_generic_calls_are_refused() {
     let (service, seen) = recording_service(url(""));
     let chain = build_chain(&url(""), Side::Provider, service).unwrap();
