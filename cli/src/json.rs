@@ -47,10 +47,15 @@
 //! `{"$date": ms}`, binaries as `{"$binary": base64}`, longs as plain numbers or, with
 //! [`RenderOptions::tag_longs`], as `{"$long": n}`, and references as `{"$ref": k}` or, when
 //! [`RenderOptions::resolve_refs`] is set, as a copy of what they point at (a reference to an
-//! enclosing value, a cycle, still prints as `{"$ref": k}`).
+//! enclosing value, a cycle, still prints as `{"$ref": k}`). Copies are bounded as the
+//! decoder bounds them: what expanding the references of one stream prints is at most 16
+//! times the stream's own size (in values and bytes); past that, references print as
+//! `{"$ref": k}` and what a copy had left to print as `"…(references expand too far)"`.
+
+use std::cell::Cell;
 
 use base64::Engine;
-use oxidubbo_hessian2::{List, Map, Object, Value};
+use oxidubbo_hessian2::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, List, Map, Object, Value};
 use serde_json::{Map as JsonMap, Number, Value as Json};
 
 /// Why a JSON value could not become a Hessian value.
@@ -610,10 +615,16 @@ pub struct RenderOptions {
     pub tag_longs: bool,
 }
 
-/// The lists, maps and objects of a body in stream order: what `Q k` counts.
+/// The lists, maps and objects of a body in stream order: what `Q k` counts; and how much
+/// printing copies of what references point at may still add, for all the values of the
+/// stream together.
 #[derive(Debug, Default)]
 pub struct RefTable<'a> {
     targets: Vec<&'a Value>,
+    /// Values plus string and binary bytes that expanding references may still print:
+    /// [`DEFAULT_MAX_EXPANSION`] times the stream's own size (at least
+    /// [`EXPANSION_FLOOR`]), as the decoder and `from_value` allow.
+    budget: Cell<u64>,
 }
 
 impl<'a> RefTable<'a> {
@@ -621,54 +632,85 @@ impl<'a> RefTable<'a> {
     /// order (a body's tables are shared by all its values).
     pub fn new(values: &[&'a Value]) -> Self {
         let mut table = RefTable::default();
+        let mut size = 0;
         for v in values {
-            table.visit(v);
+            table.visit(v, &mut size);
         }
+        let base = size.max(EXPANSION_FLOOR as u64);
+        table
+            .budget
+            .set(base.saturating_mul(DEFAULT_MAX_EXPANSION as u64));
         table
     }
 
-    fn visit(&mut self, v: &'a Value) {
+    /// Takes what printing `v` costs from the budget; `false` when it is spent.
+    fn charge(&self, v: &Value) -> bool {
+        match self.budget.get().checked_sub(cost(v)) {
+            Some(left) => {
+                self.budget.set(left);
+                true
+            }
+            None => {
+                self.budget.set(0);
+                false
+            }
+        }
+    }
+
+    fn visit(&mut self, v: &'a Value, size: &mut u64) {
+        *size = size.saturating_add(cost(v));
         match v {
             Value::List(l) => {
                 self.targets.push(v);
-                l.items.iter().for_each(|i| self.visit(i));
+                l.items.iter().for_each(|i| self.visit(i, size));
             }
             Value::Map(m) => {
                 self.targets.push(v);
                 for (k, val) in &m.entries {
-                    self.visit(k);
-                    self.visit(val);
+                    self.visit(k, size);
+                    self.visit(val, size);
                 }
             }
             Value::Object(o) => {
                 self.targets.push(v);
-                o.fields.iter().for_each(|(_, f)| self.visit(f));
+                o.fields.iter().for_each(|(_, f)| self.visit(f, size));
             }
             _ => {}
         }
     }
 }
 
-/// Most values printed by expanding references, so that a stream of shared references
-/// cannot make the output grow exponentially.
-const REF_EXPANSION_BUDGET: usize = 100_000;
+/// What printing `v` itself costs: one value, plus the bytes of a string or binary.
+fn cost(v: &Value) -> u64 {
+    match v {
+        Value::String(s) => 1 + s.len() as u64,
+        Value::Binary(b) => 1 + b.len() as u64,
+        _ => 1,
+    }
+}
+
 /// Deepest nesting printed (references can nest deeper than the decoder's own limit).
 const MAX_RENDER_DEPTH: usize = 256;
+/// What a value inside an expanded reference prints as once the table's budget is spent.
+const EXPANSION_SPENT: &str = "…(references expand too far)";
 
 struct Renderer<'t, 'a> {
     table: &'t RefTable<'a>,
     opts: RenderOptions,
     stack: Vec<*const Value>,
-    budget: usize,
+    /// How many references are being expanded around the value printed.
+    expanding: usize,
 }
 
-/// Prints `value` as JSON; `table` numbers the references of its stream.
+/// Prints `value` as JSON; `table` numbers the references of its stream, and bounds what
+/// expanding them may print (for all the values printed with it): past that, references
+/// print as `{"$ref": k}`.
 pub fn render(value: &Value, table: &RefTable<'_>, opts: RenderOptions) -> Json {
     Renderer {
         table,
         opts,
         stack: Vec::new(),
-        budget: REF_EXPANSION_BUDGET,
+        expanding: 0,
     }
     .value(value)
 }
@@ -695,6 +737,9 @@ impl Renderer<'_, '_> {
     fn value(&mut self, v: &Value) -> Json {
         if self.stack.len() >= MAX_RENDER_DEPTH {
             return Json::String("…(too deep)".into());
+        }
+        if self.expanding > 0 && !self.table.charge(v) {
+            return Json::String(EXPANSION_SPENT.into());
         }
         match v {
             Value::Null => Json::Null,
@@ -785,7 +830,7 @@ impl Renderer<'_, '_> {
     }
 
     fn reference(&mut self, k: u32) -> Json {
-        if !self.opts.resolve_refs || self.budget == 0 {
+        if !self.opts.resolve_refs || self.table.budget.get() == 0 {
             return ref_json(k);
         }
         let Some(target) = self.table.targets.get(k as usize).copied() else {
@@ -795,8 +840,10 @@ impl Renderer<'_, '_> {
         if self.stack.contains(&ptr) {
             return ref_json(k);
         }
-        self.budget -= 1;
-        self.value(target)
+        self.expanding += 1;
+        let copy = self.value(target);
+        self.expanding -= 1;
+        copy
     }
 }
 
@@ -956,6 +1003,42 @@ mod tests {
             render_standalone(&odd, RenderOptions::default()),
             json!({"$map": [[1, {"$double": "NaN"}]]})
         );
+    }
+
+    /// JSON values in `j`, itself included.
+    fn nodes(j: &Json) -> usize {
+        match j {
+            Json::Array(a) => 1 + a.iter().map(nodes).sum::<usize>(),
+            Json::Object(m) => 1 + m.values().map(nodes).sum::<usize>(),
+            _ => 1,
+        }
+    }
+
+    #[test]
+    fn expanding_references_is_bounded() {
+        // [L0, L1, …, L20]: L0 holds 16 ints, each Li 16 references to L(i-1): printed in
+        // full, L20 would be 16^21 ints.
+        let mut lists = vec![Value::List(List::untyped(vec![Value::Int(0); 16]))];
+        for i in 1..=20 {
+            lists.push(Value::List(List::untyped(vec![Value::Ref(i); 16])));
+        }
+        let bomb = Value::List(List::untyped(lists));
+        let resolve = RenderOptions {
+            resolve_refs: true,
+            ..RenderOptions::default()
+        };
+        let json = render_standalone(&bomb, resolve);
+        let printed = nodes(&json);
+        let budget = DEFAULT_MAX_EXPANSION * EXPANSION_FLOOR;
+        assert!(printed <= 2 * budget, "{printed} values printed");
+        let text = json.to_string();
+        assert!(text.contains("$ref") && text.contains(EXPANSION_SPENT));
+        // Within the budget, copies print in full.
+        let small = Value::List(List::untyped(vec![
+            Value::List(List::untyped(vec![Value::Int(1)])),
+            Value::Ref(1),
+        ]));
+        assert_eq!(render_standalone(&small, resolve), json!([[1], [1]]));
     }
 
     #[test]
