@@ -1,5 +1,10 @@
 //! `injvm`: Dubbo's in-process protocol. Export and refer inside one process, with no
 //! network and no serialization: the deterministic path for tests and local calls.
+//!
+//! A call crosses from the consumer's side to the provider's as over the network: the
+//! exported invoker (and the provider's filters around it) gets the call with the
+//! provider's URL as its snapshot, never the consumer's, so provider-side filters such as
+//! `token` and `executes` apply to in-process calls as they do to remote ones.
 
 use std::sync::{Arc, Weak};
 
@@ -125,19 +130,24 @@ impl InjvmInvoker {
 #[async_trait]
 impl Invoker for InjvmInvoker {
     async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let url = self.base.url_or_destroyed()?;
+        self.base.url_or_destroyed()?;
         let state = self
             .state
             .upgrade()
             .ok_or_else(|| RpcError::Destroyed("the injvm protocol is gone".into()))?;
         let target = state.exporters.get(&self.key);
         drop(state);
+        let not_found = || self.destroyed_or(RpcError::NotFound(format!("{} in injvm", self.key)));
         let Some(target) = target else {
-            return Err(self.destroyed_or(RpcError::NotFound(format!("{} in injvm", self.key))));
+            return Err(not_found());
         };
-        if invocation.url().is_none() {
-            invocation.set_url(url);
-        }
+        // The provider's side of the call (its filters: token, executes, tps, accesslog…,
+        // and its service) sees the provider's URL, as a call from another process does:
+        // the consumer's snapshot stays on the consumer's side.
+        let Some(provider_url) = target.url() else {
+            return Err(not_found());
+        };
+        invocation.set_url(provider_url);
         target
             .invoke(invocation)
             .await
