@@ -43,6 +43,7 @@ mod codec;
 mod error;
 mod service_key;
 mod url;
+mod url_attributes;
 
 pub use error::UrlError;
 pub use service_key::{DEFAULT_VERSION, ServiceKey};

@@ -10,6 +10,7 @@ use crate::codec::{self, Part};
 use crate::error::{UrlError, quote};
 use crate::keys;
 use crate::service_key::ServiceKey;
+use crate::url_attributes::UrlAttributes;
 
 /// Keys whose consumer value wins over the provider value in [`Url::merge_consumer`].
 const CONSUMER_WINS: [&str; 4] = [
@@ -83,6 +84,8 @@ struct Inner {
     params: Vec<(Box<str>, Box<str>)>,
     /// Indices into `params`, ordered by key bytes, for binary search.
     sorted: Vec<usize>,
+    /// Local values kept with the data (see [`Url::attribute`]).
+    attributes: UrlAttributes,
 }
 
 /// A weak handle on a [`Url`]'s data: it upgrades only while some `Url` (or `Arc<Url>`)
@@ -228,6 +231,7 @@ impl UrlBuilder {
                 path: path.trim_start_matches('/').into(),
                 params,
                 sorted,
+                attributes: UrlAttributes::default(),
             }),
         }
     }
@@ -297,6 +301,29 @@ impl Url {
         WeakUrl {
             inner: Arc::downgrade(&self.inner),
         }
+    }
+
+    /// The attribute of type `T` of this URL's data, made by `init` the first time it is
+    /// asked for: Dubbo's URL attributes, local values (never compared, hashed, printed or
+    /// sent) shared by every clone of this `Url` and released with its data. A URL made
+    /// from this one ([`Url::with_param`], [`Url::to_builder`]…) starts without any.
+    ///
+    /// Reading an attribute takes no lock and allocates nothing; call statistics
+    /// (`RpcStatus`) live here, so that they go with the URL of the invoker they count.
+    ///
+    /// ```
+    /// use oxidubbo_common::Url;
+    ///
+    /// struct Calls(std::sync::atomic::AtomicU32);
+    ///
+    /// let url = Url::parse("dubbo://127.0.0.1:20880/com.example.Greeter").unwrap();
+    /// let calls = url.attribute(|| Calls(0.into()));
+    /// calls.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    /// let again = url.clone().attribute(|| Calls(0.into())).0.load(std::sync::atomic::Ordering::Relaxed);
+    /// assert_eq!(again, 1, "clones share the data and its attributes");
+    /// ```
+    pub fn attribute<T: std::any::Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> &T {
+        self.inner.attributes.get_or_init(init)
     }
 
     /// Parses `protocol://[user[:password]@]host[:port][/path][?k=v&…]`.
