@@ -31,6 +31,6 @@ pub use invocation::{Invocation, RpcResult};
 pub use invoker::{BaseInvoker, Invoker};
 pub use oxidubbo_common::Url;
 pub use oxidubbo_hessian2::Value;
-pub use rpc_status::{ActiveGuard, RpcStatus};
+pub use rpc_status::{ActiveGuard, RpcStatus, UNDECLARED_METHOD_SLOTS};
 pub use service::{Service, ServiceFn, ServiceInvoker, service_fn};
 pub use status::Status;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use oxidubbo_invoker::{BaseInvoker, RpcStatus, Url};
+use oxidubbo_invoker::{BaseInvoker, RpcStatus, UNDECLARED_METHOD_SLOTS, Url};
 
 fn url(port: u16) -> Arc<Url> {
     Arc::new(Url::parse(&format!("dubbo://127.0.0.1:{port}/com.example.S")).unwrap())
@@ -40,18 +40,74 @@ fn the_count_is_released_on_the_snapshot_even_after_destroy() {
 }
 
 #[test]
-fn statistics_of_released_urls_are_pruned() {
-    let before = RpcStatus::tracked();
+fn statistics_go_with_their_url() {
     let urls: Vec<_> = (100..200).map(url).collect();
-    for u in &urls {
-        RpcStatus::begin(u, "m").end(true);
-    }
-    assert!(RpcStatus::tracked() >= before + 200);
+    let statuses: Vec<_> = urls
+        .iter()
+        .flat_map(|u| {
+            RpcStatus::begin(u, "m").end(true);
+            [RpcStatus::get(u, ""), RpcStatus::get(u, "m")]
+        })
+        .map(|s| Arc::downgrade(&s))
+        .collect();
+    assert!(statuses.iter().all(|s| s.upgrade().is_some()));
+    let clone = (*urls[0]).clone();
     drop(urls);
     assert!(
-        RpcStatus::tracked() <= before,
+        statuses[2..].iter().all(|s| s.upgrade().is_none()),
         "statistics outlived their URLs"
     );
+    assert_eq!(
+        statuses[..2]
+            .iter()
+            .filter(|s| s.upgrade().is_some())
+            .count(),
+        2,
+        "a clone of a URL holds its data, and its statistics"
+    );
+    assert_eq!(RpcStatus::get(&clone, "m").total(), 1);
+}
+
+#[test]
+fn declared_methods_are_counted_apart_and_unknown_ones_together() {
+    let u = Url::parse("dubbo://127.0.0.1:4/com.example.S?methods=sayHello,add").unwrap();
+    let hello = RpcStatus::begin(&u, "sayHello");
+    let add = RpcStatus::begin(&u, "add");
+    let x = RpcStatus::begin(&u, "x");
+    let y = RpcStatus::begin(&u, "y");
+    assert_eq!(RpcStatus::get(&u, "sayHello").active(), 1);
+    assert_eq!(RpcStatus::get(&u, "add").active(), 1);
+    assert_eq!(
+        RpcStatus::get(&u, "x").active(),
+        2,
+        "unknown names share one status"
+    );
+    assert_eq!(RpcStatus::get(&u, "").active(), 4);
+    assert_eq!(RpcStatus::methods_counted(&u), 2);
+    for g in [hello, add, x, y] {
+        g.end(true);
+    }
+}
+
+#[test]
+fn undeclared_methods_take_a_bounded_number_of_slots() {
+    let u = url(5);
+    for i in 0..1000 {
+        RpcStatus::begin(&u, &format!("m{i}")).end(true);
+    }
+    assert_eq!(RpcStatus::methods_counted(&u), UNDECLARED_METHOD_SLOTS);
+    assert_eq!(
+        RpcStatus::get(&u, "m0").total(),
+        1,
+        "the first names are counted apart"
+    );
+    let rest = 1000 - UNDECLARED_METHOD_SLOTS as u64;
+    assert_eq!(
+        RpcStatus::get(&u, "m999").total(),
+        rest,
+        "the rest together"
+    );
+    assert_eq!(RpcStatus::get(&u, "").total(), 1000);
 }
 
 #[test]
