@@ -47,8 +47,9 @@ async fn actives_released_against_snapshot_when_destroyed_mid_call() {
     assert_eq!(status.total(), 1);
     assert_eq!(RpcStatus::get(&snapshot, "").active(), 0);
 
-    // And the statistics go with the URL once nobody holds it.
-    let weak = Arc::downgrade(&snapshot);
+    // And the statistics go with the URL once nobody holds it: its data (where they
+    // live), not only this `Arc`, is released.
+    let weak = snapshot.downgrade();
     drop(status);
     drop(snapshot);
     invoker.destroy();

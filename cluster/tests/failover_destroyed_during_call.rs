@@ -17,8 +17,8 @@ async fn failover_invoker_destroyed_during_call_returns_clear_error() {
     let a = scripted("a", 1, "", Script::FailAfter(Arc::clone(&gate)));
     let b = scripted("b", 2, "", Script::FailAfter(Arc::clone(&gate)));
     let consumer_url = consumer("retries=5");
-    let weak_consumer = Arc::downgrade(&consumer_url);
-    let weak_provider = a.url().map(|u| Arc::downgrade(&u)).unwrap();
+    let weak_consumer = consumer_url.downgrade();
+    let weak_provider = a.url().map(|u| u.downgrade()).unwrap();
     let dir = StaticDirectory::with_url(Some(consumer_url), dyns(&[a.clone(), b.clone()]));
     let invoker = FailoverCluster.join(Arc::new(dir));
 

@@ -195,7 +195,7 @@ fn the_cache_keeps_no_destroyed_invoker_or_url_alive() {
     ];
     let weak_urls: Vec<_> = providers
         .iter()
-        .map(|p| Arc::downgrade(&p.url().unwrap()))
+        .map(|p| p.url().unwrap().downgrade())
         .collect();
     let weak_invokers: Vec<_> = providers.iter().map(Arc::downgrade).collect();
     let invokers = dyns(&providers);

@@ -71,8 +71,8 @@ fn destroy_destroys_every_invoker_and_releases_every_url() {
     let consumer_url = consumer("");
     let weak_urls: Vec<_> = providers
         .iter()
-        .map(|p| Arc::downgrade(&p.url().unwrap()))
-        .chain([Arc::downgrade(&consumer_url)])
+        .map(|p| p.url().unwrap().downgrade())
+        .chain([consumer_url.downgrade()])
         .collect();
     let weak_invokers: Vec<_> = providers.iter().map(Arc::downgrade).collect();
     let chain =

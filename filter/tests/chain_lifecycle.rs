@@ -53,7 +53,7 @@ async fn the_chain_takes_the_url_snapshot_and_delegates() {
 #[tokio::test]
 async fn destroy_is_idempotent_and_later_calls_fail_clearly() {
     let u = url("");
-    let weak = Arc::downgrade(&u);
+    let weak = u.downgrade();
     let (service, _) = recording_service(u);
     let probe = Arc::new(Probe::default());
     let chain = FilteredInvoker::new(
@@ -91,7 +91,7 @@ async fn a_destroyed_inner_invoker_is_a_clear_error() {
 #[tokio::test]
 async fn built_chains_release_the_url_on_destroy() {
     let u = url("token=t&tps=5&executes=3&accesslog=true");
-    let weak = Arc::downgrade(&u);
+    let weak = u.downgrade();
     let (service, seen) = recording_service(Arc::clone(&u));
     let chain = build_chain(&u, Side::Provider, service).unwrap();
     drop(u);

@@ -7,7 +7,7 @@
 //! use oxidubbo_invoker::BaseInvoker;
 //!
 //! let url = Arc::new(Url::parse("dubbo://127.0.0.1:20880/com.example.Greeter").unwrap());
-//! let weak = Arc::downgrade(&url);
+//! let weak = url.downgrade(); // watches the URL's data, which any clone would keep
 //! let base = BaseInvoker::new(url);
 //! assert!(base.is_available());
 //! assert!(base.destroy());

@@ -13,7 +13,7 @@ fn url() -> Arc<Url> {
 #[test]
 fn destroy_releases_the_url_and_flips_the_flags() {
     let url = url();
-    let weak = Arc::downgrade(&url);
+    let weak = url.downgrade();
     let base = BaseInvoker::new(url);
     assert!(base.is_available());
     assert!(!base.is_destroyed());

@@ -1,8 +1,8 @@
 //! After destroy, no URL survives anywhere: not in the invokers, not through the global.
+//! The checks watch each URL's data (`Url::downgrade`, a `WeakUrl`), which a clone of the
+//! `Url` would keep alive even once every `Arc<Url>` is gone.
 
 mod support;
-
-use std::sync::Arc;
 
 use oxidubbo_protocol::{DubboProtocol, InjvmProtocol, Protocol};
 use support::{free_port, greeter, greeter_url, say_hello};
@@ -13,8 +13,8 @@ async fn injvm_global_destroy_releases_every_url() {
     for round in 0..2 {
         let provider_url = greeter_url("injvm", 0);
         let consumer_url = greeter_url("injvm", 0);
-        let provider_weak = Arc::downgrade(&provider_url);
-        let consumer_weak = Arc::downgrade(&consumer_url);
+        let provider_weak = provider_url.downgrade();
+        let consumer_weak = consumer_url.downgrade();
         let exporter = protocol.export(greeter(provider_url)).await.unwrap();
         let invoker = protocol.refer(consumer_url).await.unwrap();
         assert_eq!(
@@ -52,8 +52,8 @@ async fn dubbo_destroy_releases_every_url_and_the_port() {
     for round in 0..2 {
         let provider_url = greeter_url("dubbo", port);
         let consumer_url = greeter_url("dubbo", port);
-        let provider_weak = Arc::downgrade(&provider_url);
-        let consumer_weak = Arc::downgrade(&consumer_url);
+        let provider_weak = provider_url.downgrade();
+        let consumer_weak = consumer_url.downgrade();
         let exporter = protocol.export(greeter(provider_url)).await.unwrap();
         let invoker = protocol.refer(consumer_url).await.unwrap();
         assert_eq!(
