@@ -4,7 +4,7 @@
 //! growing the process's memory.
 #![allow(missing_docs)]
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use oxidubbo::hessian2::List;
@@ -15,6 +15,7 @@ use oxidubbo::{
 use oxidubbo_integration_tests::rss::RssWatch;
 use oxidubbo_protocol::dubbo::codec::{Target, decode_request_body, encode_request};
 use oxidubbo_protocol::dubbo::header::HEADER_LEN;
+use tokio::sync::Mutex;
 
 /// RSS the tests allow a refused request to add.
 const MAX_GROWTH: u64 = 64 << 20;
@@ -76,7 +77,7 @@ fn target() -> Target {
 
 #[test]
 fn the_codec_refuses_a_reference_bomb() {
-    let _alone = alone();
+    let _alone = ALONE.blocking_lock();
     let mut frame = Vec::new();
     encode_request(
         &mut frame,
@@ -106,10 +107,7 @@ fn the_codec_refuses_a_reference_bomb() {
 }
 
 /// RSS is the whole process's: the tests that watch it run one at a time.
-fn alone() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+static ALONE: Mutex<()> = Mutex::const_new(());
 
 /// Serves the sink over dubbo on a free port; returns the protocol, the exporter and a
 /// consumer.
@@ -173,7 +171,7 @@ async fn refused_with_bad_request(invoker: &Arc<dyn Invoker>, list: Value, what:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_answers_a_reference_bomb_with_bad_request_and_goes_on() {
-    let _alone = alone();
+    let _alone = ALONE.lock().await;
     let (protocol, _exporter, invoker) = serve().await;
     refused_with_bad_request(&invoker, bomb(), "bomb").await;
     protocol.destroy().await;
@@ -181,7 +179,7 @@ async fn a_provider_answers_a_reference_bomb_with_bad_request_and_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bomb_behind_a_cycle_passes_the_codec_and_is_refused_by_the_provider() {
-    let _alone = alone();
+    let _alone = ALONE.lock().await;
     let (protocol, _exporter, invoker) = serve().await;
     refused_with_bad_request(&invoker, bomb_in_a_cycle(), "cycle").await;
     protocol.destroy().await;
