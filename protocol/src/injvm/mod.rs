@@ -4,13 +4,15 @@
 //! A call crosses from the consumer's side to the provider's as over the network: the
 //! exported invoker (and the provider's filters around it) gets the call with the
 //! provider's URL as its snapshot, never the consumer's, so provider-side filters such as
-//! `token` and `executes` apply to in-process calls as they do to remote ones.
+//! `token` and `executes` apply to in-process calls as they do to remote ones. As in Dubbo
+//! Java, a call that carries no token is given the provider's (a wrong one is refused).
 
 use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
 use once_cell::sync::Lazy;
-use oxidubbo_common::{ServiceKey, Url};
+use oxidubbo_common::{ServiceKey, Url, keys};
+use oxidubbo_hessian2::Value;
 use oxidubbo_invoker::{BaseInvoker, Invocation, Invoker, RpcError, RpcResult};
 
 use crate::exporter::{ExportOwner, ExporterTable, ServiceExporter};
@@ -147,6 +149,16 @@ impl Invoker for InjvmInvoker {
         let Some(provider_url) = target.url() else {
             return Err(not_found());
         };
+        // Java's rule for local exposure: a call that carries no token gets the
+        // provider's, so a service guarded by a token can still be called in-process by
+        // a reference that was not given it; a wrong token is still refused.
+        if let Some(token) = provider_url.param(keys::TOKEN).filter(|t| !t.is_empty()) {
+            if invocation.attachments().get_str(keys::TOKEN).is_none() {
+                invocation
+                    .attachments_mut()
+                    .insert(keys::TOKEN, Value::String(token.to_owned()));
+            }
+        }
         invocation.set_url(provider_url);
         target
             .invoke(invocation)
