@@ -109,6 +109,28 @@ impl RpcError {
         }
     }
 
+    /// The error a Triple (gRPC) status stands for on the consumer side, the reverse of
+    /// [`RpcError::grpc_code`] as Java maps it (`TriRpcStatus.triCodeToDubboCode`):
+    /// `DEADLINE_EXCEEDED` (4) is a [`Timeout`](RpcError::Timeout), `PERMISSION_DENIED` (7)
+    /// [`Forbidden`](RpcError::Forbidden), `UNIMPLEMENTED` (12)
+    /// [`NotFound`](RpcError::NotFound), `UNAVAILABLE` (14) [`Network`](RpcError::Network)
+    /// (so that failover retries it elsewhere); every other code stays a
+    /// [`Grpc`](RpcError::Grpc) status, a code outside 1–16 becoming `UNKNOWN` (2).
+    pub fn from_grpc(code: u32, message: impl Into<String>) -> Self {
+        let message = message.into();
+        match code {
+            4 => RpcError::Timeout {
+                elapsed_ms: 0,
+                message,
+            },
+            7 => RpcError::Forbidden(message),
+            12 => RpcError::NotFound(message),
+            14 => RpcError::Network(message),
+            1..=16 => RpcError::Grpc { code, message },
+            _ => RpcError::Grpc { code: 2, message },
+        }
+    }
+
     /// Whether this is a business exception from the provider's code (never retried).
     pub fn is_business(&self) -> bool {
         matches!(self, RpcError::Remote { .. })
@@ -119,6 +141,43 @@ impl RpcError {
         RpcError::Remote {
             class: "java.lang.RuntimeException".to_owned(),
             message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RpcError;
+
+    #[test]
+    fn grpc_codes_map_back_to_errors_failover_understands() {
+        assert!(matches!(
+            RpcError::from_grpc(4, "late"),
+            RpcError::Timeout { .. }
+        ));
+        assert_eq!(
+            RpcError::from_grpc(7, "no"),
+            RpcError::Forbidden("no".into())
+        );
+        assert_eq!(
+            RpcError::from_grpc(12, "who"),
+            RpcError::NotFound("who".into())
+        );
+        assert_eq!(
+            RpcError::from_grpc(14, "gone"),
+            RpcError::Network("gone".into())
+        );
+        assert_eq!(
+            RpcError::from_grpc(8, "full"),
+            RpcError::Grpc {
+                code: 8,
+                message: "full".into()
+            }
+        );
+        assert_eq!(RpcError::from_grpc(99, "odd").grpc_code(), 2);
+        // The round trip keeps the code of every error that has a reverse.
+        for code in [4, 7, 12, 14, 3, 13] {
+            assert_eq!(RpcError::from_grpc(code, "m").grpc_code(), code);
         }
     }
 }
