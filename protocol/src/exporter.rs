@@ -41,6 +41,13 @@ impl ExporterTable {
         self.map.load().get(key).cloned()
     }
 
+    /// The invoker of the smallest key `matches` accepts (a fallback lookup, not per call).
+    pub(crate) fn find(&self, matches: impl Fn(&ServiceKey) -> bool) -> Option<Arc<dyn Invoker>> {
+        let map = self.map.load();
+        let key = map.keys().filter(|k| matches(k)).min()?;
+        map.get(key).cloned()
+    }
+
     /// Adds `invoker` under `key`; fails if the key is taken.
     pub(crate) fn insert(
         &self,

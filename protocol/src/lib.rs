@@ -2,7 +2,8 @@
 //!
 //! - [`Protocol`] and [`Exporter`], the traits every protocol implements;
 //! - [`InjvmProtocol`], Dubbo's in-process protocol (`injvm://`);
-//! - [`DubboProtocol`], the dubbo2 TCP protocol, one process-wide instance.
+//! - [`DubboProtocol`], the dubbo2 TCP protocol, one process-wide instance;
+//! - [`TripleProtocol`], Triple (gRPC over HTTP/2), one process-wide instance.
 //!
 //! Every protocol keeps the lifecycle rules of oxidubbo's design: an exporter or invoker
 //! that is destroyed leaves the protocol's tables at once, and destroying the protocol
@@ -45,3 +46,4 @@ pub use dubbo::DubboProtocol;
 pub use exporter::Exporter;
 pub use injvm::InjvmProtocol;
 pub use protocol::{Protocol, ProtocolCounts};
+pub use triple::TripleProtocol;

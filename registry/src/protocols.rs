@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oxidubbo_common::{Url, values};
 use oxidubbo_invoker::{Invoker, RpcError};
-use oxidubbo_protocol::{DubboProtocol, Exporter, InjvmProtocol, Protocol};
+use oxidubbo_protocol::{DubboProtocol, Exporter, InjvmProtocol, Protocol, TripleProtocol};
 
 /// The protocols a [`RegistryProtocol`](crate::RegistryProtocol) and its directories use,
 /// by URL scheme (`dubbo`, `injvm`, …). Cheap to clone.
@@ -39,11 +39,12 @@ impl Protocols {
         Protocols::default()
     }
 
-    /// The process-wide `dubbo` ([`DubboProtocol::global`]) and `injvm`
-    /// ([`InjvmProtocol::global`]) protocols.
+    /// The process-wide `dubbo` ([`DubboProtocol::global`]), `tri`
+    /// ([`TripleProtocol::global`]) and `injvm` ([`InjvmProtocol::global`]) protocols.
     pub fn global() -> Self {
         Protocols::empty()
             .with_static(values::DUBBO_PROTOCOL, DubboProtocol::global())
+            .with_static(values::TRI_PROTOCOL, TripleProtocol::global())
             .with_static(values::INJVM_PROTOCOL, InjvmProtocol::global())
     }
 

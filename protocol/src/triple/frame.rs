@@ -156,7 +156,7 @@ impl FrameDecoder {
     }
 
     /// The next complete message, decompressed; `None` until more bytes arrive.
-    pub fn next(&mut self) -> Result<Option<Bytes>, FrameError> {
+    pub fn next_message(&mut self) -> Result<Option<Bytes>, FrameError> {
         self.read_head()?;
         let Some((compressed, len)) = self.head else {
             return Ok(None);
@@ -227,7 +227,7 @@ mod tests {
 
     fn drain(dec: &mut FrameDecoder) -> Vec<Bytes> {
         let mut out = Vec::new();
-        while let Some(m) = dec.next().unwrap() {
+        while let Some(m) = dec.next_message().unwrap() {
             out.push(m);
         }
         out
@@ -278,7 +278,7 @@ mod tests {
         let mut dec = FrameDecoder::new(64, Encoding::Absent);
         dec.push(Bytes::from_static(b"\x00\x00\x00\x00\x05wor"))
             .unwrap();
-        assert_eq!(dec.next(), Ok(None));
+        assert_eq!(dec.next_message(), Ok(None));
         assert_eq!(dec.finish(), Err(FrameError::Truncated(8)));
         let mut dec = FrameDecoder::new(64, Encoding::Absent);
         dec.push(Bytes::from_static(b"\x00\x00")).unwrap();
@@ -305,7 +305,10 @@ mod tests {
 
         let mut dec = FrameDecoder::new(64, Encoding::Absent);
         dec.push(frame.clone()).unwrap();
-        assert_eq!(dec.next(), Err(FrameError::CompressedWithoutEncoding));
+        assert_eq!(
+            dec.next_message(),
+            Err(FrameError::CompressedWithoutEncoding)
+        );
         assert_eq!(FrameError::CompressedWithoutEncoding.code(), code::INTERNAL);
 
         // Inflating past the limit is refused, however small the compressed message.
@@ -318,7 +321,7 @@ mod tests {
         let mut dec = FrameDecoder::new(100, Encoding::Gzip);
         dec.push(frame.freeze()).unwrap();
         assert_eq!(
-            dec.next(),
+            dec.next_message(),
             Err(FrameError::TooLarge {
                 len: 101,
                 limit: 100

@@ -1,0 +1,211 @@
+//! The consumer side: one multiplexed HTTP/2 connection per provider address.
+//!
+//! A supervisor task connects (h2c, prior knowledge), keeps the connection alive with
+//! PINGs, and when it ends (GOAWAY, a lost socket, a missed PING) or a call finds it
+//! refusing new streams, connects again with capped exponential backoff. Calls wait for a
+//! usable connection (at most their own timeout); a broken connection fails only the calls
+//! it carried.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper::client::conn::http2::{self, SendRequest};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use oxidubbo_invoker::RpcError;
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, watch};
+
+use super::body::TripleBody;
+use super::exec::Exec;
+
+/// Settings of a client connection, read from the consumer URL once.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConfig {
+    pub connect_timeout: Duration,
+    pub keep_alive: Duration,
+    pub reconnect_max: Duration,
+}
+
+/// The HTTP/2 settings of a client (TRIPLE.md §12.2).
+const MAX_HEADER_LIST: u32 = 64 * 1024;
+const MAX_FRAME: u32 = 256 * 1024;
+const STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+const CONNECTION_WINDOW: u32 = 8 * 1024 * 1024;
+
+type Sender = SendRequest<TripleBody>;
+
+/// A connection to one provider address, shared by all its invokers.
+pub(crate) struct Connection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    addr: String,
+    config: ClientConfig,
+    sender: watch::Sender<Option<Sender>>,
+    reconnect: Notify,
+    exec: Exec,
+}
+
+impl Connection {
+    /// Connects to `addr` (failing if the first attempt fails) and starts the supervisor.
+    pub(crate) async fn connect(
+        addr: String,
+        config: ClientConfig,
+    ) -> Result<Connection, RpcError> {
+        let exec = Exec::default();
+        let first = handshake(&addr, &config, &exec).await?;
+        let inner = Arc::new(Inner {
+            addr,
+            config,
+            sender: watch::Sender::new(Some(first.0.clone())),
+            reconnect: Notify::new(),
+            exec,
+        });
+        inner.exec.spawn(supervise(Arc::clone(&inner), first));
+        Ok(Connection { inner })
+    }
+
+    /// Whether a connection is up and takes new streams.
+    pub(crate) fn is_available(&self) -> bool {
+        self.inner
+            .sender
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| !s.is_closed())
+    }
+
+    /// Sends a request, waiting at most `wait` for a usable connection; a request the
+    /// connection refused before sending it is sent again on a fresh one.
+    pub(crate) async fn send(
+        &self,
+        mut request: Request<TripleBody>,
+        wait: Duration,
+    ) -> Result<Response<Incoming>, RpcError> {
+        let inner = &self.inner;
+        let mut rx = inner.sender.subscribe();
+        for attempt in 0..2 {
+            if rx.borrow().as_ref().is_some_and(|s| s.is_closed()) {
+                inner.reconnect.notify_one();
+            }
+            let sender = {
+                let ready = tokio::time::timeout(
+                    wait,
+                    rx.wait_for(|s| s.as_ref().is_some_and(|s| !s.is_closed())),
+                )
+                .await;
+                match ready {
+                    Ok(Ok(s)) => s.as_ref().cloned(),
+                    _ => None,
+                }
+            };
+            let Some(mut sender) = sender else {
+                return Err(self.not_connected());
+            };
+            match sender.try_send_request(request).await {
+                Ok(response) => return Ok(response),
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) if attempt == 0 => {
+                        inner.reconnect.notify_one();
+                        request = unsent;
+                    }
+                    _ => {
+                        return Err(RpcError::Network(format!(
+                            "call to {} failed: {}",
+                            inner.addr,
+                            e.error()
+                        )));
+                    }
+                },
+            }
+        }
+        Err(self.not_connected())
+    }
+
+    fn not_connected(&self) -> RpcError {
+        RpcError::Network(format!("not connected to {}", self.inner.addr))
+    }
+
+    /// Closes the connection without waiting.
+    pub(crate) fn close(&self) {
+        self.inner.exec.shutdown.cancel();
+    }
+
+    /// Closes the connection and waits until its tasks ended.
+    pub(crate) async fn close_and_wait(&self) {
+        self.inner.sender.send_replace(None);
+        self.inner.exec.shut_down().await;
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+type Driver = http2::Connection<TokioIo<TcpStream>, TripleBody, Exec>;
+
+async fn handshake(
+    addr: &str,
+    config: &ClientConfig,
+    exec: &Exec,
+) -> Result<(Sender, Driver), RpcError> {
+    let failed =
+        |e: &dyn std::fmt::Display| RpcError::Network(format!("failed to connect to {addr}: {e}"));
+    let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| failed(&"connect timed out"))?
+        .map_err(|e| failed(&e))?;
+    let _ = stream.set_nodelay(true);
+    let mut builder = http2::Builder::new(exec.clone());
+    builder
+        .timer(TokioTimer::new())
+        .max_header_list_size(MAX_HEADER_LIST)
+        .max_frame_size(MAX_FRAME)
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        .keep_alive_interval(config.keep_alive)
+        .keep_alive_timeout(Duration::from_secs(20))
+        .keep_alive_while_idle(true);
+    tokio::time::timeout(
+        config.connect_timeout,
+        builder.handshake(TokioIo::new(stream)),
+    )
+    .await
+    .map_err(|_| failed(&"HTTP/2 handshake timed out"))?
+    .map_err(|e| failed(&e))
+}
+
+async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
+    let mut current = first;
+    loop {
+        let (sender, driver) = current;
+        inner.sender.send_replace(Some(sender));
+        // The old driver goes on (its streams finish) while a new connection takes calls.
+        let mut running = inner.exec.spawn(async move {
+            if let Err(e) = driver.await {
+                tracing::debug!(error = %e, "triple connection ended");
+            }
+        });
+        tokio::select! {
+            _ = &mut running => {}
+            () = inner.reconnect.notified() => {}
+        }
+        inner.sender.send_replace(None);
+        tracing::info!(addr = %inner.addr, "triple connection lost, reconnecting");
+        let mut backoff = Duration::from_millis(20);
+        current = loop {
+            match handshake(&inner.addr, &inner.config, &inner.exec).await {
+                Ok(fresh) => break fresh,
+                Err(e) => {
+                    tracing::debug!(error = %e, "triple reconnect failed");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(inner.config.reconnect_max);
+                }
+            }
+        };
+    }
+}
