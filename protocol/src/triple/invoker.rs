@@ -155,7 +155,7 @@ impl TripleInvoker {
                     "the response carried no message",
                 ));
             }
-            Opened::Messages(headers, reader) => (headers, reader),
+            Opened::Messages(opened) => *opened,
         };
         let message = reader.next().await?;
         while reader.next().await?.is_some() {}
@@ -205,7 +205,7 @@ impl TripleInvoker {
         let response = self.connection.send(request, self.timeout).await?;
         let responses: MessageStream = match self.open(response)? {
             Opened::Ended => Box::pin(futures_util::stream::empty()),
-            Opened::Messages(_, reader) => reader.into_stream(move |trailers| {
+            Opened::Messages(opened) => opened.1.into_stream(move |trailers| {
                 drop(guard);
                 check_status(&trailers.unwrap_or_default())
             }),
@@ -243,16 +243,16 @@ impl TripleInvoker {
         }
         let encoding =
             Encoding::of(&parts.headers).map_err(|e| status::error(e.code(), e.to_string()))?;
-        Ok(Opened::Messages(
+        Ok(Opened::Messages(Box::new((
             parts.headers,
             MessageReader::new(body, self.payload, encoding),
-        ))
+        ))))
     }
 }
 
 enum Opened {
     Ended,
-    Messages(HeaderMap, MessageReader),
+    Messages(Box<(HeaderMap, MessageReader)>),
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> String {
