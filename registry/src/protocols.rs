@@ -91,3 +91,13 @@ impl std::fmt::Debug for Protocols {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Protocols;
+
+    #[test]
+    fn the_global_protocols_refer_tri_urls_too() {
+        assert_eq!(Protocols::global().names(), ["dubbo", "injvm", "tri"]);
+    }
+}
