@@ -48,7 +48,8 @@ impl ExporterTable {
         map.get(key).cloned()
     }
 
-    /// Adds `invoker` under `key`; fails if the key is taken.
+    /// Adds `invoker` under `key`; fails if the key is taken by an invoker not destroyed
+    /// (one destroyed behind its exporter's back is replaced).
     pub(crate) fn insert(
         &self,
         key: ServiceKey,
@@ -56,7 +57,7 @@ impl ExporterTable {
     ) -> Result<(), RpcError> {
         let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.map.load();
-        if current.contains_key(&key) {
+        if current.get(&key).is_some_and(|found| !found.is_destroyed()) {
             return Err(RpcError::Config(format!(
                 "service {key} is already exported"
             )));
@@ -82,6 +83,27 @@ impl ExporterTable {
         }
     }
 
+    /// Removes every invoker that was destroyed without being unexported (by whoever held
+    /// it), returning them: a destroyed invoker must not stay reachable from a protocol.
+    pub(crate) fn remove_destroyed(&self) -> Vec<Arc<dyn Invoker>> {
+        let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.map.load();
+        if !current.values().any(|invoker| invoker.is_destroyed()) {
+            return Vec::new();
+        }
+        let mut kept = HashMap::clone(&current);
+        let mut gone = Vec::new();
+        kept.retain(|_, invoker| {
+            let destroyed = invoker.is_destroyed();
+            if destroyed {
+                gone.push(Arc::clone(invoker));
+            }
+            !destroyed
+        });
+        self.map.store(Arc::new(kept));
+        gone
+    }
+
     /// Empties the table, returning what it held.
     pub(crate) fn drain(&self) -> Vec<(ServiceKey, Arc<dyn Invoker>)> {
         let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
@@ -92,6 +114,11 @@ impl ExporterTable {
     /// Number of exported services.
     pub(crate) fn len(&self) -> usize {
         self.map.load().len()
+    }
+
+    /// Whether no service is exported.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.load().is_empty()
     }
 }
 

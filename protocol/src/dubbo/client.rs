@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -28,16 +28,29 @@ use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
 use super::codec::{self, READONLY_EVENT, Target};
-use super::header::{Frame, FrameCodec, Header, reserve_read_space};
+use super::header::{Frame, FrameCodec, Header, ReadBuffer};
 
 /// Settings of a client connection, read from the consumer URL once.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct ClientConfig {
     pub heartbeat: Duration,
     pub idle_timeout: Duration,
     pub connect_timeout: Duration,
     pub payload: usize,
     pub reconnect_max: Duration,
+}
+
+/// What a shared connection is found by: its address and every setting that makes one
+/// connection differ from another (invokers asking for other settings get a connection of
+/// their own). Settings that come later, such as TLS, belong here too.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ClientKey {
+    pub address: String,
+    pub config: ClientConfig,
+    /// The `serialization` asked for.
+    pub serialization: String,
+    /// The `connections` asked for (Dubbo's count of connections per provider).
+    pub connections: String,
 }
 
 type Reply = Result<(u8, Bytes), RpcError>;
@@ -128,15 +141,14 @@ impl Connection {
         self.inner.sender.load().is_some() && !self.inner.readonly.load(Ordering::Acquire)
     }
 
-    /// Sends one call and waits for its response, at most `timeout`.
-    pub(crate) async fn request(
+    /// Encodes one call into a request frame with a fresh id; nothing is sent yet.
+    pub(crate) fn encode(
         &self,
         target: &Target,
         invocation: &Invocation,
-        timeout: Duration,
         timeout_ms: &str,
         twoway: bool,
-    ) -> Result<RpcResult, RpcError> {
+    ) -> Result<(i64, Vec<u8>), RpcError> {
         let inner = &self.inner;
         if inner.sender.load().is_none() {
             return Err(RpcError::Network(format!(
@@ -160,6 +172,19 @@ impl Connection {
             // Written only on change: every caller shares this cache line.
             inner.frame_hint.store(hint, Ordering::Relaxed);
         }
+        Ok((id, frame))
+    }
+
+    /// Sends a frame made by [`Connection::encode`] and waits for its response, at most
+    /// `timeout`.
+    pub(crate) async fn request(
+        &self,
+        (id, frame): (i64, Vec<u8>),
+        invocation: &Invocation,
+        timeout: Duration,
+        twoway: bool,
+    ) -> Result<RpcResult, RpcError> {
+        let inner = &self.inner;
         if !twoway {
             // Only the send can wait, for room in the queue, and at most the timeout.
             let sent = match inner.try_send(frame) {
@@ -236,6 +261,15 @@ impl Connection {
         self.inner.shutdown.cancel();
         self.inner.sender.store(None);
         self.inner.fail_pending("the connection was closed");
+    }
+
+    /// Whether the connection's task has ended (or is being waited for).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.task
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(JoinHandle::is_finished)
     }
 
     /// Closes the connection and waits for its task to end.
@@ -445,7 +479,7 @@ async fn supervise(inner: Arc<Inner>, first: Attached) {
 
 async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u8>>) {
     let mut codec = FrameCodec::new(inner.config.payload);
-    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut buf = ReadBuffer::new();
     let mut last_read = Instant::now();
     let mut ticker = tokio::time::interval(inner.config.heartbeat.min(inner.config.idle_timeout));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -460,7 +494,7 @@ async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u
     tokio::pin!(changed);
     loop {
         loop {
-            match codec.decode(&mut buf) {
+            match codec.decode(&mut buf.bytes) {
                 Ok(Some(frame)) => on_frame(inner, frame, tx),
                 Ok(None) => break,
                 Err(e) => {
@@ -469,7 +503,7 @@ async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u
                 }
             }
         }
-        reserve_read_space(&mut buf);
+        buf.prepare();
         tokio::select! {
             () = inner.shutdown.cancelled() => return,
             () = &mut sweep, if sweep_armed => {
@@ -486,11 +520,15 @@ async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u
                     sweep.as_mut().reset(at);
                 }
             }
-            r = rd.read_buf(&mut buf) => match r {
+            r = rd.read_buf(&mut buf.bytes) => match r {
                 Ok(0) | Err(_) => return,
-                Ok(_) => last_read = Instant::now(),
+                Ok(n) => {
+                    buf.read(n);
+                    last_read = Instant::now();
+                }
             },
             _ = ticker.tick() => {
+                buf.idle_check();
                 let quiet = last_read.elapsed();
                 if quiet >= inner.config.idle_timeout {
                     tracing::warn!(addr = %inner.addr, ?quiet, "provider idle past the timeout; reconnecting");

@@ -431,12 +431,22 @@ fn read_str<'a>(dec: &mut Decoder<'a>, what: &str) -> Result<Option<Cow<'a, str>
         .map_err(|e| RpcError::Codec(format!("reading {what}: {e}")))
 }
 
-/// Reads the attachments that end a body, and their `group`. `kept` is the whole body
-/// when the attachments may stay encoded (see [`scan_string_map`]); `None` decodes them
-/// at once.
+/// How [`read_attachments`] keeps a map of strings (see [`scan_string_map`]).
+#[derive(Clone, Copy)]
+enum Keep<'a> {
+    /// Decoded at once.
+    Decoded,
+    /// Encoded, as a slice of the body (`Slice(body)`): a request's, dropped with its call.
+    Slice(&'a Bytes),
+    /// Encoded, as a copy of its own: a response's, handed to a caller who may keep it long
+    /// after the read block it came in should have been reused or freed.
+    Copy(&'a Bytes),
+}
+
+/// Reads the attachments that end a body, and their `group`, kept as `keep` says.
 fn read_attachments<'a>(
     dec: &mut Decoder<'_>,
-    kept: Option<&'a Bytes>,
+    keep: Keep<'a>,
 ) -> Result<(Attachments, Option<Cow<'a, str>>), RpcError> {
     if dec.is_eof() {
         return Ok((Attachments::new(), None));
@@ -446,11 +456,18 @@ fn read_attachments<'a>(
         let _ = dec.read_value();
         return Ok((Attachments::new(), None));
     }
-    if let Some(body) = kept {
+    if let Keep::Slice(body) | Keep::Copy(body) = keep {
         let start = dec.position();
         let map = body.get(start..).unwrap_or_default();
         if let Some(scanned) = scan_string_map(map)? {
-            let attachments = Attachments::from_encoded(body.slice(start..start + scanned.len));
+            let end = start + scanned.len;
+            let attachments = match keep {
+                _ if scanned.count == 0 => Attachments::new(),
+                Keep::Copy(_) => {
+                    Attachments::from_encoded(Bytes::copy_from_slice(&map[..scanned.len]))
+                }
+                _ => Attachments::from_encoded(body.slice(start..end)),
+            };
             return Ok((attachments, scanned.group));
         }
     }
@@ -476,6 +493,8 @@ fn too_many(count: usize) -> RpcError {
 struct ScannedMap<'a> {
     /// Bytes the map takes, `H` to `Z`.
     len: usize,
+    /// Entries in the map.
+    count: usize,
     /// The last `group` entry.
     group: Option<Cow<'a, str>>,
 }
@@ -516,6 +535,7 @@ fn scan_string_map(map: &[u8]) -> Result<Option<ScannedMap<'_>>, RpcError> {
     }
     Ok(Some(ScannedMap {
         len: 1 + dec.position() + 1,
+        count,
         group,
     }))
 }
@@ -582,7 +602,8 @@ fn decode_request_from<'a>(
                 .map_err(|e| RpcError::Codec(format!("reading argument {i}: {e}")))?,
         );
     }
-    let (attachments, group) = read_attachments(&mut dec, kept)?;
+    let keep = kept.map_or(Keep::Decoded, Keep::Slice);
+    let (attachments, group) = read_attachments(&mut dec, keep)?;
     Ok(Request {
         dubbo_version,
         path,
@@ -600,7 +621,8 @@ pub fn decode_response(status: u8, body: &[u8]) -> Result<RpcResult, RpcError> {
     decode_response_from(status, body, None)
 }
 
-/// [`decode_response`], keeping the attachments encoded until read.
+/// [`decode_response`], keeping the attachments encoded until read (in a copy of their
+/// own, so that a result kept by its caller does not keep the read block it came in).
 pub(crate) fn decode_response_kept(status: u8, body: &Bytes) -> Result<RpcResult, RpcError> {
     decode_response_from(status, body, Some(body))
 }
@@ -610,6 +632,7 @@ fn decode_response_from(
     body: &[u8],
     kept: Option<&Bytes>,
 ) -> Result<RpcResult, RpcError> {
+    let keep = kept.map_or(Keep::Decoded, Keep::Copy);
     let mut dec = Decoder::new(body);
     if status != Status::OK.0 {
         let message = match dec.read_value() {
@@ -643,12 +666,12 @@ fn decode_response_from(
             let value = read(&mut dec, "value")?;
             Ok(RpcResult {
                 value,
-                attachments: read_attachments(&mut dec, kept)?.0,
+                attachments: read_attachments(&mut dec, keep)?.0,
             })
         }
         flag::NULL_VALUE_WITH_ATTACHMENTS => Ok(RpcResult {
             value: Value::Null,
-            attachments: read_attachments(&mut dec, kept)?.0,
+            attachments: read_attachments(&mut dec, keep)?.0,
         }),
         flag::WITH_EXCEPTION | flag::WITH_EXCEPTION_WITH_ATTACHMENTS => {
             Err(exception_to_error(&read(&mut dec, "exception")?))

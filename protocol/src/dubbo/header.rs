@@ -83,15 +83,77 @@ impl Header {
     }
 }
 
-/// Read buffer size: bodies are split off it without copying, so each refill starts a
-/// fresh block of this size.
+/// Largest read block: bodies are split off it without copying, and a connection under
+/// load reads into blocks of this size.
 pub const READ_BUFFER: usize = 64 * 1024;
+/// Smallest read block: about what an idle connection holds.
+pub const MIN_READ: usize = 2 * 1024;
 
-/// Makes sure a read into `buf` can take a good chunk: without this, a buffer whose bytes
-/// were all split off into frames would be refilled a few bytes at a time.
-pub fn reserve_read_space(buf: &mut BytesMut) {
-    if buf.capacity() - buf.len() < READ_BUFFER / 8 {
-        buf.reserve(READ_BUFFER);
+/// A connection's read buffer, sized to its traffic.
+///
+/// It starts at [`MIN_READ`] bytes, doubles while reads fill it (up to [`READ_BUFFER`]) and
+/// halves while they stay small, and a connection that goes quiet gives back a block grown
+/// by earlier traffic ([`ReadBuffer::idle_check`]). So an idle connection holds a few KiB,
+/// a busy one reads in large blocks, and a header announcing a large body reserves nothing
+/// until the body's bytes arrive ([`FrameCodec`] grows the buffer by at most what has
+/// arrived).
+#[derive(Debug)]
+pub struct ReadBuffer {
+    /// The bytes read and not yet split off into frames.
+    pub bytes: BytesMut,
+    /// How much the next reservation makes room for.
+    size: usize,
+    /// Room there was for the last read.
+    room: usize,
+    /// Whether anything was read since the last idle check.
+    active: bool,
+}
+
+impl Default for ReadBuffer {
+    fn default() -> Self {
+        ReadBuffer::new()
+    }
+}
+
+impl ReadBuffer {
+    /// An empty buffer: nothing is allocated until the first read.
+    pub fn new() -> Self {
+        ReadBuffer {
+            bytes: BytesMut::new(),
+            size: MIN_READ,
+            room: 0,
+            active: false,
+        }
+    }
+
+    /// Makes sure the next read can take a good chunk: without this, a buffer whose bytes
+    /// were all split off into frames would be refilled a few bytes at a time.
+    pub fn prepare(&mut self) {
+        if self.bytes.capacity() - self.bytes.len() < self.size / 4 {
+            self.bytes.reserve(self.size);
+        }
+        self.room = self.bytes.capacity() - self.bytes.len();
+    }
+
+    /// Records a read of `n` bytes: one that filled its room makes the next reservation
+    /// larger, one far smaller than the reservation makes it smaller.
+    pub fn read(&mut self, n: usize) {
+        self.active = true;
+        if n >= self.room {
+            self.size = (self.size * 2).min(READ_BUFFER);
+        } else if n < self.size / 8 {
+            self.size = (self.size / 2).max(MIN_READ);
+        }
+    }
+
+    /// Called now and then: a connection that read nothing since the last check lets go of
+    /// a block grown by earlier traffic, keeping only the bytes of a partial frame.
+    pub fn idle_check(&mut self) {
+        let active = std::mem::take(&mut self.active);
+        if !active && self.bytes.capacity() > 2 * MIN_READ && self.bytes.len() <= MIN_READ {
+            self.bytes = BytesMut::from(&self.bytes[..]);
+            self.size = MIN_READ;
+        }
     }
 }
 
@@ -179,7 +241,10 @@ impl Decoder for FrameCodec {
             return Ok(Some(Frame::Oversized { header }));
         }
         if src.len() < HEADER_LEN + body_len {
-            src.reserve(HEADER_LEN + body_len - src.len());
+            // Grow by at most what has arrived: the buffer doubles while the body comes in
+            // (no quadratic copying), but a header alone reserves nothing for its body.
+            let missing = HEADER_LEN + body_len - src.len();
+            src.reserve(missing.min(src.len()));
             return Ok(None);
         }
         src.advance(HEADER_LEN);
@@ -220,6 +285,71 @@ mod tests {
             codec.decode(&mut bad),
             Err(FrameError::BadMagic(b'G', b'E'))
         ));
+    }
+
+    #[test]
+    fn a_header_alone_reserves_nothing_for_its_body() {
+        let mut codec = FrameCodec::new(DEFAULT_PAYLOAD);
+        let mut read = ReadBuffer::new();
+        read.prepare();
+        let header = Header {
+            flag: 0xc2,
+            status: 0,
+            id: 1,
+            body_len: DEFAULT_PAYLOAD as u32,
+        };
+        read.bytes.extend_from_slice(&header.to_bytes());
+        read.read(HEADER_LEN);
+        assert!(codec.decode(&mut read.bytes).unwrap().is_none());
+        read.prepare();
+        assert!(
+            read.bytes.capacity() <= 2 * MIN_READ,
+            "a header announcing {} bytes reserved {}",
+            header.body_len,
+            read.bytes.capacity()
+        );
+        // The body then arrives in pieces: the buffer grows with it and the frame comes out.
+        let body = vec![7u8; DEFAULT_PAYLOAD];
+        let mut frame = None;
+        for piece in body.chunks(100_000) {
+            read.prepare();
+            read.bytes.extend_from_slice(piece);
+            read.read(piece.len());
+            if let Some(f) = codec.decode(&mut read.bytes).unwrap() {
+                frame = Some(f);
+            }
+        }
+        assert!(
+            matches!(frame, Some(Frame::Complete { body: got, .. }) if got[..] == body[..]),
+            "the body did not come out whole"
+        );
+    }
+
+    #[test]
+    fn an_idle_buffer_gives_back_its_block() {
+        let mut read = ReadBuffer::new();
+        for _ in 0..8 {
+            read.prepare();
+            let room = read.bytes.capacity() - read.bytes.len();
+            read.bytes.extend_from_slice(&vec![0; room]);
+            read.read(room);
+            drop(read.bytes.split()); // frames split off
+        }
+        read.prepare();
+        assert!(
+            read.bytes.capacity() >= READ_BUFFER / 2,
+            "busy reads grow the block"
+        );
+        read.bytes.extend_from_slice(&[0xda, 0xbb, 0xc2]); // a partial frame
+        read.idle_check(); // read since the last check: kept
+        assert!(read.bytes.capacity() >= READ_BUFFER / 2);
+        read.idle_check(); // quiet since: given back, the partial frame kept
+        assert!(
+            read.bytes.capacity() <= MIN_READ,
+            "{}",
+            read.bytes.capacity()
+        );
+        assert_eq!(&read.bytes[..], &[0xda, 0xbb, 0xc2]);
     }
 
     #[test]

@@ -4,20 +4,27 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use arc_swap::ArcSwapOption;
 use async_trait::async_trait;
 use oxidubbo_common::{Url, defaults, keys};
 use oxidubbo_invoker::{BaseInvoker, Invocation, Invoker, RpcError, RpcResult};
 
 use super::DubboState;
-use super::client::Connection;
+use super::client::{ClientKey, Connection};
 use super::codec::Target;
 
 /// An invoker for one provider address over the dubbo protocol.
+///
+/// Destroying it releases its URL, its target (with the provider's token) and its share of
+/// the connection; the invoker itself may be held on to, and answers `Destroyed`.
 pub(crate) struct DubboInvoker {
     base: BaseInvoker,
     id: u64,
     address: String,
-    target: Target,
+    /// The connection it shares: found by this key in the protocol's table.
+    key: Arc<ClientKey>,
+    /// Where calls go; `None` once destroyed.
+    target: ArcSwapOption<Target>,
     timeout: (Duration, String),
     method_timeouts: HashMap<String, (Duration, String)>,
     connection: Arc<Connection>,
@@ -28,6 +35,7 @@ impl DubboInvoker {
     pub(crate) fn new(
         url: Arc<Url>,
         id: u64,
+        key: Arc<ClientKey>,
         connection: Arc<Connection>,
         state: Weak<DubboState>,
     ) -> DubboInvoker {
@@ -58,7 +66,8 @@ impl DubboInvoker {
             address: url.address(),
             base: BaseInvoker::new(url),
             id,
-            target,
+            key,
+            target: ArcSwapOption::from_pointee(target),
             timeout,
             method_timeouts,
             connection,
@@ -81,9 +90,22 @@ impl Invoker for DubboInvoker {
             None => (self.timeout.0, self.timeout.1.as_str()),
         };
         let twoway = invocation.attachments().get_str("return") != Some("false");
+        // The target is only read while the frame is encoded (a borrowed load, no count
+        // shared by every caller is touched); the wait for the answer does not hold it.
+        let frame = match &*self.target.load() {
+            Some(target) => self
+                .connection
+                .encode(target, &invocation, timeout_ms, twoway)?,
+            None => {
+                return Err(RpcError::Destroyed(format!(
+                    "the invoker of {} was destroyed",
+                    self.address
+                )));
+            }
+        };
         let result = self
             .connection
-            .request(&self.target, &invocation, timeout, timeout_ms, twoway)
+            .request(frame, &invocation, timeout, twoway)
             .await;
         match result {
             Err(e) if self.base.is_destroyed() && !e.is_business() => {
@@ -112,8 +134,9 @@ impl Invoker for DubboInvoker {
         if !self.base.destroy() {
             return;
         }
+        self.target.store(None);
         match self.state.upgrade() {
-            Some(state) => state.release_invoker(self.id, &self.address),
+            Some(state) => state.release_invoker(self.id, &self.key),
             None => self.connection.close(),
         }
     }

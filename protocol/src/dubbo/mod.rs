@@ -1,8 +1,11 @@
 //! The dubbo2 TCP protocol (`dubbo://`, Hessian 2): codec, server and multiplexed client.
 //!
-//! [`DubboProtocol::global`] is the process-wide instance. It tracks the services it
-//! exported (by service key), the invokers it referred, one server per exported address and
-//! one shared connection per provider address, and [`Protocol::destroy`] releases all of it.
+//! [`DubboProtocol::global`] is the process-wide instance. It tracks one server per listening
+//! address, each with the services exported on it (by service key: a service answers only
+//! on the addresses it was exported on), the invokers it referred, and one shared
+//! connection per provider address and connection settings; [`Protocol::destroy`] releases
+//! all of it, and an `export` or `refer` racing it either finishes before it starts (and is
+//! torn down with the rest) or runs after it ends, on a clean protocol.
 
 pub mod codec;
 pub mod header;
@@ -12,16 +15,16 @@ mod invoker;
 mod server;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use once_cell::sync::Lazy;
 use oxidubbo_common::{ServiceKey, Url, defaults, keys};
 use oxidubbo_invoker::{Invoker, RpcError};
+use tokio_util::sync::CancellationToken;
 
-use self::client::{ClientConfig, Connection};
+use self::client::{ClientConfig, ClientKey, Connection};
 use self::invoker::DubboInvoker;
 use self::server::{Server, ServerConfig};
 use crate::exporter::{ExportOwner, ExporterTable, ServiceExporter};
@@ -36,21 +39,39 @@ pub struct DubboProtocol {
 }
 
 pub(crate) struct DubboState {
-    exporters: Arc<ExporterTable>,
+    /// Held shared by `export` and `refer` for their whole run, exclusively by `destroy`:
+    /// what an export or refer makes is either torn down by the destroy or made after it.
+    gate: tokio::sync::RwLock<()>,
+    /// Cancelled when a destroy starts, so that refers waiting on a connect give up at once
+    /// instead of holding the destroy up; a fresh one is put in when the destroy ends.
+    generation: Mutex<CancellationToken>,
+    /// Serialises exports, so that two exports of a new address do not both bind it.
+    binding: tokio::sync::Mutex<()>,
     invokers: ReferredInvokers,
-    servers: tokio::sync::Mutex<HashMap<String, ServerEntry>>,
-    server_count: AtomicUsize,
-    clients: Mutex<HashMap<String, ClientEntry>>,
+    /// The servers by listening address, each with its own exporter table.
+    servers: Mutex<HashMap<String, ServerEntry>>,
+    clients: Mutex<HashMap<Arc<ClientKey>, ClientEntry>>,
+    /// Servers and connections taken out of the tables and not yet seen closed: a destroy
+    /// (and an export, which may need their port) waits for them.
+    closing: Mutex<Closing>,
+    /// Listeners bound ahead of their export ([`DubboProtocol::reserve_port`]), by address.
+    reserved: Mutex<HashMap<String, std::net::TcpListener>>,
 }
 
 struct ServerEntry {
     server: Arc<Server>,
-    services: usize,
+    exporters: Arc<ExporterTable>,
 }
 
 struct ClientEntry {
     connection: Arc<Connection>,
     invokers: usize,
+}
+
+#[derive(Default)]
+struct Closing {
+    servers: Vec<Arc<Server>>,
+    connections: Vec<Arc<Connection>>,
 }
 
 fn payload_of(url: &Url) -> usize {
@@ -69,6 +90,15 @@ fn heartbeat_of(url: &Url) -> (Duration, Duration) {
     )
 }
 
+/// `host:port`, with an IPv6 host in brackets.
+fn join_address(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// The address a provider URL binds: `bind.ip`/`bind.port` when set, else its host and port.
 fn bind_address(url: &Url) -> String {
     let host = url.param("bind.ip").unwrap_or(url.host());
@@ -76,10 +106,34 @@ fn bind_address(url: &Url) -> String {
         .param("bind.port")
         .and_then(|p| p.parse().ok())
         .unwrap_or(url.port());
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
+    join_address(host, port)
+}
+
+/// The settings a consumer URL asks of its connection: invokers whose settings are equal
+/// share one connection to their address, others get their own.
+fn client_key(url: &Url) -> ClientKey {
+    let (heartbeat, idle_timeout) = heartbeat_of(url);
+    ClientKey {
+        address: url.address(),
+        config: ClientConfig {
+            heartbeat,
+            idle_timeout,
+            connect_timeout: url.duration_ms_param(
+                keys::CONNECT_TIMEOUT,
+                Duration::from_millis(defaults::CONNECT_TIMEOUT_MS),
+            ),
+            payload: payload_of(url),
+            reconnect_max: Duration::from_secs(2),
+        },
+        serialization: url
+            .param(keys::SERIALIZATION)
+            .unwrap_or(defaults::SERIALIZATION)
+            .to_owned(),
+        connections: url
+            .param(keys::CONNECTIONS)
+            .unwrap_or("0")
+            .trim()
+            .to_owned(),
     }
 }
 
@@ -88,11 +142,14 @@ impl DubboProtocol {
     pub fn new() -> Self {
         DubboProtocol {
             state: Arc::new(DubboState {
-                exporters: Arc::new(ExporterTable::default()),
+                gate: tokio::sync::RwLock::new(()),
+                generation: Mutex::new(CancellationToken::new()),
+                binding: tokio::sync::Mutex::new(()),
                 invokers: ReferredInvokers::default(),
-                servers: tokio::sync::Mutex::new(HashMap::new()),
-                server_count: AtomicUsize::new(0),
+                servers: Mutex::new(HashMap::new()),
                 clients: Mutex::new(HashMap::new()),
+                closing: Mutex::new(Closing::default()),
+                reserved: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -104,10 +161,16 @@ impl DubboProtocol {
 
     /// What the protocol holds now.
     pub fn counts(&self) -> ProtocolCounts {
+        self.state.forget_destroyed();
+        let (servers, exporters) = {
+            let servers = self.state.lock_servers();
+            let exporters = servers.values().map(|e| e.exporters.len()).sum();
+            (servers.len(), exporters)
+        };
         ProtocolCounts {
-            exporters: self.state.exporters.len(),
+            exporters,
             invokers: self.state.invokers.len(),
-            servers: self.state.server_count.load(Ordering::Acquire),
+            servers,
             connections: self.state.lock_clients().len(),
         }
     }
@@ -124,9 +187,7 @@ impl DubboProtocol {
     /// Connections accepted by this protocol's servers and still open.
     pub async fn server_connections(&self) -> usize {
         self.state
-            .servers
-            .lock()
-            .await
+            .lock_servers()
             .values()
             .map(|e| e.server.connections())
             .sum()
@@ -135,9 +196,7 @@ impl DubboProtocol {
     /// The addresses this protocol's servers listen on.
     pub async fn server_addresses(&self) -> Vec<std::net::SocketAddr> {
         self.state
-            .servers
-            .lock()
-            .await
+            .lock_servers()
             .values()
             .map(|e| e.server.local_addr())
             .collect()
@@ -146,9 +205,31 @@ impl DubboProtocol {
     /// Sends the read-only event on every server connection: consumers stop sending new
     /// calls here (the first step of a graceful shutdown).
     pub async fn send_readonly(&self) {
-        for entry in self.state.servers.lock().await.values() {
+        for entry in self.state.lock_servers().values() {
             entry.server.send_readonly();
         }
+    }
+
+    /// Binds a free port on `host` now and keeps the listener: the first service exported
+    /// on `host` and that port is served on this very listener, so the port found is the
+    /// port served (binding port 0, dropping the listener and binding its port again lets
+    /// another socket take it in between). The listener is closed when the reservation is
+    /// dropped unused, or by [`Protocol::destroy`].
+    ///
+    /// # Errors
+    ///
+    /// [`RpcError::Network`] when `host` cannot be bound.
+    pub fn reserve_port(&self, host: &str) -> Result<ReservedPort, RpcError> {
+        let failed = |e: std::io::Error| RpcError::Network(format!("failed to bind {host}: {e}"));
+        let listener = std::net::TcpListener::bind((host, 0)).map_err(failed)?;
+        let port = listener.local_addr().map_err(failed)?.port();
+        let address = join_address(host, port);
+        self.state.lock_reserved().insert(address.clone(), listener);
+        Ok(ReservedPort {
+            address,
+            port,
+            state: Arc::downgrade(&self.state),
+        })
     }
 }
 
@@ -158,53 +239,152 @@ impl Default for DubboProtocol {
     }
 }
 
+/// A port bound ahead of the export that serves on it; see [`DubboProtocol::reserve_port`].
+#[derive(Debug)]
+pub struct ReservedPort {
+    address: String,
+    port: u16,
+    state: Weak<DubboState>,
+}
+
+impl ReservedPort {
+    /// The port bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for ReservedPort {
+    fn drop(&mut self) {
+        if let Some(state) = self.state.upgrade() {
+            let unused = state.lock_reserved().remove(&self.address);
+            drop(unused);
+        }
+    }
+}
+
+impl std::fmt::Debug for DubboState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DubboState")
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl DubboState {
-    fn lock_clients(&self) -> std::sync::MutexGuard<'_, HashMap<String, ClientEntry>> {
-        self.clients.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock_clients(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<ClientKey>, ClientEntry>> {
+        lock(&self.clients)
+    }
+
+    fn lock_servers(&self) -> std::sync::MutexGuard<'_, HashMap<String, ServerEntry>> {
+        lock(&self.servers)
+    }
+
+    fn lock_reserved(&self) -> std::sync::MutexGuard<'_, HashMap<String, std::net::TcpListener>> {
+        lock(&self.reserved)
     }
 
     /// An invoker was destroyed: forget it and release its share of the connection.
-    pub(crate) fn release_invoker(&self, id: u64, address: &str) {
+    pub(crate) fn release_invoker(&self, id: u64, key: &ClientKey) {
         self.invokers.remove(id);
         let closing = {
             let mut clients = self.lock_clients();
-            match clients.get_mut(address) {
+            match clients.get_mut(key) {
                 Some(entry) if entry.invokers > 1 => {
                     entry.invokers -= 1;
                     None
                 }
-                Some(_) => clients.remove(address).map(|e| e.connection),
+                Some(_) => clients.remove(key).map(|e| e.connection),
                 None => None,
             }
         };
         if let Some(connection) = closing {
             connection.close();
+            let mut closing = lock(&self.closing);
+            closing.connections.retain(|c| !c.is_finished());
+            closing.connections.push(connection);
         }
     }
 
-    async fn acquire_connection(&self, url: &Url) -> Result<Arc<Connection>, RpcError> {
-        let address = url.address();
-        if let Some(entry) = self.lock_clients().get_mut(&address) {
+    /// Takes out of the tables every exported invoker that was destroyed without being
+    /// unexported, and retires the servers this leaves with no service.
+    pub(crate) fn forget_destroyed(&self) {
+        let mut gone = Vec::new();
+        let emptied = {
+            let mut servers = self.lock_servers();
+            for entry in servers.values() {
+                gone.extend(entry.exporters.remove_destroyed());
+            }
+            if gone.is_empty() {
+                return;
+            }
+            let empty: Vec<String> = servers
+                .iter()
+                .filter(|(_, e)| e.exporters.is_empty())
+                .map(|(address, _)| address.clone())
+                .collect();
+            let emptied: Vec<_> = empty
+                .iter()
+                .filter_map(|address| servers.remove(address))
+                .map(|e| e.server)
+                .collect();
+            // Listed as closing before the lock is let go: an export that finds no server
+            // at the address waits for these to free it.
+            lock(&self.closing).servers.extend(emptied.iter().cloned());
+            emptied
+        };
+        for server in emptied {
+            server.cancel();
+        }
+        drop(gone);
+    }
+
+    /// Waits until every server and connection taken out of the tables has closed.
+    async fn finish_closing(&self) {
+        let (servers, connections) = {
+            let closing = lock(&self.closing);
+            (closing.servers.clone(), closing.connections.clone())
+        };
+        for server in &servers {
+            server.close().await;
+        }
+        for connection in &connections {
+            connection.close_and_wait().await;
+        }
+        let mut closing = lock(&self.closing);
+        closing
+            .servers
+            .retain(|s| !servers.iter().any(|done| Arc::ptr_eq(s, done)));
+        closing
+            .connections
+            .retain(|c| !connections.iter().any(|done| Arc::ptr_eq(c, done)));
+    }
+
+    async fn acquire_connection(
+        &self,
+        key: &Arc<ClientKey>,
+        cancelled: &CancellationToken,
+    ) -> Result<Arc<Connection>, RpcError> {
+        if let Some(entry) = self.lock_clients().get_mut(key) {
             entry.invokers += 1;
             return Ok(Arc::clone(&entry.connection));
         }
-        let (heartbeat, idle_timeout) = heartbeat_of(url);
-        let config = ClientConfig {
-            heartbeat,
-            idle_timeout,
-            connect_timeout: url.duration_ms_param(
-                keys::CONNECT_TIMEOUT,
-                Duration::from_millis(defaults::CONNECT_TIMEOUT_MS),
-            ),
-            payload: payload_of(url),
-            reconnect_max: Duration::from_secs(2),
+        let connect = Connection::connect(key.address.clone(), key.config.clone());
+        let fresh = tokio::select! {
+            connected = connect => Arc::new(connected?),
+            () = cancelled.cancelled() => {
+                return Err(RpcError::Destroyed("the dubbo protocol is being destroyed".into()));
+            }
         };
-        let fresh = Arc::new(Connection::connect(address.clone(), config).await?);
         let mut clients = self.lock_clients();
-        let entry = clients.entry(address).or_insert_with(|| ClientEntry {
-            connection: Arc::clone(&fresh),
-            invokers: 0,
-        });
+        let entry = clients
+            .entry(Arc::clone(key))
+            .or_insert_with(|| ClientEntry {
+                connection: Arc::clone(&fresh),
+                invokers: 0,
+            });
         entry.invokers += 1;
         let shared = Arc::clone(&entry.connection);
         drop(clients);
@@ -217,25 +397,25 @@ impl DubboState {
 
 impl ExportOwner for DubboState {
     async fn release_export(&self, key: &ServiceKey, invoker: &Arc<dyn Invoker>, address: &str) {
-        if !self.exporters.remove(key, invoker) {
-            return;
-        }
         let closing = {
-            let mut servers = self.servers.lock().await;
-            match servers.get_mut(address) {
-                Some(entry) if entry.services > 1 => {
-                    entry.services -= 1;
-                    None
-                }
-                Some(_) => {
-                    self.server_count.fetch_sub(1, Ordering::AcqRel);
-                    servers.remove(address).map(|e| e.server)
-                }
-                None => None,
+            let mut servers = self.lock_servers();
+            let Some(entry) = servers.get(address) else {
+                return;
+            };
+            if !entry.exporters.remove(key, invoker) || !entry.exporters.is_empty() {
+                return;
             }
+            let server = servers.remove(address).map(|e| e.server);
+            if let Some(server) = &server {
+                lock(&self.closing).servers.push(Arc::clone(server));
+            }
+            server
         };
         if let Some(server) = closing {
             server.close().await;
+            lock(&self.closing)
+                .servers
+                .retain(|s| !Arc::ptr_eq(s, &server));
         }
     }
 }
@@ -249,34 +429,42 @@ impl Protocol for DubboProtocol {
         let key = url.service_key();
         let address = bind_address(&url);
         let state = &self.state;
-        state.exporters.insert(key.clone(), Arc::clone(&invoker))?;
-        let mut servers = state.servers.lock().await;
-        if let Some(entry) = servers.get_mut(&address) {
-            entry.services += 1;
-        } else {
-            let (_, idle_timeout) = heartbeat_of(&url);
-            let config = ServerConfig {
-                idle_timeout,
-                payload: payload_of(&url),
-            };
-            match Server::bind(&address, Arc::clone(&state.exporters), config).await {
-                Ok(server) => {
-                    servers.insert(
-                        address.clone(),
-                        ServerEntry {
-                            server: Arc::new(server),
-                            services: 1,
-                        },
-                    );
-                    state.server_count.fetch_add(1, Ordering::AcqRel);
-                }
-                Err(e) => {
-                    state.exporters.remove(&key, &invoker);
-                    return Err(e);
-                }
+        let _gate = state.gate.read().await;
+        let _binding = state.binding.lock().await;
+        state.forget_destroyed();
+        let served = state
+            .lock_servers()
+            .get(&address)
+            .map(|entry| entry.exporters.insert(key.clone(), Arc::clone(&invoker)));
+        match served {
+            Some(inserted) => inserted?,
+            None => {
+                // A server on its way out may still hold the port this export binds.
+                state.finish_closing().await;
+                let (_, idle_timeout) = heartbeat_of(&url);
+                let config = ServerConfig {
+                    idle_timeout,
+                    payload: payload_of(&url),
+                };
+                let exporters = Arc::new(ExporterTable::default());
+                exporters.insert(key.clone(), Arc::clone(&invoker))?;
+                let reserved = state.lock_reserved().remove(&address);
+                let server = Server::bind(
+                    &address,
+                    reserved,
+                    Arc::clone(&exporters),
+                    config,
+                    Arc::downgrade(state),
+                )
+                .await?;
+                let entry = ServerEntry {
+                    server: Arc::new(server),
+                    exporters,
+                };
+                state.lock_servers().insert(address.clone(), entry);
             }
         }
-        drop(servers);
+        drop(url);
         tracing::info!(%key, %address, "exported over dubbo");
         Ok(Arc::new(ServiceExporter::new(
             key,
@@ -287,22 +475,28 @@ impl Protocol for DubboProtocol {
     }
 
     async fn refer(&self, url: Arc<Url>) -> Result<Arc<dyn Invoker>, RpcError> {
-        let connection = self.state.acquire_connection(&url).await?;
-        let id = self.state.invokers.next_id();
-        let address = url.address();
+        let state = &self.state;
+        let _gate = state.gate.read().await;
+        let cancelled = lock(&state.generation).clone();
+        let key = Arc::new(client_key(&url));
+        let connection = state.acquire_connection(&key, &cancelled).await?;
+        let id = state.invokers.next_id();
         let invoker: Arc<dyn Invoker> = Arc::new(DubboInvoker::new(
             url,
             id,
+            key,
             connection,
-            Arc::downgrade(&self.state),
+            Arc::downgrade(state),
         ));
-        self.state.invokers.insert(id, Arc::clone(&invoker));
-        tracing::debug!(%address, "referred over dubbo");
+        state.invokers.insert(id, Arc::clone(&invoker));
+        tracing::debug!("referred over dubbo");
         Ok(invoker)
     }
 
     async fn destroy(&self) {
         let state = &self.state;
+        lock(&state.generation).cancel();
+        let _gate = state.gate.write().await;
         let connections: Vec<_> = state
             .lock_clients()
             .drain()
@@ -314,21 +508,17 @@ impl Protocol for DubboProtocol {
         for connection in connections {
             connection.close_and_wait().await;
         }
-        for (_, invoker) in state.exporters.drain() {
-            invoker.destroy();
+        let servers: Vec<_> = state.lock_servers().drain().map(|(_, e)| e).collect();
+        for entry in &servers {
+            for (_, invoker) in entry.exporters.drain() {
+                invoker.destroy();
+            }
         }
-        let servers: Vec<_> = state
-            .servers
-            .lock()
-            .await
-            .drain()
-            .map(|(_, e)| e.server)
-            .collect();
-        state
-            .server_count
-            .fetch_sub(servers.len(), Ordering::AcqRel);
-        for server in servers {
-            server.close().await;
+        for entry in servers {
+            entry.server.close().await;
         }
+        state.lock_reserved().clear();
+        state.finish_closing().await;
+        *lock(&state.generation) = CancellationToken::new();
     }
 }

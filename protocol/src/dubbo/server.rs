@@ -8,12 +8,12 @@
 
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::task::Poll;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use oxidubbo_common::ServiceKey;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,8 +24,9 @@ use tokio::time::Instant;
 use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
+use super::DubboState;
 use super::codec::{self, Request};
-use super::header::{Frame, FrameCodec, HESSIAN2, reserve_read_space};
+use super::header::{Frame, FrameCodec, HESSIAN2, ReadBuffer};
 use crate::exporter::ExporterTable;
 
 /// Settings of a server, read from the first exported URL of its address.
@@ -45,23 +46,31 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Binds `addr` and starts accepting.
+    /// Starts accepting on `reserved` if given (a listener bound ahead for `addr`), else
+    /// binds `addr`. Requests are served by the services of `exporters` alone; `owner` is
+    /// told when one of them was found destroyed behind its exporter's back.
     pub(crate) async fn bind(
         addr: &str,
+        reserved: Option<std::net::TcpListener>,
         exporters: Arc<ExporterTable>,
         config: ServerConfig,
+        owner: Weak<DubboState>,
     ) -> Result<Server, RpcError> {
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| RpcError::Network(format!("failed to bind {addr}: {e}")))?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|e| RpcError::Network(format!("failed to bind {addr}: {e}")))?;
+        let failed = |e: std::io::Error| RpcError::Network(format!("failed to bind {addr}: {e}"));
+        let listener = match reserved {
+            Some(listener) => {
+                listener.set_nonblocking(true).map_err(failed)?;
+                TcpListener::from_std(listener).map_err(failed)?
+            }
+            None => TcpListener::bind(addr).await.map_err(failed)?,
+        };
+        let local_addr = listener.local_addr().map_err(failed)?;
         let shutdown = CancellationToken::new();
         let readonly = CancellationToken::new();
         let connections = Arc::new(AtomicUsize::new(0));
         let ctx = Arc::new(Ctx {
             exporters,
+            owner,
             config,
             local_addr,
             connections: Arc::clone(&connections),
@@ -97,8 +106,14 @@ impl Server {
         self.readonly.cancel();
     }
 
+    /// Stops accepting and closes every connection, without waiting: [`Server::close`]
+    /// waits.
+    pub(crate) fn cancel(&self) {
+        self.shutdown.cancel();
+    }
+
     /// Stops accepting, closes every connection and waits until all its tasks are done;
-    /// the port is free again when this returns.
+    /// the port is free again when this returns (also when called again, or concurrently).
     pub(crate) async fn close(&self) {
         self.shutdown.cancel();
         if let Some(task) = self.task.lock().await.take() {
@@ -110,6 +125,7 @@ impl Server {
 
 struct Ctx {
     exporters: Arc<ExporterTable>,
+    owner: Weak<DubboState>,
     config: ServerConfig,
     local_addr: SocketAddr,
     connections: Arc<AtomicUsize>,
@@ -172,7 +188,7 @@ async fn serve_connection(
     let mut handlers = JoinSet::new();
     let peer: Arc<str> = Arc::from(peer.to_string());
     let mut codec = FrameCodec::new(ctx.config.payload);
-    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut buf = ReadBuffer::new();
     let mut last_read = Instant::now();
     let check_every = (ctx.config.idle_timeout / 4).max(Duration::from_millis(10));
     let mut ticker = tokio::time::interval(check_every);
@@ -186,7 +202,7 @@ async fn serve_connection(
         let mut broken = false;
         let mut more = false;
         loop {
-            match codec.decode(&mut buf) {
+            match codec.decode(&mut buf.bytes) {
                 Ok(Some(frame)) => {
                     on_frame(&ctx, frame, &peer, &mut out, &tx, &mut handlers);
                     if out.len() >= FLUSH_AT {
@@ -203,10 +219,12 @@ async fn serve_connection(
             }
         }
         if !out.is_empty() {
-            // A consumer that stops reading must not hold up a shutdown.
+            // A consumer that stops reading must not hold up a shutdown; answers the socket
+            // takes at once still go out (the last answers of a server retiring itself).
             tokio::select! {
-                () = shutdown.cancelled() => break,
+                biased;
                 written = wr.write_all(&out) => if written.is_err() { break },
+                () = shutdown.cancelled() => break,
             }
             out.clear();
             if out.capacity() > KEEP_AT_MOST {
@@ -219,7 +237,7 @@ async fn serve_connection(
         if more {
             continue;
         }
-        reserve_read_space(&mut buf);
+        buf.prepare();
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = readonly.cancelled(), if !readonly_sent => {
@@ -236,11 +254,15 @@ async fn serve_connection(
                 }
             }
             Some(_) = handlers.join_next(), if !handlers.is_empty() => {}
-            r = rd.read_buf(&mut buf) => match r {
+            r = rd.read_buf(&mut buf.bytes) => match r {
                 Ok(0) | Err(_) => break,
-                Ok(_) => last_read = Instant::now(),
+                Ok(n) => {
+                    buf.read(n);
+                    last_read = Instant::now();
+                }
             },
             _ = ticker.tick() => {
+                buf.idle_check();
                 if last_read.elapsed() >= ctx.config.idle_timeout {
                     tracing::info!(%peer, "closing idle connection");
                     break;
@@ -451,6 +473,16 @@ fn start_call(ctx: &Ctx, body: &Bytes, peer: &str) -> Result<(Call, bool), RpcEr
         ServiceKey::write_key(buf, &request.path, group, request.version.as_deref());
         ctx.exporters.get_str(buf)
     });
+    // An invoker destroyed without being unexported serves no more, and leaves the table.
+    let found = match found {
+        Some(invoker) if invoker.is_destroyed() => {
+            if let Some(owner) = ctx.owner.upgrade() {
+                owner.forget_destroyed();
+            }
+            None
+        }
+        found => found,
+    };
     let Some(invoker) = found else {
         let key = ServiceKey::new(&request.path, group, request.version.as_deref());
         return Err(RpcError::NotFound(format!(
