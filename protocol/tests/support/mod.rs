@@ -76,3 +76,58 @@ pub fn greeter_url(proto: &str, port: u16) -> Arc<Url> {
         .unwrap(),
     )
 }
+
+/// Other traffic on a protocol: a task calling `sayHello` in a loop (at most 10,000,000
+/// calls and 600 s) until stopped; [`Background::stop`] returns how many calls succeeded.
+pub struct Background {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<usize>,
+}
+
+impl Background {
+    /// Starts calling `invoker` until stopped. Every call must succeed.
+    pub fn start(invoker: Arc<dyn Invoker>) -> Background {
+        use std::sync::atomic::Ordering;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let task = tokio::spawn(async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+            let mut calls = 0;
+            for _ in 0..10_000_000 {
+                if flag.load(Ordering::Relaxed) || std::time::Instant::now() > deadline {
+                    break;
+                }
+                let r = invoker
+                    .invoke(say_hello("bg"))
+                    .await
+                    .expect("background call");
+                assert_eq!(r.value.as_str(), Some("Hello, bg"));
+                calls += 1;
+            }
+            calls
+        });
+        Background { stop, task }
+    }
+
+    /// Stops the calls; the number that succeeded.
+    pub async fn stop(self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.task.await.expect("the background task panicked")
+    }
+}
+
+/// File descriptors open in this process (sockets among them).
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+/// The live heap while other traffic runs: the lowest of 20 readings 1 ms apart (a call in
+/// flight at one reading is not a leak).
+pub async fn settled_live_bytes() -> isize {
+    let mut lowest = isize::MAX;
+    for _ in 0..20 {
+        lowest = lowest.min(oxidubbo_integration_tests::counting_alloc::live_bytes());
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    lowest
+}
