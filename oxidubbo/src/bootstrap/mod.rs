@@ -264,12 +264,14 @@ impl Bootstrap {
             registry_urls.insert(name, url);
         }
         let protocol_configs = config.effective_protocols();
-        let ports = urls::resolve_ports(&protocol_configs).map_err(|(name, e)| {
-            config.error_at(
-                &["protocols", &name, "port"],
-                format!("no free port on the host: {e}"),
-            )
-        })?;
+        // The reservations keep port-0 protocols' ports bound until `start` is over.
+        let (ports, _reserved) =
+            urls::resolve_ports(&protocol_configs, self.dubbo.get()).map_err(|(name, e)| {
+                config.error_at(
+                    &["protocols", &name, "port"],
+                    format!("no free port on the host: {e}"),
+                )
+            })?;
 
         let protocols = match &self.dubbo {
             DubboHandle::Global => Protocols::global(),

@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 
 use oxidubbo_common::{Url, UrlBuilder, defaults, keys, values};
+use oxidubbo_invoker::RpcError;
+use oxidubbo_protocol::DubboProtocol;
+use oxidubbo_protocol::dubbo::ReservedPort;
 
 use crate::config::{ApplicationConfig, ProtocolConfig, ReferenceConfig, RegistryConfig};
 
@@ -122,29 +125,57 @@ pub(crate) fn reference_url(reference: &ReferenceConfig, app: &ApplicationConfig
     b.build()
 }
 
-/// Ports for protocols configured with port 0: a free port each, found once.
+/// Ports for protocols configured with port 0: a free port each, bound once on `dubbo`
+/// and kept bound (the reservations returned) until the services exported there serve on
+/// the very listener — a port read off a dropped listener could be taken before the export
+/// binds it again.
 pub(crate) fn resolve_ports(
     protocols: &BTreeMap<String, ProtocolConfig>,
-) -> Result<BTreeMap<String, u16>, (String, std::io::Error)> {
+    dubbo: &DubboProtocol,
+) -> Result<(BTreeMap<String, u16>, Vec<ReservedPort>), (String, RpcError)> {
     let mut out = BTreeMap::new();
+    let mut reserved = Vec::new();
     for (name, protocol) in protocols {
         let port = if protocol.port == 0 && protocol.name == values::DUBBO_PROTOCOL {
-            std::net::TcpListener::bind((protocol.host.as_str(), 0))
-                .and_then(|l| l.local_addr())
-                .map_err(|e| (name.clone(), e))?
-                .port()
+            let reservation = dubbo
+                .reserve_port(&protocol.host)
+                .map_err(|e| (name.clone(), e))?;
+            let port = reservation.port();
+            reserved.push(reservation);
+            port
         } else {
             protocol.port
         };
         out.insert(name.clone(), port);
     }
-    Ok(out)
+    Ok((out, reserved))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::ServiceConfig;
+
+    #[test]
+    fn a_port_0_protocol_keeps_its_port_bound_until_exported() {
+        let dubbo = DubboProtocol::new();
+        let protocols = BTreeMap::from([(
+            "dubbo".to_owned(),
+            ProtocolConfig {
+                port: 0,
+                ..ProtocolConfig::default()
+            },
+        )]);
+        let (ports, reserved) = resolve_ports(&protocols, &dubbo).unwrap();
+        let port = ports["dubbo"];
+        assert_ne!(port, 0);
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", port)).is_err(),
+            "the port found is free for any socket to take before the export binds it"
+        );
+        drop(reserved);
+        assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+    }
 
     #[test]
     fn provider_url_carries_dubbo_names() {
