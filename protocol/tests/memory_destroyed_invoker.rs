@@ -6,7 +6,6 @@ mod support;
 use std::sync::Arc;
 
 use oxidubbo_integration_tests::counting_alloc::{CountingAllocator, live_bytes};
-use oxidubbo_invoker::Invoker;
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use support::{greeter_server, greeter_url, say_hello};
 

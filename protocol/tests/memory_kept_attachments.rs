@@ -6,9 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use oxidubbo_integration_tests::counting_alloc::{CountingAllocator, live_bytes};
-use oxidubbo_invoker::{
-    Attachments, Invocation, Invoker, RpcResult, ServiceInvoker, Value, service_fn,
-};
+use oxidubbo_invoker::{Attachments, Invocation, RpcResult, ServiceInvoker, Value, service_fn};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use support::{free_port, greeter_url};
 

@@ -125,6 +125,9 @@ pub(crate) fn reference_url(reference: &ReferenceConfig, app: &ApplicationConfig
     b.build()
 }
 
+/// The port of each protocol, and the reservations that keep the port-0 ones bound.
+pub(crate) type ResolvedPorts = (BTreeMap<String, u16>, Vec<ReservedPort>);
+
 /// Ports for protocols configured with port 0: a free port each, bound once on `dubbo`
 /// and kept bound (the reservations returned) until the services exported there serve on
 /// the very listener — a port read off a dropped listener could be taken before the export
@@ -132,7 +135,7 @@ pub(crate) fn reference_url(reference: &ReferenceConfig, app: &ApplicationConfig
 pub(crate) fn resolve_ports(
     protocols: &BTreeMap<String, ProtocolConfig>,
     dubbo: &DubboProtocol,
-) -> Result<(BTreeMap<String, u16>, Vec<ReservedPort>), (String, RpcError)> {
+) -> Result<ResolvedPorts, (String, RpcError)> {
     let mut out = BTreeMap::new();
     let mut reserved = Vec::new();
     for (name, protocol) in protocols {
