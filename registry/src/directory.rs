@@ -117,6 +117,35 @@ impl Invoker for Tracked {
     }
 }
 
+/// The invokers one refresh made and has not yet handed to the directory.
+///
+/// A refresh can stop at any await — its future dropped when a notification is cancelled
+/// or a registry watch is aborted at shutdown — and the protocol it referred from still
+/// holds what it made; dropping this retires them, so every path destroys what it made.
+#[derive(Default)]
+struct Made(Vec<Arc<Tracked>>);
+
+impl Made {
+    /// Records a fresh invoker; returns it.
+    fn add(&mut self, tracked: Arc<Tracked>) -> Arc<Tracked> {
+        self.0.push(Arc::clone(&tracked));
+        tracked
+    }
+
+    /// The directory owns them now (they are in `by_key`).
+    fn handed_over(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for Made {
+    fn drop(&mut self) {
+        for t in self.0.drain(..) {
+            t.retire();
+        }
+    }
+}
+
 type DestroyHook = Box<dyn FnOnce() + Send>;
 
 struct Inner {
@@ -437,11 +466,14 @@ impl Inner {
         let existing: HashMap<String, Arc<Tracked>> = lock(&self.by_key).clone();
         let mut next: HashMap<String, Arc<Tracked>> = HashMap::with_capacity(wanted.len());
         let mut list: Vec<Arc<dyn Invoker>> = Vec::with_capacity(wanted.len());
+        // Every await below may be the last: whatever this refresh made is retired unless
+        // it reaches `by_key`.
+        let mut made = Made::default();
         for (key, url) in wanted {
             let tracked = match existing.get(&key) {
                 Some(t) if !t.inner.is_destroyed() => Arc::clone(t),
                 _ => match self.refer(url).await {
-                    Some(t) => t,
+                    Some(t) => made.add(t),
                     None => continue,
                 },
             };
@@ -449,23 +481,14 @@ impl Inner {
             next.insert(key, tracked);
         }
         drop(existing);
-        if self.destroyed.load(Ordering::Acquire) {
-            // Destroyed while referring: what was just made must not outlive it.
-            for t in next.values() {
-                t.retire();
-            }
-            return;
-        }
         let old = {
             let mut by_key = lock(&self.by_key);
             if self.destroyed.load(Ordering::Acquire) {
-                // Destroyed meanwhile (destroy empties by_key under this lock): retire.
-                drop(by_key);
-                for t in next.values() {
-                    t.retire();
-                }
+                // Destroyed while referring (destroy empties by_key under this lock and
+                // retires what was there): what was just made must not outlive it.
                 return;
             }
+            made.handed_over();
             std::mem::replace(&mut *by_key, next)
         };
         self.invokers.store(Arc::new(list));

@@ -128,3 +128,79 @@ pub async fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// A protocol for scheme `test` whose `refer` the test controls: each refer waits for a
+/// permit ([`GatedProtocol::allow`]), then makes a [`greeter`] invoker that the protocol
+/// keeps, as a process-wide protocol keeps what it referred until it is destroyed.
+pub struct GatedProtocol {
+    gate: tokio::sync::Semaphore,
+    waiting: AtomicUsize,
+    pub made: Mutex<Vec<Arc<dyn Invoker>>>,
+}
+
+impl Default for GatedProtocol {
+    fn default() -> Self {
+        GatedProtocol {
+            gate: tokio::sync::Semaphore::new(0),
+            waiting: AtomicUsize::new(0),
+            made: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl GatedProtocol {
+    /// Lets `n` more refers through.
+    pub fn allow(&self, n: usize) {
+        self.gate.add_permits(n);
+    }
+
+    /// Refers waiting at the gate now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Invokers made so far.
+    pub fn made(&self) -> usize {
+        self.made.lock().unwrap().len()
+    }
+
+    /// Invokers made and not destroyed.
+    pub fn live(&self) -> usize {
+        self.made
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|i| !i.is_destroyed())
+            .count()
+    }
+}
+
+#[async_trait]
+impl Protocol for GatedProtocol {
+    async fn export(&self, _invoker: Arc<dyn Invoker>) -> Result<Arc<dyn Exporter>, RpcError> {
+        Err(RpcError::Config("gated protocol cannot export".into()))
+    }
+
+    async fn refer(&self, url: Arc<Url>) -> Result<Arc<dyn Invoker>, RpcError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        struct Leave<'a>(&'a AtomicUsize);
+        impl Drop for Leave<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let leave = Leave(&self.waiting);
+        let permit = self
+            .gate
+            .acquire()
+            .await
+            .map_err(|_| RpcError::Destroyed("gate closed".into()))?;
+        permit.forget();
+        drop(leave);
+        let invoker = greeter((*url).clone());
+        self.made.lock().unwrap().push(Arc::clone(&invoker));
+        Ok(invoker)
+    }
+
+    async fn destroy(&self) {}
+}
