@@ -191,7 +191,10 @@ struct State {
     registries: tokio::sync::Mutex<HashMap<String, Arc<dyn Registry>>>,
     registry_count: std::sync::atomic::AtomicUsize,
     exporters: Mutex<HashMap<u64, Arc<RegistryExporter>>>,
-    directories: Mutex<HashMap<u64, Arc<RegistryDirectory>>>,
+    /// The directories of live references, held weakly: a reference's cluster invoker
+    /// owns its directory, so one dropped without `destroy()` is released all the same
+    /// (its directory's drop destroys it, which takes it out of this table).
+    directories: Mutex<HashMap<u64, Weak<RegistryDirectory>>>,
     next_id: AtomicU64,
 }
 
@@ -216,8 +219,8 @@ struct State {
 /// cluster named by the reference's `cluster` parameter. With `check` (default `true`)
 /// refer fails when no provider is available.
 ///
-/// An exporter that is unexported, or a reference invoker that is destroyed, leaves this
-/// protocol's tables at once. [`Protocol::destroy`] unexports and unregisters every
+/// An exporter that is unexported, or a reference invoker that is destroyed or dropped,
+/// leaves this protocol's tables at once. [`Protocol::destroy`] unexports and unregisters every
 /// service, destroys every reference (unsubscribing and unregistering) and destroys every
 /// registry it connected; afterwards it holds nothing and can be used again.
 pub struct RegistryProtocol {
@@ -254,7 +257,10 @@ impl RegistryProtocol {
     pub fn counts(&self) -> RegistryProtocolCounts {
         RegistryProtocolCounts {
             exporters: lock(&self.state.exporters).len(),
-            directories: lock(&self.state.directories).len(),
+            directories: lock(&self.state.directories)
+                .values()
+                .filter(|d| d.strong_count() > 0)
+                .count(),
             registries: self.state.registry_count.load(Ordering::Acquire),
         }
     }
@@ -327,13 +333,11 @@ impl RegistryProtocol {
             self.state.protocols.clone(),
         ));
         let id = self.state.next_id.fetch_add(1, Ordering::Relaxed);
-        lock(&self.state.directories).insert(id, Arc::clone(&directory));
+        lock(&self.state.directories).insert(id, Arc::downgrade(&directory));
         let owner: Weak<State> = Arc::downgrade(&self.state);
         directory.on_destroy(move || {
             if let Some(state) = owner.upgrade() {
-                let removed = lock(&state.directories).remove(&id);
-                // Dropped outside the lock.
-                drop(removed);
+                lock(&state.directories).remove(&id);
             }
         });
         let started = async {
@@ -487,7 +491,7 @@ impl Protocol for RegistryProtocol {
         }
         let directories: Vec<Arc<RegistryDirectory>> = lock(&self.state.directories)
             .drain()
-            .map(|(_, d)| d)
+            .filter_map(|(_, d)| d.upgrade())
             .collect();
         for directory in directories {
             directory.shutdown().await;
