@@ -5,9 +5,9 @@ mod support;
 use std::sync::Arc;
 
 use oxidubbo_cluster::router::{ConditionRouter, Router, RouterChain};
-use oxidubbo_cluster::{Directory, StaticDirectory};
+use oxidubbo_cluster::{Cluster, Directory, FailoverCluster, StaticDirectory};
 use oxidubbo_invoker::{Invoker, RpcError};
-use support::{Script, call, consumer, dyns, scripted};
+use support::{Script, answer, call, consumer, dyns, scripted};
 
 #[test]
 fn lists_through_its_routers_in_priority_order() {
@@ -46,6 +46,33 @@ fn its_url_defaults_to_the_first_invokers() {
     let dir = StaticDirectory::new(dyns(&providers));
     assert_eq!(dir.url().unwrap().host(), "10.0.0.1");
     assert!(StaticDirectory::new(Vec::new()).url().is_none());
+}
+
+/// The URL a directory made without one is its own copy of the first invoker's: that
+/// invoker, destroyed on its own while the cluster goes on, releases its URL's data.
+#[tokio::test]
+async fn its_default_url_is_its_own_not_the_first_invokers() {
+    let providers = vec![
+        scripted("a", 1, "", Script::Ok),
+        scripted("b", 2, "", Script::Ok),
+    ];
+    let first = providers[0].url().unwrap().downgrade();
+    let cluster = FailoverCluster.join(Arc::new(StaticDirectory::new(dyns(&providers))));
+    let url = cluster.url().unwrap();
+    assert_eq!(
+        url.to_full_string(),
+        providers[0].url().unwrap().to_full_string()
+    );
+    drop(url);
+
+    providers[0].destroy();
+    assert!(
+        !first.is_alive(),
+        "the cluster keeps the destroyed first invoker's URL alive: {first:?}"
+    );
+    assert_eq!(answer(&cluster.invoke(call("x")).await.unwrap()), "b");
+    assert_eq!(cluster.url().unwrap().host(), "10.0.0.1");
+    cluster.destroy();
 }
 
 #[test]

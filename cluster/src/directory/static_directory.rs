@@ -13,9 +13,11 @@ use crate::router::RouterChain;
 /// A [`Directory`] over a fixed list of invokers (Dubbo's `StaticDirectory`), with a
 /// [`RouterChain`] applied to every [`Directory::list`].
 ///
-/// Its consumer URL is the one given to [`StaticDirectory::with_url`], else the first
-/// invoker's URL. [`Directory::destroy`] destroys every invoker and releases the list and
-/// the URL, so nothing the directory held stays reachable through it.
+/// Its consumer URL is the one given to [`StaticDirectory::with_url`], else a copy of the
+/// first invoker's URL: a copy, so that the directory never keeps that invoker's URL alive
+/// after the invoker is destroyed on its own. [`Directory::destroy`] destroys every
+/// invoker and releases the list and the URL, so nothing the directory held stays
+/// reachable through it.
 pub struct StaticDirectory {
     url: ArcSwapOption<Url>,
     invokers: ArcSwap<Vec<Arc<dyn Invoker>>>,
@@ -24,9 +26,13 @@ pub struct StaticDirectory {
 }
 
 impl StaticDirectory {
-    /// A directory over `invokers`, without routers; its URL is the first invoker's URL.
+    /// A directory over `invokers`, without routers; its URL is a copy of the first
+    /// invoker's URL (its own data, not shared with that invoker).
     pub fn new(invokers: Vec<Arc<dyn Invoker>>) -> Self {
-        let url = invokers.iter().find_map(|i| i.url());
+        let url = invokers
+            .iter()
+            .find_map(|i| i.url())
+            .map(|first| Arc::new(first.to_builder().build()));
         Self::with_url(url, invokers)
     }
 
