@@ -209,8 +209,9 @@ impl Bootstrap {
         self
     }
 
-    /// Runs on `protocol` instead of the process-wide [`DubboProtocol::global`] (several
-    /// applications in one process, tests). [`Running::shutdown`] destroys it.
+    /// Runs on `protocol` instead of the process-wide [`DubboProtocol::global`] (an
+    /// application that shares no server or connection with the others of its process,
+    /// tests). [`Running::shutdown`] destroys it.
     pub fn dubbo_protocol(mut self, protocol: Arc<DubboProtocol>) -> Self {
         self.dubbo = DubboHandle::Owned(protocol);
         self
@@ -223,7 +224,8 @@ impl Bootstrap {
     }
 
     /// Exports every service (filters wrapped, registered) and refers every reference.
-    /// On failure, whatever was already started is shut down again.
+    /// On failure, whatever this start had started is shut down again, and nothing else:
+    /// other applications on the process-wide protocols are not touched.
     ///
     /// # Errors
     ///

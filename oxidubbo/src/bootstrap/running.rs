@@ -201,19 +201,26 @@ impl Running {
     ///
     /// 1. Withdraws every provider URL from its registries: consumers' directories drop
     ///    this provider.
-    /// 2. Sends the read-only event on every dubbo server connection: consumers stop
-    ///    sending calls here at once.
+    /// 2. Sends the read-only event on the connections of the dubbo servers that serve
+    ///    only this application's services: consumers stop sending calls here at once.
     /// 3. Refuses new provider calls with `Unavailable` (a framework error, so a
     ///    consumer's `failover` retries the call on another provider; a call raced past
     ///    the read-only event is moved, not failed).
     /// 4. Waits until the provider calls in flight have finished, at most
     ///    `shutdown.timeout` (default 10 s); then does the same for this application's
     ///    own consumer calls, within what is left of the bound.
-    /// 5. Unexports the services, destroys the registry protocol (unregistering the
-    ///    consumers, unsubscribing, closing registries), the references and the dubbo protocol the
-    ///    application runs on — [`DubboProtocol::global`] unless one was injected with
-    ///    [`Bootstrap::dubbo_protocol`](crate::Bootstrap::dubbo_protocol). Afterwards
-    ///    its `counts()` are empty.
+    /// 5. Unexports its services (a server left without a service closes), destroys its
+    ///    registry protocol (unregistering the consumers, unsubscribing, closing its
+    ///    registries) and its references (their invokers and connections leave the
+    ///    protocol), and destroys a protocol injected with
+    ///    [`Bootstrap::dubbo_protocol`](crate::Bootstrap::dubbo_protocol).
+    ///
+    /// Only what this application made is undone: other applications of the process keep
+    /// serving and calling on the process-wide protocols ([`DubboProtocol::global`],
+    /// [`InjvmProtocol::global`](oxidubbo_protocol::InjvmProtocol::global)), which a
+    /// bootstrap never destroys (destroy them yourself, if you must, when the process is
+    /// done with them). Once every application of the process is shut down, they hold
+    /// nothing (`counts()` is empty).
     pub async fn shutdown(&self) -> ShutdownReport {
         let mut report_slot = self.shared.report.lock().await;
         if let Some(report) = report_slot.as_ref() {
@@ -236,8 +243,13 @@ impl Running {
                 }
             }
         }
-        // 2. Read-only event.
-        shared.dubbo.get().send_readonly().await;
+        // 2. Read-only event, on the servers that serve only this application.
+        let dubbo_services: Vec<Arc<Url>> = exported
+            .iter()
+            .filter(|e| e.url.protocol() == oxidubbo_common::values::DUBBO_PROTOCOL)
+            .map(|e| Arc::clone(&e.url))
+            .collect();
+        shared.dubbo.get().send_readonly_for(&dubbo_services).await;
         // 3. No new provider calls.
         shared.provider_graceful.shutdown();
         // 4. Wait for the calls in flight, within the bound.
@@ -261,10 +273,12 @@ impl Running {
             report.consumer_calls_abandoned = shared.consumer_graceful.in_flight();
         }
         report.waited = started.elapsed();
-        // 5. Destroy. The registry protocol first: it shuts the registry directories down
-        //    and waits for their registry work (unregistering the consumer,
-        //    unsubscribing) before it closes the registries; then the consumer chains
-        //    (direct references are destroyed there), then the protocol.
+        // 5. Destroy what this application made. The registry protocol first: it shuts
+        //    the registry directories down and waits for their registry work
+        //    (unregistering the consumer, unsubscribing) before it closes the registries;
+        //    then the consumer chains (direct references are destroyed there). An
+        //    injected protocol is the application's own and is destroyed; the
+        //    process-wide ones are left to the other applications of the process.
         for service in exported {
             service.exporter.unexport().await;
         }
@@ -276,7 +290,9 @@ impl Running {
         for reference in references {
             reference.destroy();
         }
-        shared.dubbo.get().destroy().await;
+        if let DubboHandle::Owned(own) = &shared.dubbo {
+            own.destroy().await;
+        }
         tracing::info!(?report, "shut down");
         *report_slot = Some(report.clone());
         report

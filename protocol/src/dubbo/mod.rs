@@ -231,6 +231,36 @@ impl DubboProtocol {
             state: Arc::downgrade(&self.state),
         })
     }
+
+    /// Sends the read-only event on the servers of `services` (provider URLs exported with
+    /// this protocol, found by their bind address) that serve no other service: the first
+    /// step of one application's graceful shutdown when several share the protocol. A
+    /// server that also serves another application's services is left alone, since the
+    /// event makes its consumers stop calling the whole connection. Returns how many
+    /// servers were told.
+    pub async fn send_readonly_for(&self, services: &[Arc<Url>]) -> usize {
+        let mut ours: HashMap<String, Vec<ServiceKey>> = HashMap::new();
+        for url in services {
+            let keys = ours.entry(bind_address(url)).or_default();
+            let key = url.service_key();
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        let servers = self.state.lock_servers();
+        let mut told = 0;
+        for (address, keys) in ours {
+            if let Some(entry) = servers.get(&address) {
+                let only_ours = entry.exporters.len() == keys.len()
+                    && keys.iter().all(|k| entry.exporters.get(k).is_some());
+                if only_ours {
+                    entry.server.send_readonly();
+                    told += 1;
+                }
+            }
+        }
+        told
+    }
 }
 
 impl Default for DubboProtocol {
