@@ -288,6 +288,12 @@ impl RegistryDirectory {
         }
     }
 
+    /// Destroys the directory at once (invokers, listener, URLs) and returns its registry
+    /// work (unsubscribing, unregistering the consumer) to run, the first time.
+    pub(crate) fn begin_shutdown(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
+        self.inner.destroy_now().map(Pending::run)
+    }
+
     fn check(&self) -> Result<(), RegistryError> {
         if self.inner.destroyed.load(Ordering::Acquire) {
             return Err(RegistryError::Destroyed("registry directory".into()));

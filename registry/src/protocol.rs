@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use oxidubbo_cluster::{Directory, StaticDirectory};
@@ -38,6 +38,10 @@ const NOT_REGISTERED: [&str; 21] = [
     "file-cache",
     "executor-management-mode",
 ];
+
+/// How long [`Protocol::destroy`] and an exporter's unexport spend on registry work at
+/// most (Dubbo's default shutdown timeout).
+const DESTROY_LIMIT: Duration = Duration::from_secs(10);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -419,6 +423,27 @@ pub async fn refer_direct(
     oxidubbo_cluster::join(Arc::new(directory))
 }
 
+/// Runs `work` as tasks and waits for them until `deadline`; what has not ended by then
+/// goes on in the background (every registry request has a time limit of its own).
+async fn settle<F>(deadline: tokio::time::Instant, what: &str, work: impl IntoIterator<Item = F>)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let tasks: Vec<tokio::task::JoinHandle<()>> = work.into_iter().map(tokio::spawn).collect();
+    let mut late = 0;
+    for task in tasks {
+        if tokio::time::timeout_at(deadline, task).await.is_err() {
+            late += 1;
+        }
+    }
+    if late > 0 {
+        tracing::warn!(
+            late,
+            "{what}: not done in time; left to finish in the background"
+        );
+    }
+}
+
 /// A service exported through a registry: unexporting unregisters it, then unexports it
 /// from the real protocol.
 struct RegistryExporter {
@@ -437,6 +462,14 @@ impl Exporter for RegistryExporter {
     }
 
     async fn unexport(&self) {
+        self.withdraw(tokio::time::Instant::now() + DESTROY_LIMIT)
+            .await;
+    }
+}
+
+impl RegistryExporter {
+    /// Unregisters (waiting for the registry until `deadline` at most), then unexports.
+    async fn withdraw(&self, deadline: tokio::time::Instant) {
         let mut done = self.done.lock().await;
         if *done {
             return;
@@ -444,8 +477,10 @@ impl Exporter for RegistryExporter {
         *done = true;
         let registered = lock(&self.registered).take();
         if let Some(url) = registered {
-            if let Err(e) = self.registry.unregister(&url).await {
-                tracing::warn!(error = %e, "unregister of the provider failed");
+            match tokio::time::timeout_at(deadline, self.registry.unregister(&url)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "unregister of the provider failed"),
+                Err(_) => tracing::warn!("unregister of the provider timed out"),
             }
         }
         self.inner.unexport().await;
@@ -481,28 +516,46 @@ impl Protocol for RegistryProtocol {
         self.refer_from(&url, &reference).await
     }
 
+    /// [`RegistryProtocol::destroy_within`] 10 s.
     async fn destroy(&self) {
+        self.destroy_within(DESTROY_LIMIT).await;
+    }
+}
+
+impl RegistryProtocol {
+    /// Destroys the protocol (see [`Protocol::destroy`]) spending at most `limit` on the
+    /// registries: the references' invokers, listeners and URLs are released at once; the
+    /// services are unexported once unregistered or once the limit is reached; the
+    /// registry work left when the limit is reached (unsubscribing, unregistering
+    /// consumers, closing registries, each bounded by its registry's own time limits)
+    /// goes on in the background. A registry that is down does not hold a shutdown up.
+    pub async fn destroy_within(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
         let exporters: Vec<Arc<RegistryExporter>> = lock(&self.state.exporters)
             .drain()
             .map(|(_, e)| e)
             .collect();
-        for exporter in exporters {
-            exporter.unexport().await;
-        }
         let directories: Vec<Arc<RegistryDirectory>> = lock(&self.state.directories)
             .drain()
             .filter_map(|(_, d)| d.upgrade())
             .collect();
-        for directory in directories {
-            directory.shutdown().await;
+        let pending: Vec<_> = directories
+            .iter()
+            .filter_map(|d| d.begin_shutdown())
+            .collect();
+        drop(directories);
+        for exporter in exporters {
+            exporter.withdraw(deadline).await;
         }
+        settle(deadline, "the references' registry work", pending).await;
         let registries: Vec<Arc<dyn Registry>> = {
             let mut map = self.state.registries.lock().await;
             self.state.registry_count.store(0, Ordering::Release);
             map.drain().map(|(_, r)| r).collect()
         };
-        for registry in registries {
-            registry.destroy().await;
-        }
+        let closing = registries
+            .into_iter()
+            .map(|registry| async move { registry.destroy().await });
+        settle(deadline, "closing the registries", closing).await;
     }
 }

@@ -14,9 +14,16 @@
 //!   data) it opens a new session, re-registers and re-subscribes by itself;
 //! * [`Registry::destroy`] deletes every node it wrote and closes the session.
 //!
+//! Every request has a time limit, the registry URL's `timeout`: a ZooKeeper that is down
+//! or frozen makes `register`, `unregister` and `lookup` fail in bounded time instead of
+//! waiting for it. A node withdrawn while the connection is lost (or whose delete failed)
+//! is deleted when the connection comes back. [`Registry::destroy`] releases everything
+//! of its own at once and spends a bounded time on ZooKeeper; when ZooKeeper is not
+//! reachable it does not wait for it: the session's ephemeral nodes go with the session.
+//!
 //! Registry URL parameters: `group` (root, default `dubbo`), `backup` (more
 //! comma-separated `host:port` addresses), `session` (session timeout in ms, default
-//! 60000), `timeout` (connect timeout in ms, default 5000).
+//! 60000), `timeout` (connect and request timeout in ms, default 5000).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,9 +42,10 @@ use crate::{NotifyListener, Registry, RegistryCounts, RegistryError};
 const DEFAULT_SESSION_MS: u64 = 60_000;
 /// Default connect timeout (ms).
 const DEFAULT_CONNECT_MS: u64 = 5_000;
-/// Longest wait for one ZooKeeper request made on the way out (destroy, unsubscribe).
+/// Longest wait for the work of [`Registry::destroy`] and of one unsubscribe (deleting the
+/// nodes, stopping the watches, closing the session), all of it together.
 const SHUTDOWN_STEP: Duration = Duration::from_secs(3);
-/// Longest wait in `subscribe` for the first notification of each category.
+/// Longest wait in `subscribe` for the first notifications of its categories.
 const FIRST_NOTIFY: Duration = Duration::from_secs(10);
 
 fn backend(e: zookeeper_client::Error) -> RegistryError {
@@ -54,7 +62,6 @@ fn is_terminal(e: &zookeeper_client::Error) -> bool {
 
 /// One node this registry wrote.
 struct Registered {
-    url: Url,
     path: String,
     ephemeral: bool,
 }
@@ -76,11 +83,15 @@ struct Shared {
     address: String,
     root: String,
     session_timeout: Duration,
-    connect_timeout: Duration,
+    /// Connect timeout, and the time limit of every request.
+    timeout: Duration,
     client: Mutex<Option<Client>>,
     /// Cancelled when the current session ends (its watch tasks stop with it).
     session: Mutex<CancellationToken>,
     registered: Mutex<Vec<Registered>>,
+    /// Paths unregistered without being deleted (no connection, or the delete failed):
+    /// deleted when the connection comes back.
+    withdrawn: Mutex<Vec<String>>,
     subs: Mutex<Vec<Arc<Subscription>>>,
     destroyed: AtomicBool,
     connected: AtomicBool,
@@ -122,17 +133,18 @@ impl ZookeeperRegistry {
         };
         let session_timeout =
             url.duration_ms_param("session", Duration::from_millis(DEFAULT_SESSION_MS));
-        let connect_timeout =
+        let timeout =
             url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(DEFAULT_CONNECT_MS));
         let shared = Arc::new(Shared {
             url,
             address,
             root,
             session_timeout,
-            connect_timeout,
+            timeout,
             client: Mutex::new(None),
             session: Mutex::new(CancellationToken::new()),
             registered: Mutex::new(Vec::new()),
+            withdrawn: Mutex::new(Vec::new()),
             subs: Mutex::new(Vec::new()),
             destroyed: AtomicBool::new(false),
             connected: AtomicBool::new(false),
@@ -173,7 +185,7 @@ impl ZookeeperRegistry {
         let client = self.shared.client()?;
         let session = client.session().clone();
         // A loaded machine (CI) can take a while to hand a session over: be generous.
-        let bound = self.shared.connect_timeout.max(Duration::from_secs(15));
+        let bound = self.shared.timeout.max(Duration::from_secs(15));
         let thief = tokio::time::timeout(
             bound,
             Client::connector()
@@ -210,9 +222,52 @@ impl Shared {
             .ok_or_else(|| RegistryError::Backend("no ZooKeeper session".into()))
     }
 
+    /// Runs one request within the registry's time limit.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        request: impl Future<Output = Result<T, RegistryError>>,
+    ) -> Result<T, RegistryError> {
+        tokio::time::timeout(self.timeout, request)
+            .await
+            .map_err(|_| {
+                RegistryError::Backend(format!(
+                    "{what}: no answer from ZooKeeper at {} within {:?}",
+                    self.address, self.timeout
+                ))
+            })?
+    }
+
+    /// Deletes the paths withdrawn while they could not be deleted.
+    async fn delete_withdrawn(&self, client: &Client) {
+        let paths: Vec<String> = std::mem::take(&mut *lock(&self.withdrawn));
+        for path in paths {
+            let deleted = self
+                .bounded("unregister", async {
+                    match client.delete(&path, None).await {
+                        Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
+                        Err(e) => Err(backend(e)),
+                    }
+                })
+                .await;
+            if let Err(e) = deleted {
+                tracing::warn!(%path, error = %e, "deleting a withdrawn node failed");
+                self.withdraw_later(path);
+            }
+        }
+    }
+
+    /// Remembers `path` to delete when the connection is back.
+    fn withdraw_later(&self, path: String) {
+        let mut withdrawn = lock(&self.withdrawn);
+        if !withdrawn.contains(&path) {
+            withdrawn.push(path);
+        }
+    }
+
     async fn open_session(&self) -> Result<Client, RegistryError> {
         let client = tokio::time::timeout(
-            self.connect_timeout,
+            self.timeout,
             Client::connector()
                 .with_session_timeout(self.session_timeout)
                 .with_fail_eagerly()
@@ -222,7 +277,7 @@ impl Shared {
         .map_err(|_| {
             RegistryError::Backend(format!(
                 "no ZooKeeper session with {} within {:?}",
-                self.address, self.connect_timeout
+                self.address, self.timeout
             ))
         })?
         .map_err(|e| RegistryError::Backend(format!("connecting to {}: {e}", self.address)))?;
@@ -372,8 +427,9 @@ impl Shared {
             tasks.retain(|t| !t.is_finished());
             tasks.extend(handles);
         }
+        let deadline = tokio::time::Instant::now() + FIRST_NOTIFY;
         for rx in firsts {
-            let _ = tokio::time::timeout(FIRST_NOTIFY, rx).await;
+            let _ = tokio::time::timeout_at(deadline, rx).await;
         }
     }
 
@@ -385,10 +441,12 @@ impl Shared {
             .map(|r| (r.path.clone(), r.ephemeral))
             .collect();
         for (path, ephemeral) in nodes {
-            if let Err(e) = self.create_node(client, &path, ephemeral).await {
+            let created = self.bounded("re-register", self.create_node(client, &path, ephemeral));
+            if let Err(e) = created.await {
                 tracing::warn!(%path, error = %e, "re-register failed");
             }
         }
+        self.delete_withdrawn(client).await;
         let subs: Vec<Arc<Subscription>> = lock(&self.subs).clone();
         for sub in subs {
             if new_session {
@@ -455,10 +513,13 @@ async fn watch_category(
     let stopped =
         || sub.cancel.is_cancelled() || session.is_cancelled() || shared.cancel.is_cancelled();
     while !stopped() {
-        let watcher = match shared
-            .list_and_deliver(&client, &sub, &category, true)
-            .await
-        {
+        let listed = tokio::select! {
+            _ = sub.cancel.cancelled() => return,
+            _ = session.cancelled() => return,
+            _ = shared.cancel.cancelled() => return,
+            listed = shared.list_and_deliver(&client, &sub, &category, true) => listed,
+        };
+        let watcher = match listed {
             Ok(Some(w)) => w,
             Ok(None) => return,
             Err(e) if is_terminal(&e) => return,
@@ -550,24 +611,49 @@ impl Registry for ZookeeperRegistry {
             let mut registered = lock(&self.shared.registered);
             if !registered.iter().any(|r| r.path == path) {
                 registered.push(Registered {
-                    url: url.clone(),
                     path: path.clone(),
                     ephemeral,
                 });
             }
         }
+        lock(&self.shared.withdrawn).retain(|p| *p != path);
         // Kept in the list even if this fails: the next recovery creates it (failback).
-        self.shared.create_node(&client, &path, ephemeral).await
+        self.shared
+            .bounded(
+                "register",
+                self.shared.create_node(&client, &path, ephemeral),
+            )
+            .await
     }
 
+    /// Withdraws `url`. Without a connection to ZooKeeper it does not wait: the node is
+    /// deleted when the connection comes back (or goes with the session), and this fails
+    /// saying so; the same after a failed or timed-out delete.
     async fn unregister(&self, url: &Url) -> Result<(), RegistryError> {
         let client = self.shared.client()?;
         let path = self.shared.node_path(url);
         lock(&self.shared.registered).retain(|r| r.path != path);
-        match client.delete(&path, None).await {
-            Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
-            Err(e) => Err(backend(e)),
+        if !self.shared.connected.load(Ordering::Acquire) {
+            self.shared.withdraw_later(path);
+            return Err(RegistryError::Backend(format!(
+                "unregister: not connected to ZooKeeper at {}; the node is deleted when the \
+                 connection is back",
+                self.shared.address
+            )));
         }
+        let deleted = self
+            .shared
+            .bounded("unregister", async {
+                match client.delete(&path, None).await {
+                    Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
+                    Err(e) => Err(backend(e)),
+                }
+            })
+            .await;
+        if deleted.is_err() {
+            self.shared.withdraw_later(path);
+        }
+        deleted
     }
 
     async fn subscribe(
@@ -615,6 +701,85 @@ impl Registry for ZookeeperRegistry {
 
     async fn lookup(&self, url: &Url) -> Result<Vec<Url>, RegistryError> {
         let client = self.shared.client()?;
+        self.shared
+            .bounded("lookup", self.lookup_on(&client, url))
+            .await
+    }
+
+    async fn destroy(&self) {
+        let shared = &self.shared;
+        if shared.destroyed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // What is ours is released at once, whatever happens to the rest of this future
+        // (cut short by a caller's time limit, say): every watch and the supervisor stop.
+        let connected = shared.connected.swap(false, Ordering::AcqRel);
+        let nodes: Vec<Registered> = std::mem::take(&mut *lock(&shared.registered));
+        let withdrawn: Vec<String> = std::mem::take(&mut *lock(&shared.withdrawn));
+        let subs: Vec<Arc<Subscription>> = std::mem::take(&mut *lock(&shared.subs));
+        for sub in &subs {
+            sub.cancel.cancel();
+        }
+        shared.cancel.cancel();
+        lock(&shared.session).cancel();
+        let supervisor = lock(&shared.supervisor).take();
+        let client = lock(&shared.client).take();
+
+        // Then ZooKeeper, within one bounded step, and only when it can be reached: an
+        // ephemeral node goes with the session anyway.
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_STEP;
+        if let Some(client) = client.as_ref().filter(|_| connected) {
+            let paths = nodes.iter().map(|n| n.path.as_str());
+            for path in paths.chain(withdrawn.iter().map(String::as_str)) {
+                match tokio::time::timeout_at(deadline, client.delete(path, None)).await {
+                    Ok(Ok(()) | Err(zookeeper_client::Error::NoNode)) => {}
+                    Ok(Err(e)) => tracing::warn!(%path, error = %e, "unregister failed"),
+                    Err(_) => tracing::warn!(%path, "unregister timed out"),
+                }
+            }
+        } else if nodes.iter().any(|n| !n.ephemeral) {
+            tracing::warn!(
+                address = %shared.address,
+                "ZooKeeper not reachable at destroy: persistent nodes are left"
+            );
+        }
+        let tasks: Vec<JoinHandle<()>> = subs
+            .iter()
+            .flat_map(|sub| std::mem::take(&mut *lock(&sub.tasks)))
+            .chain(supervisor)
+            .collect();
+        join_or_abort(tasks, deadline).await;
+        drop(subs);
+        // Dropping the last client closes the session; when connected, wait (bounded)
+        // until it is closed.
+        if let Some(client) = client {
+            let mut states = client.state_watcher();
+            drop(client);
+            if connected {
+                let _ = tokio::time::timeout_at(deadline, async {
+                    loop {
+                        if states.changed().await.is_terminated() {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            }
+        }
+        tracing::info!(address = %shared.address, "ZooKeeper registry destroyed");
+    }
+
+    fn counts(&self) -> RegistryCounts {
+        RegistryCounts {
+            registered: lock(&self.shared.registered).len(),
+            subscriptions: lock(&self.shared.subs).len(),
+            watches: self.shared.watches.load(Ordering::Acquire),
+        }
+    }
+}
+
+impl ZookeeperRegistry {
+    async fn lookup_on(&self, client: &Client, url: &Url) -> Result<Vec<Url>, RegistryError> {
         let mut out = Vec::new();
         for category in subscribed_categories(url) {
             let path = self.shared.category_path(url.interface(), &category);
@@ -633,75 +798,20 @@ impl Registry for ZookeeperRegistry {
         }
         Ok(out)
     }
-
-    async fn destroy(&self) {
-        let shared = &self.shared;
-        if shared.destroyed.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let client = lock(&shared.client).clone();
-        let nodes: Vec<Registered> = std::mem::take(&mut *lock(&shared.registered));
-        if let Some(client) = &client {
-            for node in &nodes {
-                match tokio::time::timeout(SHUTDOWN_STEP, client.delete(&node.path, None)).await {
-                    Ok(Ok(()) | Err(zookeeper_client::Error::NoNode)) => {}
-                    Ok(Err(e)) => {
-                        tracing::warn!(path = %node.path, error = %e, "unregister failed")
-                    }
-                    Err(_) => tracing::warn!(path = %node.path, "unregister timed out"),
-                }
-                tracing::debug!(url = ?node.url, "unregistered");
-            }
-        }
-        let subs: Vec<Arc<Subscription>> = std::mem::take(&mut *lock(&shared.subs));
-        for sub in &subs {
-            stop_subscription(sub).await;
-        }
-        drop(subs);
-        shared.cancel.cancel();
-        lock(&shared.session).cancel();
-        let supervisor = lock(&shared.supervisor).take();
-        if let Some(task) = supervisor {
-            let _ = tokio::time::timeout(SHUTDOWN_STEP, task).await;
-        }
-        // Dropping the last client closes the session; wait (bounded) until it is closed.
-        let taken = lock(&shared.client).take();
-        drop(client);
-        if let Some(client) = taken {
-            let mut states = client.state_watcher();
-            drop(client);
-            let _ = tokio::time::timeout(SHUTDOWN_STEP, async {
-                loop {
-                    if states.changed().await.is_terminated() {
-                        break;
-                    }
-                }
-            })
-            .await;
-        }
-        shared.connected.store(false, Ordering::Release);
-        tracing::info!(address = %shared.address, "ZooKeeper registry destroyed");
-    }
-
-    fn counts(&self) -> RegistryCounts {
-        RegistryCounts {
-            registered: lock(&self.shared.registered).len(),
-            subscriptions: lock(&self.shared.subs).len(),
-            watches: self.shared.watches.load(Ordering::Acquire),
-        }
-    }
 }
 
 /// Cancels a subscription's watches and waits (bounded) until they ended.
 async fn stop_subscription(sub: &Subscription) {
     sub.cancel.cancel();
     let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&sub.tasks));
+    join_or_abort(tasks, tokio::time::Instant::now() + SHUTDOWN_STEP).await;
+}
+
+/// Waits until `deadline` for `tasks` (already told to stop) to end; aborts the others.
+async fn join_or_abort(tasks: Vec<JoinHandle<()>>, deadline: tokio::time::Instant) {
     for mut task in tasks {
-        if tokio::time::timeout(SHUTDOWN_STEP, &mut task)
-            .await
-            .is_err()
-        {
-            tracing::warn!("a registry watch did not stop within {SHUTDOWN_STEP:?}; aborting it");
+        if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+            tracing::warn!("a ZooKeeper registry task did not stop in time; aborting it");
             task.abort();
         }
     }
