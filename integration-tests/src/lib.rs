@@ -79,6 +79,96 @@ pub fn zookeeper() -> Option<String> {
     }
 }
 
+/// A ZooKeeper of a test's own: `scripts/zookeeper.sh` with a state dir and a port of its
+/// own (the installation the test run uses; [`zookeeper`] says there is one), so the test
+/// can stop, restart or freeze it without disturbing the others. Stopped when dropped.
+pub struct OwnZookeeper {
+    state: PathBuf,
+    port: u16,
+}
+
+impl OwnZookeeper {
+    /// Starts one on a free port, with a fresh state dir named after `name`.
+    pub fn start(name: &str) -> OwnZookeeper {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let own = OwnZookeeper {
+            state: std::env::temp_dir().join(format!("oxidubbo-zk-{name}-{nanos}")),
+            port: free_port(),
+        };
+        own.start_server();
+        own
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server again (with no data: every session and node is forgotten).
+    pub fn start_server(&self) {
+        let started = self.script("start");
+        assert!(started.contains(&self.address()), "{started}");
+    }
+
+    /// Stops the server (its clients see their connection refused).
+    pub fn stop_server(&self) {
+        self.script("stop");
+    }
+
+    /// Freezes the server (`SIGSTOP`): connections stay open and nothing answers.
+    pub fn freeze(&self) {
+        self.signal("STOP");
+    }
+
+    /// Lets a frozen server go on (`SIGCONT`).
+    pub fn thaw(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = std::fs::read_to_string(self.state.join("pid")).expect("ZooKeeper pid file");
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.trim())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {pid}");
+    }
+
+    fn script(&self, command: &str) -> String {
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/zookeeper.sh");
+        let out = std::process::Command::new("bash")
+            .arg(script)
+            .arg(command)
+            .env("OXIDUBBO_ZK_STATE_DIR", &self.state)
+            .env("ZK_PORT", self.port.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run zookeeper.sh");
+        assert!(
+            out.status.success(),
+            "zookeeper.sh {command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for OwnZookeeper {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(|| {
+            if std::fs::read_to_string(self.state.join("pid")).is_ok() {
+                self.thaw();
+            }
+            self.stop_server()
+        });
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
 /// A running sofa-rpc-node provider; killed when dropped.
 pub struct SofaProvider {
     child: Child,

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oxidubbo_examples::{Greeter, GreeterClient, greeter_service};
-use oxidubbo_integration_tests::free_port;
-use oxidubbo_integration_tests::zookeeper;
+use oxidubbo_integration_tests::{OwnZookeeper, free_port, zookeeper};
 use oxidubbo_invoker::{Invoker, RpcError, ServiceInvoker, Url};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use oxidubbo_registry::{
@@ -376,64 +375,25 @@ async fn recovers_after_session_expiry() {
     pair.stop(&zkc).await;
 }
 
-/// Runs `scripts/zookeeper.sh` with a state dir and port of this test's own.
-fn zk_script(state: &std::path::Path, port: u16, command: &str) -> String {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/zookeeper.sh");
-    let out = std::process::Command::new("bash")
-        .arg(script)
-        .arg(command)
-        .env("OXIDUBBO_ZK_STATE_DIR", state)
-        .env("ZK_PORT", port.to_string())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run zookeeper.sh");
-    assert!(
-        out.status.success(),
-        "zookeeper.sh {command}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Stops the private ZooKeeper even when the test fails.
-struct OwnZk {
-    state: std::path::PathBuf,
-    port: u16,
-}
-
-impl Drop for OwnZk {
-    fn drop(&mut self) {
-        let _ = std::panic::catch_unwind(|| zk_script(&self.state, self.port, "stop"));
-        let _ = std::fs::remove_dir_all(&self.state);
-    }
-}
-
 #[tokio::test]
 async fn recovers_after_zookeeper_restart() {
     let _alone = ZK_LOAD.write().await;
     // Needs a ZooKeeper installation; OXIDUBBO_ZK says the test run has one. This test
     // starts (and restarts) its own server on its own port and state dir.
     let Some(_) = zookeeper() else { return };
-    let port = free_port();
-    let state = std::env::temp_dir().join(unique("oxidubbo-zk-restart-"));
-    let own = OwnZk {
-        state: state.clone(),
-        port,
-    };
-    let started = zk_script(&state, port, "start");
-    assert!(started.contains(&format!("127.0.0.1:{port}")), "{started}");
-    let zk = format!("127.0.0.1:{port}");
+    let own = OwnZookeeper::start("restart");
+    let zk = own.address();
     let mut pair = Pair::start(&registry_url(&zk, "oxitest-restart")).await;
 
     // Restart: the script wipes the data, so the server forgets every session and node.
-    zk_script(&state, port, "stop");
+    own.stop_server();
     assert!(
         !pair.consumer_reg.is_available() || {
             tokio::time::sleep(Duration::from_millis(500)).await;
             !pair.consumer_reg.is_available()
         }
     );
-    zk_script(&state, port, "start");
+    own.start_server();
     let zkc = zk_client(&zk).await;
     let (p, z) = (&pair, &zkc);
     assert!(

@@ -180,7 +180,8 @@ impl Bootstrap {
         self
     }
 
-    /// Sets how long a graceful shutdown waits for calls in flight.
+    /// Sets how long a graceful shutdown may take (registry work and the wait for calls
+    /// in flight together).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.config.shutdown.timeout = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
         self

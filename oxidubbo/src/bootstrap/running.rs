@@ -206,14 +206,19 @@ impl Running {
     /// 3. Refuses new provider calls with `Unavailable` (a framework error, so a
     ///    consumer's `failover` retries the call on another provider; a call raced past
     ///    the read-only event is moved, not failed).
-    /// 4. Waits until the provider calls in flight have finished, at most
-    ///    `shutdown.timeout` (default 10 s); then does the same for this application's
-    ///    own consumer calls, within what is left of the bound.
+    /// 4. Waits until the provider calls in flight have finished; then does the same for
+    ///    this application's own consumer calls.
     /// 5. Unexports its services (a server left without a service closes), destroys its
     ///    registry protocol (unregistering the consumers, unsubscribing, closing its
     ///    registries) and its references (their invokers and connections leave the
     ///    protocol), and destroys a protocol injected with
     ///    [`Bootstrap::dubbo_protocol`](crate::Bootstrap::dubbo_protocol).
+    ///
+    /// The whole of it takes at most `shutdown.timeout` (default 10 s), even with a
+    /// registry down or frozen: the registry work of steps 1 and 5 and the waits of step 4
+    /// share that bound, each registry request has a time limit of its own, and registry
+    /// work left when the bound is reached finishes in the background. Local resources
+    /// (servers, invokers, connections, listeners) are released in any case.
     ///
     /// Only what this application made is undone: other applications of the process keep
     /// serving and calling on the process-wide protocols ([`DubboProtocol::global`],
@@ -229,17 +234,26 @@ impl Running {
         let shared = &self.shared;
         let mut report = ShutdownReport::default();
         let exported: Vec<Arc<Exported>> = shared.lock_exported().clone();
+        let deadline = Instant::now() + shared.shutdown_timeout;
 
-        // 1. Unregister.
+        // 1. Unregister, every registration at once, within the bound (each registry
+        //    bounds its requests too; what is not done in time finishes in the background).
+        let mut unregistering = Vec::new();
         for service in &exported {
             let registrations: Vec<Registration> =
                 std::mem::take(&mut *service.lock_registrations());
             for r in registrations {
-                match r.registry.unregister(&r.url).await {
-                    Ok(()) => report.unregistered += 1,
-                    Err(e) => {
-                        tracing::warn!(service = %service.name, error = %e, "unregister failed")
-                    }
+                let task = tokio::spawn(async move { r.registry.unregister(&r.url).await });
+                unregistering.push((service.name.as_str(), task));
+            }
+        }
+        for (service, task) in unregistering {
+            match tokio::time::timeout_at(deadline, task).await {
+                Ok(Ok(Ok(()))) => report.unregistered += 1,
+                Ok(Ok(Err(e))) => tracing::warn!(service, error = %e, "unregister failed"),
+                Ok(Err(e)) => tracing::warn!(service, error = %e, "unregister failed"),
+                Err(_) => {
+                    tracing::warn!(service, "unregister not done within the shutdown timeout")
                 }
             }
         }
@@ -252,14 +266,10 @@ impl Running {
         shared.dubbo.get().send_readonly_for(&dubbo_services).await;
         // 3. No new provider calls.
         shared.provider_graceful.shutdown();
-        // 4. Wait for the calls in flight, within the bound.
+        // 4. Wait for the calls in flight, within what is left of the bound.
         let started = Instant::now();
-        let deadline = started + shared.shutdown_timeout;
-        if !shared
-            .provider_graceful
-            .wait_idle(shared.shutdown_timeout)
-            .await
-        {
+        let left = deadline.saturating_duration_since(started);
+        if !shared.provider_graceful.wait_idle(left).await {
             report.provider_calls_abandoned = shared.provider_graceful.in_flight();
             tracing::warn!(
                 calls = report.provider_calls_abandoned,
@@ -273,17 +283,21 @@ impl Running {
             report.consumer_calls_abandoned = shared.consumer_graceful.in_flight();
         }
         report.waited = started.elapsed();
-        // 5. Destroy what this application made. The registry protocol first: it shuts
-        //    the registry directories down and waits for their registry work
-        //    (unregistering the consumer, unsubscribing) before it closes the registries;
-        //    then the consumer chains (direct references are destroyed there). An
-        //    injected protocol is the application's own and is destroyed; the
-        //    process-wide ones are left to the other applications of the process.
+        // 5. Destroy what this application made. The registry protocol first: it destroys
+        //    the registry directories (invokers at once) and waits, within what is left of
+        //    the bound, for their registry work (unregistering the consumer,
+        //    unsubscribing) before it closes the registries; then the consumer chains
+        //    (direct references are destroyed there). An injected protocol is the
+        //    application's own and is destroyed; the process-wide ones are left to the
+        //    other applications of the process.
         for service in exported {
             service.exporter.unexport().await;
         }
         shared.lock_exported().clear();
-        shared.registry_protocol.destroy().await;
+        shared
+            .registry_protocol
+            .destroy_within(deadline.saturating_duration_since(Instant::now()))
+            .await;
         let references: Vec<Arc<dyn Invoker>> = std::mem::take(&mut *shared.lock_references())
             .into_values()
             .collect();

@@ -23,7 +23,7 @@
 //! retries = 2
 //!
 //! [shutdown]
-//! timeout = 10000                 # ms to wait for calls in flight
+//! timeout = 10000                 # ms a graceful shutdown may take
 //! ```
 //!
 //! Every table rejects unknown keys. Values map onto Dubbo URL parameters: `timeout`,
@@ -80,7 +80,7 @@ pub const DEFAULT_REGISTRY_ADDRESS: &str = "memory://";
 pub const DEFAULT_PROTOCOL: &str = "dubbo";
 /// The host protocols bind by default.
 pub const DEFAULT_HOST: &str = "127.0.0.1";
-/// How long a graceful shutdown waits for calls in flight by default, in milliseconds.
+/// How long a graceful shutdown may take by default, in milliseconds.
 pub const DEFAULT_SHUTDOWN_TIMEOUT_MS: u64 = 10_000;
 /// The protocol names a bootstrap can serve and refer.
 pub const KNOWN_PROTOCOLS: &[&str] = &["dubbo", "injvm"];
@@ -300,7 +300,8 @@ impl ReferenceConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ShutdownConfig {
-    /// How long to wait for calls in flight, milliseconds (default 10000).
+    /// How long a graceful shutdown may take, milliseconds (default 10000): the registry
+    /// work and the wait for calls in flight together.
     pub timeout: u64,
 }
 
