@@ -181,33 +181,57 @@ impl ZookeeperRegistry {
     /// timeout would: a second connection takes over the session and closes it. The
     /// registry then recovers by itself (new session, re-register, re-subscribe). Meant for
     /// tests and failure drills.
+    ///
+    /// Returns once the registry's own client saw its session end. A takeover can lose a
+    /// race: the registry's client, cut off by the takeover, reconnects at once and takes
+    /// the session back before the takeover's close reaches the server (and a dropped
+    /// client whose close was cut off never sends it again). So each takeover is checked,
+    /// and repeated until the session really ended, within a bound.
     pub async fn expire_session(&self) -> Result<(), RegistryError> {
         let client = self.shared.client()?;
         let session = client.session().clone();
-        // A loaded machine (CI) can take a while to hand a session over: be generous.
-        let bound = self.shared.timeout.max(Duration::from_secs(15));
-        let thief = tokio::time::timeout(
-            bound,
-            Client::connector()
-                .with_session_timeout(self.shared.session_timeout)
-                .with_connection_timeout(bound)
-                .with_session(session)
-                .connect(&self.shared.address),
-        )
-        .await
-        .map_err(|_| RegistryError::Backend("session takeover timed out".into()))?
-        .map_err(backend)?;
-        let mut states = thief.state_watcher();
-        drop(thief);
-        // Wait (bounded) for the takeover's CloseSession to be acknowledged.
-        let _ = tokio::time::timeout(SHUTDOWN_STEP, async {
-            loop {
-                if states.changed().await.is_terminated() {
-                    break;
-                }
+        let mut own = client.state_watcher();
+        drop(client);
+        // A takeover that keeps losing the race does not end by itself (the two clients
+        // take the session from each other): each gets the registry's timeout, and a new
+        // one starts; all of them within a generous bound (CI machines are loaded).
+        let attempt = self.shared.timeout;
+        let bound = Duration::from_secs(30).max(attempt * 3);
+        let deadline = tokio::time::Instant::now() + bound;
+        let mut takeovers = 0;
+        let mut failed = None;
+        while !own.peek_state().is_terminated() {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(RegistryError::Backend(format!(
+                    "the session did not expire after {takeovers} takeovers in {bound:?} \
+                     (last takeover error: {failed:?})"
+                )));
             }
-        })
-        .await;
+            takeovers += 1;
+            let thief = tokio::time::timeout_at(
+                (tokio::time::Instant::now() + attempt).min(deadline),
+                Client::connector()
+                    .with_session_timeout(self.shared.session_timeout)
+                    .with_connection_timeout(attempt)
+                    .with_session(session.clone())
+                    .connect(&self.shared.address),
+            )
+            .await;
+            match thief {
+                Ok(Ok(thief)) => drop(thief), // sends CloseSession
+                // The takeover failed (SessionExpired: one before it closed the session
+                // after all): look at our session, and try again if it lives on.
+                Ok(Err(e)) => failed = Some(e.to_string()),
+                Err(_) => failed = Some("timed out".into()),
+            }
+            // Our client sees the end of its session (it is cut off, reconnects, and is
+            // told the session expired), or takes the session back: look again.
+            let settle = (tokio::time::Instant::now() + SHUTDOWN_STEP).min(deadline);
+            let _ = tokio::time::timeout_at(settle, async {
+                while !own.changed().await.is_terminated() {}
+            })
+            .await;
+        }
         Ok(())
     }
 }
