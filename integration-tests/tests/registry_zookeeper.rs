@@ -330,8 +330,8 @@ async fn recovers_after_session_expiry() {
         "providers, configurators, routers"
     );
 
-    // Returns once each registry saw its session end (the drill repeats a takeover that
-    // lost its race with the registry's reconnection).
+    // Each registry's session ends (the server drops its ephemeral nodes and watches);
+    // returns once the registry opened a new one.
     for reg in [&pair.consumer_reg, &pair.provider_reg] {
         reg.expire_session()
             .await

@@ -100,6 +100,8 @@ struct Shared {
     watches: AtomicUsize,
     sessions: AtomicU64,
     supervisor: Mutex<Option<JoinHandle<()>>>,
+    /// Tells the supervisor to end the current session ([`ZookeeperRegistry::expire_session`]).
+    end_session: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -152,6 +154,7 @@ impl ZookeeperRegistry {
             watches: AtomicUsize::new(0),
             sessions: AtomicU64::new(0),
             supervisor: Mutex::new(None),
+            end_session: tokio::sync::Notify::new(),
         });
         let client = shared.open_session().await?;
         *lock(&shared.client) = Some(client.clone());
@@ -177,62 +180,30 @@ impl ZookeeperRegistry {
         self.shared.sessions.load(Ordering::Acquire)
     }
 
-    /// Forces the current session to expire, as a ZooKeeper outage longer than the session
-    /// timeout would: a second connection takes over the session and closes it. The
-    /// registry then recovers by itself (new session, re-register, re-subscribe). Meant for
-    /// tests and failure drills.
+    /// Ends the current session as an expiry does — the server drops it, with its
+    /// ephemeral nodes and its watches — and returns once the registry has opened a new
+    /// one; it then re-registers and re-subscribes by itself, as after an expiry. Meant
+    /// for tests and failure drills.
     ///
-    /// Returns once the registry's own client saw its session end. A takeover can lose a
-    /// race: the registry's client, cut off by the takeover, reconnects at once and takes
-    /// the session back before the takeover's close reaches the server (and a dropped
-    /// client whose close was cut off never sends it again). So each takeover is checked,
-    /// and repeated until the session really ended, within a bound.
+    /// The session is closed from this registry's side, not taken over by a second
+    /// connection: a takeover races the registry's own client, which, cut off, reconnects
+    /// at once and takes the session back before the takeover's close reaches the server
+    /// (and a dropped client whose close was cut off never sends it again), so on a busy
+    /// machine the session often survived the drill.
     pub async fn expire_session(&self) -> Result<(), RegistryError> {
-        let client = self.shared.client()?;
-        let session = client.session().clone();
-        let mut own = client.state_watcher();
-        drop(client);
-        // A takeover that keeps losing the race does not end by itself (the two clients
-        // take the session from each other): each gets the registry's timeout, and a new
-        // one starts; all of them within a generous bound (CI machines are loaded).
-        let attempt = self.shared.timeout;
-        let bound = Duration::from_secs(30).max(attempt * 3);
-        let deadline = tokio::time::Instant::now() + bound;
-        let mut takeovers = 0;
-        let mut failed = None;
-        while !own.peek_state().is_terminated() {
-            if tokio::time::Instant::now() >= deadline {
-                return Err(RegistryError::Backend(format!(
-                    "the session did not expire after {takeovers} takeovers in {bound:?} \
-                     (last takeover error: {failed:?})"
-                )));
+        self.shared.client()?;
+        let before = self.sessions_opened();
+        self.shared.end_session.notify_one();
+        let bound = self.shared.timeout.max(Duration::from_secs(15));
+        let renewed = tokio::time::timeout(bound, async {
+            while self.sessions_opened() == before {
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            takeovers += 1;
-            let thief = tokio::time::timeout_at(
-                (tokio::time::Instant::now() + attempt).min(deadline),
-                Client::connector()
-                    .with_session_timeout(self.shared.session_timeout)
-                    .with_connection_timeout(attempt)
-                    .with_session(session.clone())
-                    .connect(&self.shared.address),
-            )
-            .await;
-            match thief {
-                Ok(Ok(thief)) => drop(thief), // sends CloseSession
-                // The takeover failed (SessionExpired: one before it closed the session
-                // after all): look at our session, and try again if it lives on.
-                Ok(Err(e)) => failed = Some(e.to_string()),
-                Err(_) => failed = Some("timed out".into()),
-            }
-            // Our client sees the end of its session (it is cut off, reconnects, and is
-            // told the session expired), or takes the session back: look again.
-            let settle = (tokio::time::Instant::now() + SHUTDOWN_STEP).min(deadline);
-            let _ = tokio::time::timeout_at(settle, async {
-                while !own.changed().await.is_terminated() {}
-            })
-            .await;
-        }
-        Ok(())
+        })
+        .await;
+        renewed.map_err(|_| {
+            RegistryError::Backend(format!("no new ZooKeeper session within {bound:?}"))
+        })
     }
 }
 
@@ -572,7 +543,8 @@ async fn watch_category(
 }
 
 /// Follows the session: refreshes after a reconnection, opens a new session after an
-/// expiry, and stops when the registry is destroyed.
+/// expiry (or after ending one itself for a drill), and stops when the registry is
+/// destroyed.
 async fn supervise(shared: Arc<Shared>, first: Client) {
     let mut client = first;
     loop {
@@ -581,6 +553,18 @@ async fn supervise(shared: Arc<Shared>, first: Client) {
         loop {
             let state = tokio::select! {
                 _ = shared.cancel.cancelled() => return,
+                () = shared.end_session.notified() => {
+                    // Close the session: no clone of its client may be left (the watch
+                    // tasks end with the session token); wait, bounded, for the close.
+                    lock(&shared.client).take();
+                    lock(&shared.session).cancel();
+                    drop(client);
+                    let _ = tokio::time::timeout(SHUTDOWN_STEP, async {
+                        while !states.changed().await.is_terminated() {}
+                    })
+                    .await;
+                    break;
+                }
                 s = states.changed() => s,
             };
             match state {
