@@ -219,7 +219,7 @@ impl ExportOwner for TripleState {
                 return;
             }
             self.exporter_count.fetch_sub(1, Ordering::AcqRel);
-            if server.exporters().len() > 0 {
+            if !server.exporters().is_empty() {
                 None
             } else {
                 self.server_count.fetch_sub(1, Ordering::AcqRel);
@@ -257,7 +257,7 @@ impl Protocol for TripleProtocol {
         };
         let inserted = server.exporters().insert(key.clone(), Arc::clone(&invoker));
         if let Err(e) = inserted {
-            if server.exporters().len() == 0 {
+            if server.exporters().is_empty() {
                 servers.remove(&address);
                 state.server_count.fetch_sub(1, Ordering::AcqRel);
                 drop(servers);
