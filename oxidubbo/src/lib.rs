@@ -4,6 +4,9 @@
 //!
 //! - **typed services**: `#[oxidubbo::service]` turns an async trait into a Dubbo service
 //!   (a client, a provider adapter, and [`DubboService`] for `dyn Trait`);
+//! - **IDL services** ([`triple`]): code generated from `.proto` files by `oxidubbo-build`,
+//!   with a tonic-like API (server traits, typed clients, [`triple::Status`]) for all four
+//!   gRPC call kinds;
 //! - **configuration** ([`config`]): TOML with `[application]`, `[registries.<name>]`,
 //!   `[protocols.<name>]`, `[services.<name>]`, `[references.<name>]` and `[shutdown]`,
 //!   under Dubbo's parameter names and defaults, overridable by `OXIDUBBO_…` environment
@@ -105,6 +108,7 @@
 mod bootstrap;
 pub mod config;
 mod error;
+pub mod triple;
 
 use std::sync::Arc;
 
@@ -137,6 +141,10 @@ pub trait DubboService {
     const GROUP: Option<&'static str>;
     /// The Java method names.
     const METHODS: &'static [&'static str];
+    /// The serialization the service's provider URLs carry: `protobuf` for IDL services
+    /// generated from `.proto` files (see [`triple`]), none (the protocol's default, Hessian
+    /// 2) for `#[oxidubbo::service]` traits.
+    const SERIALIZATION: Option<&'static str> = None;
     /// The generated client type.
     type Client;
 
@@ -145,6 +153,21 @@ pub trait DubboService {
 
     /// The provider adapter serving calls with `service`.
     fn provider(service: Arc<Self>) -> Arc<dyn Service>;
+}
+
+/// Includes the code `oxidubbo-build` generated for the protobuf package `package` (its
+/// messages and services) from `OUT_DIR`.
+///
+/// ```ignore
+/// pub mod greet {
+///     oxidubbo::include_proto!("greet");
+/// }
+/// ```
+#[macro_export]
+macro_rules! include_proto {
+    ($package:tt) => {
+        include!(concat!(env!("OUT_DIR"), concat!("/", $package, ".rs")));
+    };
 }
 
 /// Items the generated code uses; not part of the public API.

@@ -5,7 +5,8 @@
 //! `[services.<name>]`; [`Bootstrap::start`] returns a [`Running`] application.
 //!
 //! What `start` does, per service: the provider URL
-//! (`dubbo://host:port/<interface>?interface&version&group&methods&side=provider&…`) is
+//! (`dubbo://host:port/<interface>?interface&version&group&methods&side=provider&…`, and
+//! `serialization=protobuf` for IDL services) is
 //! served by the implementation wrapped in the provider filter chain
 //! ([`ChainBuilder`](oxidubbo_filter::ChainBuilder), `service.filter`), exported with the
 //! protocol, then registered in each of its registries. Per reference: a direct `url` is
@@ -48,6 +49,7 @@ struct Binding {
     version: Option<&'static str>,
     group: Option<&'static str>,
     methods: Vec<String>,
+    serialization: Option<&'static str>,
     service: Arc<dyn Service>,
 }
 
@@ -204,6 +206,7 @@ impl Bootstrap {
                 version: T::VERSION,
                 group: T::GROUP,
                 methods: T::METHODS.iter().map(|m| (*m).to_owned()).collect(),
+                serialization: T::SERIALIZATION,
                 service: T::provider(implementation),
             },
         );
@@ -351,6 +354,7 @@ async fn export(
         version: service.version.as_deref().or(binding.version),
         group: service.group.as_deref().or(binding.group),
         methods: &binding.methods,
+        serialization: binding.serialization,
         service: &service,
         register,
     };

@@ -45,12 +45,14 @@ pub(crate) struct ProviderSpec<'a> {
     pub(crate) version: Option<&'a str>,
     pub(crate) group: Option<&'a str>,
     pub(crate) methods: &'a [String],
+    /// The service's own serialization (`protobuf` for IDL services), if it has one.
+    pub(crate) serialization: Option<&'a str>,
     pub(crate) service: &'a crate::config::ServiceConfig,
     pub(crate) register: bool,
 }
 
 /// The provider URL: `dubbo://host:port/<interface>?interface&version&group&methods&
-/// side=provider&application&timeout&token&weight&service.filter&…params`. Named fields
+/// serialization&side=provider&application&timeout&token&weight&service.filter&…params`. Named fields
 /// win over `params`; service params over protocol and application params.
 pub(crate) fn provider_url(
     spec: &ProviderSpec<'_>,
@@ -84,6 +86,7 @@ pub(crate) fn provider_url(
     let b = opt(b, keys::VERSION, spec.version);
     let b = opt(b, keys::GROUP, spec.group);
     let b = opt(b, keys::METHODS, Some(methods.join(",")));
+    let b = opt(b, keys::SERIALIZATION, spec.serialization);
     let b = opt(b, keys::TIMEOUT, s.timeout);
     let b = opt(b, keys::TOKEN, s.token.as_deref());
     let b = opt(b, keys::WEIGHT, s.weight);
@@ -199,6 +202,7 @@ mod tests {
             version: Some("1.0.0"),
             group: None,
             methods: &methods,
+            serialization: None,
             service: &service,
             register: true,
         };
@@ -226,6 +230,29 @@ mod tests {
         }
         assert_eq!(url.param("group"), None);
         assert_eq!(url.param("register"), None);
+        assert_eq!(url.param("serialization"), None, "the protocol's default");
+    }
+
+    #[test]
+    fn an_idl_services_provider_url_says_protobuf_whatever_the_params_say() {
+        let service = ServiceConfig {
+            params: BTreeMap::from([("serialization".into(), "hessian2".into())]),
+            ..ServiceConfig::default()
+        };
+        let methods = vec!["Greet".to_owned()];
+        let spec = ProviderSpec {
+            interface: "greet.GreetService",
+            version: None,
+            group: None,
+            methods: &methods,
+            serialization: Some("protobuf"),
+            service: &service,
+            register: true,
+        };
+        let app = ApplicationConfig::default();
+        let url = provider_url(&spec, &ProtocolConfig::default(), 20881, &app);
+        assert_eq!(url.param("serialization"), Some("protobuf"), "{url:?}");
+        assert_eq!(url.param("methods"), Some("Greet"));
     }
 
     #[test]
