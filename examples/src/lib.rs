@@ -15,6 +15,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod greet;
+
 use std::sync::Arc;
 
 use oxidubbo::{DubboService, Exporter, Protocol, RpcError, Service, ServiceInvoker, Url, Value};
