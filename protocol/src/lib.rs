@@ -40,10 +40,12 @@ mod exporter;
 mod injvm;
 mod protocol;
 mod referred;
+mod reserve;
 pub mod triple;
 
 pub use dubbo::DubboProtocol;
 pub use exporter::Exporter;
 pub use injvm::InjvmProtocol;
 pub use protocol::{Protocol, ProtocolCounts};
+pub use reserve::ReservedPort;
 pub use triple::TripleProtocol;

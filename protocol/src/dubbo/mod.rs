@@ -15,7 +15,7 @@ mod invoker;
 mod server;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -29,6 +29,8 @@ use self::invoker::DubboInvoker;
 use self::server::{Server, ServerConfig};
 use crate::exporter::{ExportOwner, ExporterTable, ServiceExporter};
 use crate::referred::ReferredInvokers;
+pub use crate::reserve::ReservedPort;
+use crate::reserve::{Reservations, join_address};
 use crate::{Exporter, Protocol, ProtocolCounts};
 
 static GLOBAL: Lazy<DubboProtocol> = Lazy::new(DubboProtocol::new);
@@ -55,7 +57,7 @@ pub(crate) struct DubboState {
     /// (and an export, which may need their port) waits for them.
     closing: Mutex<Closing>,
     /// Listeners bound ahead of their export ([`DubboProtocol::reserve_port`]), by address.
-    reserved: Mutex<HashMap<String, std::net::TcpListener>>,
+    reserved: Arc<Reservations>,
 }
 
 struct ServerEntry {
@@ -88,15 +90,6 @@ fn heartbeat_of(url: &Url) -> (Duration, Duration) {
         heartbeat.max(Duration::from_millis(1)),
         idle.max(Duration::from_millis(1)),
     )
-}
-
-/// `host:port`, with an IPv6 host in brackets.
-fn join_address(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
 }
 
 /// The address a provider URL binds: `bind.ip`/`bind.port` when set, else its host and port.
@@ -149,7 +142,7 @@ impl DubboProtocol {
                 servers: Mutex::new(HashMap::new()),
                 clients: Mutex::new(HashMap::new()),
                 closing: Mutex::new(Closing::default()),
-                reserved: Mutex::new(HashMap::new()),
+                reserved: Arc::default(),
             }),
         }
     }
@@ -220,16 +213,7 @@ impl DubboProtocol {
     ///
     /// [`RpcError::Network`] when `host` cannot be bound.
     pub fn reserve_port(&self, host: &str) -> Result<ReservedPort, RpcError> {
-        let failed = |e: std::io::Error| RpcError::Network(format!("failed to bind {host}: {e}"));
-        let listener = std::net::TcpListener::bind((host, 0)).map_err(failed)?;
-        let port = listener.local_addr().map_err(failed)?.port();
-        let address = join_address(host, port);
-        self.state.lock_reserved().insert(address.clone(), listener);
-        Ok(ReservedPort {
-            address,
-            port,
-            state: Arc::downgrade(&self.state),
-        })
+        self.state.reserved.reserve(host)
     }
 
     /// Sends the read-only event on the servers of `services` (provider URLs exported with
@@ -269,30 +253,6 @@ impl Default for DubboProtocol {
     }
 }
 
-/// A port bound ahead of the export that serves on it; see [`DubboProtocol::reserve_port`].
-#[derive(Debug)]
-pub struct ReservedPort {
-    address: String,
-    port: u16,
-    state: Weak<DubboState>,
-}
-
-impl ReservedPort {
-    /// The port bound.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-}
-
-impl Drop for ReservedPort {
-    fn drop(&mut self) {
-        if let Some(state) = self.state.upgrade() {
-            let unused = state.lock_reserved().remove(&self.address);
-            drop(unused);
-        }
-    }
-}
-
 impl std::fmt::Debug for DubboState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DubboState")
@@ -310,10 +270,6 @@ impl DubboState {
 
     fn lock_servers(&self) -> std::sync::MutexGuard<'_, HashMap<String, ServerEntry>> {
         lock(&self.servers)
-    }
-
-    fn lock_reserved(&self) -> std::sync::MutexGuard<'_, HashMap<String, std::net::TcpListener>> {
-        lock(&self.reserved)
     }
 
     /// An invoker was destroyed: forget it and release its share of the connection.
@@ -478,7 +434,7 @@ impl Protocol for DubboProtocol {
                 };
                 let exporters = Arc::new(ExporterTable::default());
                 exporters.insert(key.clone(), Arc::clone(&invoker))?;
-                let reserved = state.lock_reserved().remove(&address);
+                let reserved = state.reserved.take(&address);
                 let server = Server::bind(
                     &address,
                     reserved,
@@ -547,7 +503,7 @@ impl Protocol for DubboProtocol {
         for entry in servers {
             entry.server.close().await;
         }
-        state.lock_reserved().clear();
+        state.reserved.clear();
         state.finish_closing().await;
         *lock(&state.generation) = CancellationToken::new();
     }

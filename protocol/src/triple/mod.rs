@@ -42,6 +42,7 @@ use self::invoker::TripleInvoker;
 use self::server::{Server, ServerConfig};
 use crate::exporter::{ExportOwner, ExporterTable, ServiceExporter};
 use crate::referred::ReferredInvokers;
+use crate::reserve::{Reservations, ReservedPort, join_address};
 use crate::{Exporter, Protocol, ProtocolCounts};
 
 /// Triple's default port (Java's and dubbo-go's).
@@ -60,6 +61,8 @@ pub(crate) struct TripleState {
     server_count: AtomicUsize,
     exporter_count: AtomicUsize,
     clients: Mutex<HashMap<String, ClientEntry>>,
+    /// Listeners bound ahead of their export ([`TripleProtocol::reserve_port`]), by address.
+    reserved: Arc<Reservations>,
 }
 
 struct ClientEntry {
@@ -80,22 +83,13 @@ fn bind_address(url: &Url) -> String {
         .and_then(|p| p.parse().ok())
         .unwrap_or(url.port());
     let port = if port == 0 { DEFAULT_PORT } else { port };
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
+    join_address(host, port)
 }
 
 /// The address a consumer URL calls (port 50051 when it has none).
 fn provider_address(url: &Url) -> String {
     if url.port() == 0 {
-        let host = url.host();
-        if host.contains(':') {
-            format!("[{host}]:{DEFAULT_PORT}")
-        } else {
-            format!("{host}:{DEFAULT_PORT}")
-        }
+        join_address(url.host(), DEFAULT_PORT)
     } else {
         url.address()
     }
@@ -111,6 +105,7 @@ impl TripleProtocol {
                 server_count: AtomicUsize::new(0),
                 exporter_count: AtomicUsize::new(0),
                 clients: Mutex::new(HashMap::new()),
+                reserved: Arc::default(),
             }),
         }
     }
@@ -134,6 +129,18 @@ impl TripleProtocol {
     pub async fn server_connections(&self) -> usize {
         let servers = self.state.servers.lock().await;
         servers.values().map(|s| s.connections()).sum()
+    }
+
+    /// Binds a free port on `host` now and keeps the listener: the first service exported
+    /// on `host` and that port is served on this very listener, so the port found is the
+    /// port served. The listener is closed when the reservation is dropped unused, or by
+    /// [`Protocol::destroy`].
+    ///
+    /// # Errors
+    ///
+    /// [`RpcError::Network`] when `host` cannot be bound.
+    pub fn reserve_port(&self, host: &str) -> Result<ReservedPort, RpcError> {
+        self.state.reserved.reserve(host)
     }
 
     /// The addresses this protocol's servers listen on.
@@ -249,7 +256,8 @@ impl Protocol for TripleProtocol {
                     payload: payload_of(&url),
                 };
                 let table = Arc::new(ExporterTable::default());
-                let server = Arc::new(Server::bind(&address, table, config).await?);
+                let reserved = state.reserved.take(&address);
+                let server = Arc::new(Server::bind(&address, reserved, table, config).await?);
                 servers.insert(address.clone(), Arc::clone(&server));
                 state.server_count.fetch_add(1, Ordering::AcqRel);
                 server
@@ -316,5 +324,6 @@ impl Protocol for TripleProtocol {
             }
             server.close().await;
         }
+        state.reserved.clear();
     }
 }

@@ -71,18 +71,23 @@ struct Ctx {
 }
 
 impl Server {
-    /// Binds `addr` and starts serving the services of `exporters`.
+    /// Starts serving the services of `exporters` on `reserved` if given (a listener bound
+    /// ahead for `addr`), else binds `addr`.
     pub(crate) async fn bind(
         addr: &str,
+        reserved: Option<std::net::TcpListener>,
         exporters: Arc<ExporterTable>,
         config: ServerConfig,
     ) -> Result<Server, RpcError> {
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| RpcError::Network(format!("failed to bind {addr}: {e}")))?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|e| RpcError::Network(format!("failed to bind {addr}: {e}")))?;
+        let failed = |e: std::io::Error| RpcError::Network(format!("failed to bind {addr}: {e}"));
+        let listener = match reserved {
+            Some(listener) => {
+                listener.set_nonblocking(true).map_err(failed)?;
+                TcpListener::from_std(listener).map_err(failed)?
+            }
+            None => TcpListener::bind(addr).await.map_err(failed)?,
+        };
+        let local_addr = listener.local_addr().map_err(failed)?;
         let exec = Exec::default();
         let connections = Arc::new(AtomicUsize::new(0));
         let ctx = Arc::new(Ctx {
