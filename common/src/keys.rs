@@ -12,6 +12,9 @@ pub const VERSION: &str = "version";
 pub const GROUP: &str = "group";
 /// Service path (the URL path; also sent as the `path` attachment).
 pub const PATH: &str = "path";
+/// On a consumer URL, the protocols (comma-separated) whose providers it calls; providers
+/// of others are left out of its directory. None: every provider.
+pub const PROTOCOL: &str = "protocol";
 /// Which side wrote the URL: `provider` or `consumer` (see [`crate::values`]).
 pub const SIDE: &str = "side";
 /// Registry category: `providers` (default), `consumers`, `configurators` or `routers`.

@@ -123,7 +123,9 @@ pub use oxidubbo_invoker::{
     ServiceInvoker, Status, service_fn,
 };
 pub use oxidubbo_macros::service;
-pub use oxidubbo_protocol::{DubboProtocol, Exporter, InjvmProtocol, Protocol, ProtocolCounts};
+pub use oxidubbo_protocol::{
+    DubboProtocol, Exporter, InjvmProtocol, Protocol, ProtocolCounts, TripleProtocol,
+};
 pub use oxidubbo_registry as registry;
 
 pub use bootstrap::{Bootstrap, Running, ShutdownReport};

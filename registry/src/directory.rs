@@ -454,7 +454,7 @@ impl Inner {
         let Some(consumer) = self.consumer.load_full() else {
             return;
         };
-        let wanted_protocol = consumer.param("protocol").filter(|p| !p.is_empty());
+        let wanted_protocol = consumer.param(keys::PROTOCOL).filter(|p| !p.is_empty());
         let mut wanted: Vec<(String, Url)> = Vec::with_capacity(providers.len());
         for provider in &providers {
             if wanted_protocol.is_some_and(|p| p.split(',').all(|p| p != provider.protocol())) {

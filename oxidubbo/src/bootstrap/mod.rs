@@ -32,7 +32,7 @@ use std::time::Duration;
 use oxidubbo_common::Url;
 use oxidubbo_filter::{ChainBuilder, FilterRegistry, Graceful, Side};
 use oxidubbo_invoker::{Invoker, Service, ServiceInvoker};
-use oxidubbo_protocol::{DubboProtocol, Protocol};
+use oxidubbo_protocol::{DubboProtocol, Protocol, TripleProtocol};
 use oxidubbo_registry::{Protocols, RegistryProtocol, refer_direct, registered_provider_url};
 
 use self::running::{Exported, Registration, Shared};
@@ -271,13 +271,17 @@ impl Bootstrap {
         }
         let protocol_configs = config.effective_protocols();
         // The reservations keep port-0 protocols' ports bound until `start` is over.
-        let (ports, _reserved) =
-            urls::resolve_ports(&protocol_configs, self.dubbo.get()).map_err(|(name, e)| {
-                config.error_at(
-                    &["protocols", &name, "port"],
-                    format!("no free port on the host: {e}"),
-                )
-            })?;
+        let (ports, _reserved) = urls::resolve_ports(
+            &protocol_configs,
+            self.dubbo.get(),
+            TripleProtocol::global(),
+        )
+        .map_err(|(name, e)| {
+            config.error_at(
+                &["protocols", &name, "port"],
+                format!("no free port on the host: {e}"),
+            )
+        })?;
 
         let protocols = match &self.dubbo {
             DubboHandle::Global => Protocols::global(),
@@ -299,6 +303,10 @@ impl Bootstrap {
             config,
         });
         let running = Running::new(Arc::clone(&shared));
+        let serving = Serving {
+            protocols: &protocol_configs,
+            ports: &ports,
+        };
         let started = async {
             for (name, binding) in &self.bindings {
                 export(
@@ -306,8 +314,7 @@ impl Bootstrap {
                     &self.filters,
                     name,
                     binding,
-                    &protocol_configs,
-                    &ports,
+                    &serving,
                     &registry_urls,
                 )
                 .await?;
@@ -328,24 +335,58 @@ impl Bootstrap {
     }
 }
 
-/// Serves `binding` as `[services.<name>]` and registers it.
+/// Where the services are served: the protocols in effect and their ports.
+struct Serving<'a> {
+    protocols: &'a BTreeMap<String, ProtocolConfig>,
+    ports: &'a BTreeMap<String, u16>,
+}
+
+/// Serves `binding` as `[services.<name>]` with each of its protocols, and registers it.
 async fn export(
     shared: &Shared,
     filters: &Arc<FilterRegistry>,
     name: &str,
     binding: &Binding,
-    protocol_configs: &BTreeMap<String, ProtocolConfig>,
-    ports: &BTreeMap<String, u16>,
+    serving: &Serving<'_>,
+    registry_urls: &BTreeMap<String, Url>,
+) -> Result<(), Error> {
+    for protocol_name in shared.config.service_protocols(name)? {
+        let protocol = serving
+            .protocols
+            .get(&protocol_name)
+            .cloned()
+            .unwrap_or_default();
+        let port = serving
+            .ports
+            .get(&protocol_name)
+            .copied()
+            .unwrap_or(protocol.port);
+        export_on(
+            shared,
+            filters,
+            name,
+            binding,
+            &protocol,
+            port,
+            registry_urls,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Serves `binding` as `[services.<name>]` with `protocol` on `port`, and registers it.
+async fn export_on(
+    shared: &Shared,
+    filters: &Arc<FilterRegistry>,
+    name: &str,
+    binding: &Binding,
+    protocol: &ProtocolConfig,
+    port: u16,
     registry_urls: &BTreeMap<String, Url>,
 ) -> Result<(), Error> {
     let config = &shared.config;
     let service = config.services.get(name).cloned().unwrap_or_default();
-    let protocol_name = config.service_protocol(name)?;
-    let protocol = protocol_configs
-        .get(&protocol_name)
-        .cloned()
-        .unwrap_or_default();
-    let port = ports.get(&protocol_name).copied().unwrap_or(protocol.port);
     let injvm = protocol.name == oxidubbo_common::values::INJVM_PROTOCOL;
     let register = service.register.unwrap_or(true) && !injvm;
     let interface = service.interface.as_deref().unwrap_or(binding.interface);
@@ -360,7 +401,7 @@ async fn export(
     };
     let url = Arc::new(urls::provider_url(
         &spec,
-        &protocol,
+        protocol,
         port,
         &config.application,
     ));
@@ -428,11 +469,13 @@ async fn refer(
     let Some(reference) = config.references.get(name) else {
         return Ok(());
     };
-    let url = urls::reference_url(reference, &config.application);
+    let protocol = config.reference_protocol(name)?;
+    let url = urls::reference_url(reference, &protocol, &config.application);
     let context = || format!("referring references.{name} ({})", reference.interface);
     let cluster = match (reference.url.as_deref(), config.reference_registry(name)?) {
         (Some(direct), _) if !direct.trim().is_empty() => {
-            refer_direct(&shared.protocols, direct, &url).await
+            let direct = urls::with_scheme(direct, &protocol);
+            refer_direct(&shared.protocols, &direct, &url).await
         }
         (_, Some(registry)) => match registry_urls.get(&registry) {
             Some(registry_url) => {

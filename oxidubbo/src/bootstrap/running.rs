@@ -158,8 +158,20 @@ impl Running {
             })
     }
 
-    /// The provider URLs of the services exported, by service name.
+    /// The provider URL of each service exported, by service name: the URL of the first
+    /// protocol the service lists ([`Running::exported_urls`] has them all).
     pub fn provider_urls(&self) -> BTreeMap<String, Arc<Url>> {
+        let mut urls = BTreeMap::new();
+        for e in self.shared.lock_exported().iter() {
+            urls.entry(e.name.clone())
+                .or_insert_with(|| Arc::clone(&e.url));
+        }
+        urls
+    }
+
+    /// Every provider URL exported, with its service's name: one per protocol a service is
+    /// served with, in the order they were exported.
+    pub fn exported_urls(&self) -> Vec<(String, Arc<Url>)> {
         self.shared
             .lock_exported()
             .iter()
@@ -222,6 +234,7 @@ impl Running {
     ///
     /// Only what this application made is undone: other applications of the process keep
     /// serving and calling on the process-wide protocols ([`DubboProtocol::global`],
+    /// [`TripleProtocol::global`](oxidubbo_protocol::TripleProtocol::global),
     /// [`InjvmProtocol::global`](oxidubbo_protocol::InjvmProtocol::global)), which a
     /// bootstrap never destroys (destroy them yourself, if you must, when the process is
     /// done with them). Once every application of the process is shut down, they hold

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use oxidubbo_common::{Url, UrlBuilder, defaults, keys, values};
 use oxidubbo_invoker::RpcError;
-use oxidubbo_protocol::DubboProtocol;
-use oxidubbo_protocol::dubbo::ReservedPort;
+use oxidubbo_protocol::{DubboProtocol, ReservedPort, TripleProtocol};
 
 use crate::config::{ApplicationConfig, ProtocolConfig, ReferenceConfig, RegistryConfig};
 
@@ -54,6 +53,11 @@ pub(crate) struct ProviderSpec<'a> {
 /// The provider URL: `dubbo://host:port/<interface>?interface&version&group&methods&
 /// serialization&side=provider&application&timeout&token&weight&service.filter&…params`. Named fields
 /// win over `params`; service params over protocol and application params.
+///
+/// `serialization` is the service's own (`protobuf` for IDL services), else on `tri` the
+/// `hessian2` of interface-style services: registered, it tells consumers (dubbo-go's in
+/// particular) to call with the Hessian wrapper (TRIPLE.md §9). On `dubbo` it is left to
+/// the protocol's default.
 pub(crate) fn provider_url(
     spec: &ProviderSpec<'_>,
     protocol: &ProtocolConfig,
@@ -86,7 +90,10 @@ pub(crate) fn provider_url(
     let b = opt(b, keys::VERSION, spec.version);
     let b = opt(b, keys::GROUP, spec.group);
     let b = opt(b, keys::METHODS, Some(methods.join(",")));
-    let b = opt(b, keys::SERIALIZATION, spec.serialization);
+    let serialization = spec
+        .serialization
+        .or((protocol.name == values::TRI_PROTOCOL).then_some(defaults::SERIALIZATION));
+    let b = opt(b, keys::SERIALIZATION, serialization);
     let b = opt(b, keys::TIMEOUT, s.timeout);
     let b = opt(b, keys::TOKEN, s.token.as_deref());
     let b = opt(b, keys::WEIGHT, s.weight);
@@ -100,9 +107,14 @@ pub(crate) fn provider_url(
 }
 
 /// The reference (consumer) URL: `consumer://127.0.0.1/<interface>?interface&version&
-/// group&side=consumer&application&timeout&retries&cluster&loadbalance&check&
-/// reference.filter&…params`.
-pub(crate) fn reference_url(reference: &ReferenceConfig, app: &ApplicationConfig) -> Url {
+/// group&protocol&side=consumer&application&timeout&retries&cluster&loadbalance&check&
+/// reference.filter&…params`. `protocol` keeps the registry's providers of other
+/// protocols out (Java's and dubbo-go's rule).
+pub(crate) fn reference_url(
+    reference: &ReferenceConfig,
+    protocol: &str,
+    app: &ApplicationConfig,
+) -> Url {
     let b = Url::builder(values::CONSUMER_PROTOCOL)
         .host("127.0.0.1")
         .path(reference.interface.clone());
@@ -116,7 +128,8 @@ pub(crate) fn reference_url(reference: &ReferenceConfig, app: &ApplicationConfig
     let b = b
         .param(keys::INTERFACE, reference.interface.clone())
         .param(keys::SIDE, values::CONSUMER_SIDE)
-        .param(keys::DUBBO, defaults::DUBBO_PROTOCOL_VERSION);
+        .param(keys::DUBBO, defaults::DUBBO_PROTOCOL_VERSION)
+        .param(keys::PROTOCOL, protocol);
     let b = opt(b, keys::VERSION, reference.version.as_deref());
     let b = opt(b, keys::GROUP, reference.group.as_deref());
     let b = opt(b, keys::TIMEOUT, reference.timeout);
@@ -128,29 +141,51 @@ pub(crate) fn reference_url(reference: &ReferenceConfig, app: &ApplicationConfig
     b.build()
 }
 
+/// Direct addresses (`;`-separated) with `scheme://` put before those that have none.
+pub(crate) fn with_scheme(direct: &str, scheme: &str) -> String {
+    direct
+        .split(';')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            if u.contains("://") {
+                u.to_owned()
+            } else {
+                format!("{scheme}://{u}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// The port of each protocol, and the reservations that keep the port-0 ones bound.
 pub(crate) type ResolvedPorts = (BTreeMap<String, u16>, Vec<ReservedPort>);
 
 /// Ports for protocols configured with port 0: a free port each, bound once on `dubbo`
-/// and kept bound (the reservations returned) until the services exported there serve on
-/// the very listener — a port read off a dropped listener could be taken before the export
-/// binds it again.
+/// or `tri` and kept bound (the reservations returned) until the services exported there
+/// serve on the very listener — a port read off a dropped listener could be taken before
+/// the export binds it again.
 pub(crate) fn resolve_ports(
     protocols: &BTreeMap<String, ProtocolConfig>,
     dubbo: &DubboProtocol,
+    triple: &TripleProtocol,
 ) -> Result<ResolvedPorts, (String, RpcError)> {
     let mut out = BTreeMap::new();
     let mut reserved = Vec::new();
     for (name, protocol) in protocols {
-        let port = if protocol.port == 0 && protocol.name == values::DUBBO_PROTOCOL {
-            let reservation = dubbo
-                .reserve_port(&protocol.host)
-                .map_err(|e| (name.clone(), e))?;
-            let port = reservation.port();
-            reserved.push(reservation);
-            port
-        } else {
-            protocol.port
+        let reservation = match protocol.name.as_str() {
+            _ if protocol.port != 0 => None,
+            values::DUBBO_PROTOCOL => Some(dubbo.reserve_port(&protocol.host)),
+            values::TRI_PROTOCOL => Some(triple.reserve_port(&protocol.host)),
+            _ => None,
+        };
+        let port = match reservation.transpose().map_err(|e| (name.clone(), e))? {
+            Some(reservation) => {
+                let port = reservation.port();
+                reserved.push(reservation);
+                port
+            }
+            None => protocol.port,
         };
         out.insert(name.clone(), port);
     }
@@ -172,7 +207,7 @@ mod tests {
                 ..ProtocolConfig::default()
             },
         )]);
-        let (ports, reserved) = resolve_ports(&protocols, &dubbo).unwrap();
+        let (ports, reserved) = resolve_ports(&protocols, &dubbo, &TripleProtocol::new()).unwrap();
         let port = ports["dubbo"];
         assert_ne!(port, 0);
         assert!(
@@ -256,6 +291,40 @@ mod tests {
     }
 
     #[test]
+    fn an_interface_service_on_tri_says_hessian2() {
+        let service = ServiceConfig::default();
+        let methods = vec!["sayHello".to_owned()];
+        let spec = ProviderSpec {
+            interface: "com.example.Greeter",
+            version: None,
+            group: None,
+            methods: &methods,
+            serialization: None,
+            service: &service,
+            register: true,
+        };
+        let app = ApplicationConfig::default();
+        let url = provider_url(&spec, &ProtocolConfig::tri(50052), 50052, &app);
+        assert_eq!(url.protocol(), "tri");
+        assert_eq!(url.address(), "127.0.0.1:50052");
+        assert_eq!(url.param("serialization"), Some("hessian2"), "{url:?}");
+        let idl = ProviderSpec {
+            serialization: Some("protobuf"),
+            ..spec
+        };
+        let url = provider_url(&idl, &ProtocolConfig::tri(50052), 50052, &app);
+        assert_eq!(url.param("serialization"), Some("protobuf"), "{url:?}");
+    }
+
+    #[test]
+    fn direct_addresses_without_a_scheme_take_the_references_protocol() {
+        assert_eq!(
+            with_scheme(" 10.0.0.1:50051; tri://10.0.0.2:1 ;", "tri"),
+            "tri://10.0.0.1:50051;tri://10.0.0.2:1"
+        );
+    }
+
+    #[test]
     fn reference_url_carries_dubbo_names() {
         let reference = ReferenceConfig {
             version: Some("1.0.0".into()),
@@ -265,7 +334,7 @@ mod tests {
             filters: Some("-context".into()),
             ..ReferenceConfig::new("com.example.Greeter")
         };
-        let url = reference_url(&reference, &ApplicationConfig::default());
+        let url = reference_url(&reference, "dubbo", &ApplicationConfig::default());
         assert_eq!(url.protocol(), "consumer");
         for (k, v) in [
             ("interface", "com.example.Greeter"),
@@ -275,6 +344,7 @@ mod tests {
             ("cluster", "failfast"),
             ("check", "false"),
             ("reference.filter", "-context"),
+            ("protocol", "dubbo"),
         ] {
             assert_eq!(url.param(k), Some(v), "{k} in {url:?}");
         }

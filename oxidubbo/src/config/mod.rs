@@ -11,9 +11,13 @@
 //! [protocols.dubbo]               # omitted: dubbo on 127.0.0.1:20880
 //! port = 20880                    # 0: a free port
 //!
+//! [protocols.tri]                 # Triple (gRPC); the name is the table's, port 50051
+//! port = 50051
+//!
 //! [services.greeter]              # bound to code with `BootstrapBuilder::service`
 //! interface = "org.apache.dubbo.samples.api.GreeterService"   # default: the trait's
 //! version = "1.0.0"
+//! protocol = "dubbo,tri"          # served on both (default: the only protocol, or dubbo)
 //! timeout = 3000
 //!
 //! [references.greeter]
@@ -21,6 +25,11 @@
 //! version = "1.0.0"
 //! url = "dubbo://127.0.0.1:20880" # direct; else found in `registry` (default: the only one)
 //! retries = 2
+//!
+//! [references.greeter-tri]
+//! interface = "org.apache.dubbo.samples.api.GreeterService"
+//! version = "1.0.0"
+//! protocol = "tri"                # only tri:// providers (default: url's scheme, else dubbo)
 //!
 //! [shutdown]
 //! timeout = 10000                 # ms a graceful shutdown may take
@@ -83,7 +92,17 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 /// How long a graceful shutdown may take by default, in milliseconds.
 pub const DEFAULT_SHUTDOWN_TIMEOUT_MS: u64 = 10_000;
 /// The protocol names a bootstrap can serve and refer.
-pub const KNOWN_PROTOCOLS: &[&str] = &["dubbo", "injvm"];
+pub const KNOWN_PROTOCOLS: &[&str] = &["dubbo", "tri", "injvm"];
+
+/// The port protocol `name` serves on when its table gives none: 20880 for `dubbo`, 50051
+/// for `tri` (Java's and dubbo-go's defaults), 0 for `injvm` (no socket).
+pub fn default_port(name: &str) -> u16 {
+    match name {
+        oxidubbo_common::values::TRI_PROTOCOL => oxidubbo_protocol::triple::DEFAULT_PORT,
+        oxidubbo_common::values::INJVM_PROTOCOL => 0,
+        _ => oxidubbo_common::defaults::DUBBO_PORT,
+    }
+}
 
 /// The whole configuration. See the [module documentation](self) for the TOML form.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -94,6 +113,7 @@ pub struct Config {
     /// `[registries.<name>]`; none means an implicit `default = "memory://"`.
     pub registries: BTreeMap<String, RegistryConfig>,
     /// `[protocols.<name>]`; none means `dubbo` on `127.0.0.1:20880`.
+    #[serde(deserialize_with = "protocol_map")]
     pub protocols: BTreeMap<String, ProtocolConfig>,
     /// `[services.<name>]`: services this application provides.
     pub services: BTreeMap<String, ServiceConfig>,
@@ -159,14 +179,19 @@ impl RegistryConfig {
 }
 
 /// `[protocols.<name>]`: a protocol and the address its server binds.
+///
+/// In TOML, `name` defaults to the table's own name when that is a protocol's
+/// (`[protocols.tri]` is Triple), else to `dubbo`; `port` to the protocol's
+/// [`default_port`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProtocolConfig {
-    /// The protocol: `dubbo` (default) or `injvm`.
+    /// The protocol: `dubbo` (default), `tri` (Triple: gRPC over HTTP/2, HTTP/1.1 JSON on
+    /// the same port) or `injvm`.
     pub name: String,
     /// The host to bind and advertise (default `127.0.0.1`).
     pub host: String,
-    /// The port (default 20880; 0 picks a free port at start).
+    /// The port (default 20880 for dubbo, 50051 for tri; 0 picks a free port at start).
     pub port: u16,
     /// Largest frame accepted, bytes (`payload`, default 8 MiB).
     pub payload: Option<u64>,
@@ -198,6 +223,56 @@ impl ProtocolConfig {
             ..ProtocolConfig::default()
         }
     }
+
+    /// `tri` (Triple) on `127.0.0.1:port`.
+    pub fn tri(port: u16) -> Self {
+        ProtocolConfig {
+            name: oxidubbo_common::values::TRI_PROTOCOL.to_owned(),
+            port,
+            ..ProtocolConfig::default()
+        }
+    }
+}
+
+/// `[protocols.<name>]` as written: what it leaves out takes its protocol's defaults.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProtocolTable {
+    name: Option<String>,
+    host: Option<String>,
+    port: Option<u16>,
+    payload: Option<u64>,
+    heartbeat: Option<u64>,
+    #[serde(default, deserialize_with = "scalar_map")]
+    params: BTreeMap<String, String>,
+}
+
+fn protocol_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, ProtocolConfig>, D::Error> {
+    let tables = BTreeMap::<String, ProtocolTable>::deserialize(d)?;
+    Ok(tables
+        .into_iter()
+        .map(|(key, t)| {
+            let name = t.name.unwrap_or_else(|| {
+                let own = KNOWN_PROTOCOLS.contains(&key.as_str());
+                if own {
+                    key.clone()
+                } else {
+                    DEFAULT_PROTOCOL.to_owned()
+                }
+            });
+            let protocol = ProtocolConfig {
+                port: t.port.unwrap_or_else(|| default_port(&name)),
+                name,
+                host: t.host.unwrap_or_else(|| DEFAULT_HOST.to_owned()),
+                payload: t.payload,
+                heartbeat: t.heartbeat,
+                params: t.params,
+            };
+            (key, protocol)
+        })
+        .collect())
 }
 
 /// `[services.<name>]`: a service this application provides.
@@ -210,7 +285,8 @@ pub struct ServiceConfig {
     pub version: Option<String>,
     /// The group (default: the bound trait's, else none).
     pub group: Option<String>,
-    /// The `[protocols.<name>]` to serve with (default: the only one, or `dubbo`).
+    /// The `[protocols.<name>]` to serve with, comma-separated to serve on several at once
+    /// (`"dubbo,tri"`; default: the only one, or `dubbo`).
     pub protocol: Option<String>,
     /// The `[registries.<name>]` to register in, comma-separated (default: all).
     pub registry: Option<String>,
@@ -240,9 +316,14 @@ pub struct ReferenceConfig {
     pub version: Option<String>,
     /// The group.
     pub group: Option<String>,
-    /// Direct provider address(es), `;`-separated (`dubbo://10.0.0.1:20880;…`); set, the
-    /// registry is not used.
+    /// Direct provider address(es), `;`-separated (`dubbo://10.0.0.1:20880;…`,
+    /// `tri://10.0.0.1:50051`); set, the registry is not used. An address without a scheme
+    /// takes the reference's `protocol`.
     pub url: Option<String>,
+    /// The protocol to call with, `dubbo`, `tri` or `injvm`: of the providers found in the
+    /// registry only those of this protocol are used (default: the scheme of `url`, else
+    /// `dubbo`).
+    pub protocol: Option<String>,
     /// The `[registries.<name>]` to find providers in (default: the only one, or the one
     /// named `default`).
     pub registry: Option<String>,
@@ -547,25 +628,40 @@ impl Config {
         }
     }
 
-    /// The name of the protocol service `name` is served with.
+    /// The names of the `[protocols.<name>]` service `name` is served with, in the order
+    /// its `protocol` lists them (a service is exported once per protocol).
     ///
     /// # Errors
     ///
     /// A located [`ConfigError`] for an unknown protocol name, or when several protocols
     /// are configured, none is named `dubbo`, and the service names none.
-    pub fn service_protocol(&self, name: &str) -> Result<String, ConfigError> {
+    pub fn service_protocols(&self, name: &str) -> Result<Vec<String>, ConfigError> {
         let protocols = self.effective_protocols();
-        let service = self.services.get(name);
-        match service.and_then(|s| s.protocol.as_deref()) {
-            Some(p) if protocols.contains_key(p) => Ok(p.to_owned()),
-            Some(p) => Err(self.error_at(
-                &["services", name, "protocol"],
-                format!("unknown protocol {p:?} (configured: {})", names(&protocols)),
-            )),
-            None if protocols.len() == 1 => {
-                Ok(protocols.keys().next().cloned().unwrap_or_default())
+        let listed = self
+            .services
+            .get(name)
+            .and_then(|s| s.protocol.as_deref())
+            .filter(|list| !list.trim().is_empty());
+        match listed {
+            Some(list) => {
+                let mut out: Vec<String> = Vec::new();
+                for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    if !protocols.contains_key(p) {
+                        return Err(self.error_at(
+                            &["services", name, "protocol"],
+                            format!("unknown protocol {p:?} (configured: {})", names(&protocols)),
+                        ));
+                    }
+                    if !out.iter().any(|o| o == p) {
+                        out.push(p.to_owned());
+                    }
+                }
+                Ok(out)
             }
-            None if protocols.contains_key(DEFAULT_PROTOCOL) => Ok(DEFAULT_PROTOCOL.to_owned()),
+            None if protocols.len() == 1 => Ok(protocols.keys().take(1).cloned().collect()),
+            None if protocols.contains_key(DEFAULT_PROTOCOL) => {
+                Ok(vec![DEFAULT_PROTOCOL.to_owned()])
+            }
             None => Err(self.error_at(
                 &["services", name],
                 format!(
@@ -600,6 +696,69 @@ impl Config {
             out.push(r.to_owned());
         }
         Ok(out)
+    }
+
+    /// The protocol reference `name` calls with: its `protocol`, else the scheme of its
+    /// direct `url`, else `dubbo`.
+    ///
+    /// # Errors
+    ///
+    /// A located [`ConfigError`] for an unknown protocol name, or a direct `url` of another
+    /// protocol than the one named.
+    pub fn reference_protocol(&self, name: &str) -> Result<String, ConfigError> {
+        let Some(reference) = self.references.get(name) else {
+            return Ok(DEFAULT_PROTOCOL.to_owned());
+        };
+        let named = reference
+            .protocol
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        if let Some(p) = named {
+            if !KNOWN_PROTOCOLS.contains(&p) {
+                return Err(self.error_at(
+                    &["references", name, "protocol"],
+                    format!(
+                        "unknown protocol {p:?} (known: {})",
+                        KNOWN_PROTOCOLS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let schemes = reference
+            .url
+            .as_deref()
+            .unwrap_or_default()
+            .split(';')
+            .filter_map(|u| u.trim().split_once("://").map(|(scheme, _)| scheme));
+        let mut chosen = named.map(str::to_owned);
+        for scheme in schemes {
+            match &chosen {
+                Some(p) if p != scheme => {
+                    let why = match named {
+                        Some(_) => {
+                            format!("a {scheme}:// address for a reference of protocol {p:?}")
+                        }
+                        None => format!(
+                            "addresses of two protocols ({p} and {scheme}); a reference calls with one"
+                        ),
+                    };
+                    return Err(self.error_at(&["references", name, "url"], why));
+                }
+                Some(_) => {}
+                None if KNOWN_PROTOCOLS.contains(&scheme) => chosen = Some(scheme.to_owned()),
+                None => {
+                    return Err(self.error_at(
+                        &["references", name, "url"],
+                        format!(
+                            "unknown protocol {scheme:?} (known: {})",
+                            KNOWN_PROTOCOLS.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(chosen.unwrap_or_else(|| DEFAULT_PROTOCOL.to_owned()))
     }
 
     /// The name of the registry reference `name` finds its providers in (`None` when it
@@ -666,8 +825,9 @@ impl Config {
                 ));
             }
         }
+        self.check_shared_ports()?;
         for name in self.services.keys() {
-            self.service_protocol(name)?;
+            self.service_protocols(name)?;
             self.service_registries(name)?;
         }
         for (name, reference) in &self.references {
@@ -678,6 +838,7 @@ impl Config {
                 ));
             }
             self.reference_registry(name)?;
+            self.reference_protocol(name)?;
             if let Some(cluster) = &reference.cluster {
                 if let Err(e) = oxidubbo_cluster::cluster_for(cluster) {
                     return Err(self.error_at(&["references", name, "cluster"], rpc_message(&e)));
@@ -689,6 +850,31 @@ impl Config {
                         self.error_at(&["references", name, "loadbalance"], rpc_message(&e))
                     );
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Two protocols of different kinds cannot serve one host and port (port 0 picks a
+    /// free port each).
+    fn check_shared_ports(&self) -> Result<(), ConfigError> {
+        let protocols = self.effective_protocols();
+        let sockets = protocols
+            .iter()
+            .filter(|(_, p)| p.port != 0 && p.name != oxidubbo_common::values::INJVM_PROTOCOL);
+        for (i, (name, p)) in sockets.clone().enumerate() {
+            let clash = sockets
+                .clone()
+                .take(i)
+                .find(|(_, q)| q.port == p.port && q.host == p.host && q.name != p.name);
+            if let Some((other, q)) = clash {
+                return Err(self.error_at(
+                    &["protocols", name, "port"],
+                    format!(
+                        "{}:{} is also the port of protocols.{other} ({}); a port serves one protocol",
+                        p.host, p.port, q.name
+                    ),
+                ));
             }
         }
         Ok(())
