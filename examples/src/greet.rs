@@ -20,7 +20,7 @@
 //! # });
 //! ```
 
-use futures_util::StreamExt;
+use futures_util::{StreamExt, stream};
 use oxidubbo::triple::{BoxStream, Request, Response, Status, Streaming};
 
 oxidubbo::include_proto!("greet");
@@ -89,4 +89,73 @@ impl GreetService for HelloGreetService {
             greetings,
         ))))
     }
+}
+
+/// Calls each `GreetService` method once (the streams with three names), prints what came
+/// back and returns the number of calls that failed or answered otherwise than
+/// [`HelloGreetService`] does.
+pub async fn call_each_greet_method(client: &GreetServiceClient) -> usize {
+    let names = ["a", "b", "c"];
+    let mut problems = 0;
+    let mut report = |what: &str, outcome: Result<String, Status>, expected: String| match outcome {
+        Ok(got) if got == expected => println!("{what} -> {got}"),
+        Ok(got) => {
+            problems += 1;
+            println!("{what} -> {got} (expected {expected})");
+        }
+        Err(status) => {
+            problems += 1;
+            println!("{what} -> ERROR {status}");
+        }
+    };
+    let greeting = client
+        .greet(GreetRequest {
+            name: "world".into(),
+        })
+        .await
+        .map(|r| r.into_inner().greeting);
+    report("Greet(world)", greeting, hello("world"));
+
+    let greetings = match client
+        .greet_server_stream(GreetServerStreamRequest {
+            name: "world".into(),
+        })
+        .await
+    {
+        Ok(r) => collect(r.into_inner().map(|m| m.map(|m| m.greeting))).await,
+        Err(status) => Err(status),
+    };
+    let expected = (1..=SERVER_STREAM_GREETINGS).map(|n| format!("{} #{n}", hello("world")));
+    report(
+        "GreetServerStream(world)",
+        greetings,
+        expected.collect::<Vec<_>>().join(" | "),
+    );
+
+    let requests = names.map(|n| GreetClientStreamRequest { name: n.into() });
+    let joined = client
+        .greet_client_stream(stream::iter(requests))
+        .await
+        .map(|r| r.into_inner().greeting);
+    report("GreetClientStream(a, b, c)", joined, names.join(","));
+
+    let requests = names.map(|n| GreetStreamRequest { name: n.into() });
+    let greetings = match client.greet_stream(stream::iter(requests)).await {
+        Ok(r) => collect(r.into_inner().map(|m| m.map(|m| m.greeting))).await,
+        Err(status) => Err(status),
+    };
+    let expected = names.map(hello).join(" | ");
+    report("GreetStream(a, b, c)", greetings, expected);
+    problems
+}
+
+/// The messages of a response stream joined by `" | "`, or the status that ended it.
+async fn collect(
+    mut messages: impl futures_util::Stream<Item = Result<String, Status>> + Unpin,
+) -> Result<String, Status> {
+    let mut all = Vec::new();
+    while let Some(message) = messages.next().await {
+        all.push(message?);
+    }
+    Ok(all.join(" | "))
 }

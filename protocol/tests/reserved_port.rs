@@ -9,6 +9,9 @@ use oxidubbo_invoker::RpcError;
 use oxidubbo_protocol::{DubboProtocol, Protocol, ReservedPort, TripleProtocol};
 use support::{greeter, greeter_url, say_hello};
 
+/// A protocol's `reserve_port`.
+type Reserve<'a> = dyn Fn(&str) -> Result<ReservedPort, RpcError> + 'a;
+
 fn bindable(port: u16) -> bool {
     std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
@@ -63,10 +66,7 @@ async fn a_reserved_tri_port_stays_bound_until_its_export_serves_on_it() {
 async fn an_unused_reservation_frees_its_port_when_dropped_or_destroyed() {
     let dubbo = DubboProtocol::new();
     let triple = TripleProtocol::new();
-    let protocols: [(
-        &dyn Protocol,
-        &dyn Fn(&str) -> Result<ReservedPort, RpcError>,
-    ); 2] = [
+    let protocols: [(&dyn Protocol, &Reserve<'_>); 2] = [
         (&dubbo, &|h| dubbo.reserve_port(h)),
         (&triple, &|h| triple.reserve_port(h)),
     ];

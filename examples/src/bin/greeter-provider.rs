@@ -2,13 +2,16 @@
 //! SIGTERM, then shuts down gracefully (unregister, read-only event, drain, close).
 //!
 //! `greeter-provider --config examples/config/provider.toml`, or
-//! `greeter-provider [--port 20880] [--registry zookeeper://127.0.0.1:2181 | memory://]`.
+//! `greeter-provider [--protocol dubbo|tri] [--port N] [--registry zookeeper://127.0.0.1:2181 | memory://]`.
+//! With `--protocol tri` (port 50051 by default) it serves over Triple, on one port, the
+//! greeter and `greet.GreetService` (the IDL service of `examples/proto/greet.proto`).
 //! `OXIDUBBO_…` variables override configuration values (see the README).
 
 use std::sync::Arc;
 
 use oxidubbo::config::{ProtocolConfig, RegistryConfig};
 use oxidubbo::{Bootstrap, Config};
+use oxidubbo_examples::greet::{GreetService, HelloGreetService};
 use oxidubbo_examples::{Greeter, HelloGreeter, flag, init_logging};
 
 #[tokio::main]
@@ -28,10 +31,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let bootstrap = match flag(&args, "--config") {
         Some(path) => Bootstrap::from_config(Config::from_file(path)?),
         None => {
-            let port: u16 = flag(&args, "--port").map_or(Ok(20880), |p| p.parse())?;
-            let mut bootstrap = Bootstrap::new()
-                .application("greeter-provider")
-                .protocol("dubbo", ProtocolConfig::dubbo(port));
+            let protocol = flag(&args, "--protocol").unwrap_or_else(|| "dubbo".to_owned());
+            let port = |default| flag(&args, "--port").map_or(Ok(default), |p| p.parse());
+            let mut bootstrap = Bootstrap::new().application("greeter-provider");
+            bootstrap = match protocol.as_str() {
+                "dubbo" => bootstrap.protocol("dubbo", ProtocolConfig::dubbo(port(20880)?)),
+                "tri" => bootstrap
+                    .protocol("tri", ProtocolConfig::tri(port(50051)?))
+                    .service::<dyn GreetService>("greet", Arc::new(HelloGreetService)),
+                other => return Err(format!("--protocol {other}: dubbo or tri").into()),
+            };
             if let Some(address) = flag(&args, "--registry") {
                 bootstrap = bootstrap.registry("default", RegistryConfig::new(address));
             }
@@ -42,8 +51,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .service::<dyn Greeter>("greeter", Arc::new(HelloGreeter))
         .start()
         .await?;
-    for url in running.provider_urls().values() {
-        println!("READY {}", url.address());
+    for (name, url) in running.exported_urls() {
+        println!("READY {} {name} {}", url.address(), url.to_full_string());
     }
     let report = running.run_until_signal().await?;
     println!("shut down: {report:?}");
