@@ -2,7 +2,9 @@
 //! code into a business `java.lang.RuntimeException` carrying the message, so the
 //! consumer sees the failure as the service's own (and does not retry a call that ran).
 //!
-//! Passed through unchanged: business errors ([`RpcError::Remote`]),
+//! Passed through unchanged: business errors ([`RpcError::Remote`]), gRPC statuses
+//! ([`RpcError::Grpc`]: an IDL service's `Status`, its answer as a business exception is an
+//! interface service's, sent by Triple with its own code and message),
 //! [`RpcError::Destroyed`] (the service's invoker is gone, nothing ran) and
 //! [`RpcError::NotFound`] (no such method; Dubbo answers that with a status too).
 
@@ -26,7 +28,10 @@ pub struct ExceptionFilter;
 pub fn is_unexpected(error: &RpcError) -> bool {
     !matches!(
         error,
-        RpcError::Remote { .. } | RpcError::Destroyed(_) | RpcError::NotFound(_)
+        RpcError::Remote { .. }
+            | RpcError::Grpc { .. }
+            | RpcError::Destroyed(_)
+            | RpcError::NotFound(_)
     )
 }
 

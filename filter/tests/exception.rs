@@ -1,5 +1,5 @@
 //! `exception`: unexpected errors from the service become business RuntimeExceptions;
-//! business errors, NotFound and Destroyed pass through.
+//! business errors, gRPC statuses, NotFound and Destroyed pass through.
 
 mod support;
 
@@ -30,6 +30,19 @@ async fn business_not_found_and_destroyed_errors_pass_through() {
     assert_eq!(fail("business").await, RpcError::business("no such user"));
     assert!(matches!(fail("notfound").await, RpcError::NotFound(_)));
     assert!(matches!(fail("destroyed").await, RpcError::Destroyed(_)));
+}
+
+#[tokio::test]
+async fn a_grpc_status_from_the_service_passes_through_with_its_code() {
+    // An IDL service's `Status` is its answer, as a business exception is an interface
+    // service's: Triple sends its code and message as they are.
+    assert_eq!(
+        fail("status").await,
+        RpcError::Grpc {
+            code: 3,
+            message: "bad name".into()
+        }
+    );
 }
 
 #[tokio::test]

@@ -43,6 +43,10 @@ pub fn recording_service(url: Arc<Url>) -> (Arc<dyn Invoker>, Seen) {
                         "business" => RpcError::business("no such user"),
                         "network" => RpcError::Network("downstream connection reset".into()),
                         "destroyed" => RpcError::Destroyed("gone".into()),
+                        "status" => RpcError::Grpc {
+                            code: 3,
+                            message: "bad name".into(),
+                        },
                         _ => RpcError::NotFound("method fail".into()),
                     }),
                     other => Err(RpcError::NotFound(format!("method {other}"))),
