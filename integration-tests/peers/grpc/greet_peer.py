@@ -12,7 +12,8 @@ examples/proto/greet.proto, as a server or as a client, built from that .proto a
 
 Semantics (issue #13): Greet -> "Hello, <name>"; GreetServerStream -> "Hello, <name> #1",
 "#2", "#3"; GreetClientStream -> the names received joined by ","; GreetStream ->
-"Hello, <name>" per request, in order.
+"Hello, <name>" per request, in order. The server's Greet("boom") fails with
+INVALID_ARGUMENT "boom requested: 100% sure + ünïcode".
 """
 
 import argparse
@@ -29,6 +30,10 @@ from grpc_tools import protoc
 from google.protobuf import message_factory
 
 SERVICE = "greet.GreetService"
+# Greet(BOOM) fails with INVALID_ARGUMENT and this message (spaces, "%", "+" and non-ASCII
+# test grpc-message's percent-encoding).
+BOOM = "boom"
+BOOM_MESSAGE = "boom requested: 100% sure + ünïcode"
 
 
 def load(proto_path):
@@ -57,6 +62,8 @@ def serve(service, port):
     ms = methods(service)
 
     def greet(req, ctx):
+        if req.name == BOOM:
+            ctx.abort(grpc.StatusCode.INVALID_ARGUMENT, BOOM_MESSAGE)
         return ms["Greet"][1](greeting="Hello, " + req.name)
 
     def server_stream(req, ctx):
