@@ -8,7 +8,8 @@
 //!   with a tonic-like API (server traits, typed clients, [`triple::Status`]) for all four
 //!   gRPC call kinds;
 //! - **configuration** ([`config`]): TOML with `[application]`, `[registries.<name>]`,
-//!   `[protocols.<name>]`, `[services.<name>]`, `[references.<name>]` and `[shutdown]`,
+//!   `[protocols.<name>]` (dubbo, tri, injvm), `[services.<name>]` (served on one protocol
+//!   or several), `[references.<name>]` and `[shutdown]`,
 //!   under Dubbo's parameter names and defaults, overridable by `OXIDUBBO_…` environment
 //!   variables, with errors that name the file, line and key;
 //! - **bootstrap** ([`Bootstrap`]): exports every service (filters wrapped, registered),

@@ -4,14 +4,16 @@
 //! [`Bootstrap`] collects the configuration and binds implementations to
 //! `[services.<name>]`; [`Bootstrap::start`] returns a [`Running`] application.
 //!
-//! What `start` does, per service: the provider URL
-//! (`dubbo://host:port/<interface>?interface&version&group&methods&side=provider&…`, and
-//! `serialization=protobuf` for IDL services) is
+//! What `start` does, per service and per protocol it is served with (`protocol =
+//! "dubbo,tri"` serves it on both): the provider URL
+//! (`dubbo://host:port/<interface>?interface&version&group&methods&side=provider&…`, or
+//! `tri://…`; `serialization=protobuf` for IDL services, `hessian2` for the others on tri) is
 //! served by the implementation wrapped in the provider filter chain
 //! ([`ChainBuilder`](oxidubbo_filter::ChainBuilder), `service.filter`), exported with the
 //! protocol, then registered in each of its registries. Per reference: a direct `url` is
 //! referred with [`refer_direct`](oxidubbo_registry::refer_direct), otherwise through the
-//! registry ([`RegistryProtocol::refer_from`](oxidubbo_registry::RegistryProtocol::refer_from));
+//! registry ([`RegistryProtocol::refer_from`](oxidubbo_registry::RegistryProtocol::refer_from)),
+//! keeping only the providers of the reference's protocol;
 //! the consumer filter chain (`reference.filter`) wraps the **cluster invoker**, so a
 //! filter such as `actives` limits the whole reference; per-provider accounting
 //! (`RpcStatus` for least-active and shortest-response balancing) is the cluster's.
