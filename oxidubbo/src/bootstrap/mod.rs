@@ -18,6 +18,11 @@
 //! filter such as `actives` limits the whole reference; per-provider accounting
 //! (`RpcStatus` for least-active and shortest-response balancing) is the cluster's.
 //!
+//! Triple services and references run on the process-wide
+//! [`TripleProtocol::global`], which a shutdown never destroys: unexporting a service and
+//! destroying a reference take what the application made out of it (a server closes with
+//! the last service it served, a connection with the last invoker calling through it).
+//!
 //! The bootstrap registers provider URLs itself rather than with
 //! `RegistryProtocol::export_to`, so that a graceful shutdown can withdraw them from the
 //! registries while the services still answer the calls in flight (see [`Running::shutdown`]).
