@@ -14,8 +14,10 @@ pub mod bench;
 pub mod call;
 pub mod decode;
 pub mod error;
-pub mod json;
 pub mod registry;
+
+/// The JSON ↔ Hessian mapping of arguments and results ([`oxidubbo_hessian2::json`]).
+pub use oxidubbo_hessian2::json;
 
 use std::io::{IsTerminal, Read, Write};
 use std::time::{Duration, Instant};

@@ -57,6 +57,8 @@
 //! ```
 //!
 //! [`descriptor`] builds and parses the Java parameter-type descriptors of Dubbo requests.
+//! With the `json` feature, `json` maps JSON to values and back (the `oxidubbo` command's
+//! notation, and Triple's HTTP-unary calls).
 
 mod constants;
 mod date;
@@ -65,6 +67,8 @@ mod decode;
 pub mod descriptor;
 mod encode;
 mod error;
+#[cfg(feature = "json")]
+pub mod json;
 mod ser;
 mod value;
 

@@ -1,4 +1,6 @@
-//! JSON ↔ Hessian mapping used by every command.
+//! The JSON ↔ Hessian mapping (feature `json`): what the `oxidubbo` command reads its
+//! arguments with and prints results in, and what Triple's HTTP-unary path serves
+//! interface-style services with.
 //!
 //! # JSON → Hessian (arguments)
 //!
@@ -54,8 +56,8 @@
 
 use std::cell::Cell;
 
+use crate::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, List, Map, Object, Value};
 use base64::Engine;
-use oxidubbo_hessian2::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, List, Map, Object, Value};
 use serde_json::{Map as JsonMap, Number, Value as Json};
 
 /// Why a JSON value could not become a Hessian value.
