@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use oxidubbo_common::Url;
 use oxidubbo_hessian2::Value;
-use oxidubbo_hessian2::descriptor::{class_name_to_descriptor, method_descriptor};
 use oxidubbo_invoker::{Invocation, Invoker};
 use oxidubbo_protocol::dubbo::codec::{Target, encode_request};
 use oxidubbo_protocol::dubbo::header::DEFAULT_PAYLOAD;
@@ -14,7 +13,7 @@ use oxidubbo_protocol::{DubboProtocol, Protocol};
 use serde_json::Value as Json;
 
 use crate::error::CliError;
-use crate::json::{guess_java_type, json_to_typed_value, source_type_name, split_types};
+use crate::json::{guess_java_type, source_type_name, split_types, typed_arguments};
 use crate::registry::{ZkView, is_registry_url, parse_registry_url};
 
 /// The interface name of Dubbo's registry service, which registry URLs often carry as their
@@ -118,19 +117,9 @@ pub fn build_arguments(
         }
         None => args.iter().map(guess_java_type).collect(),
     };
-    let mut descriptors = Vec::with_capacity(types.len());
-    let mut values = Vec::with_capacity(args.len());
-    for (i, (arg, ty)) in args.iter().zip(&types).enumerate() {
-        let desc = class_name_to_descriptor(ty)
-            .map_err(|e| CliError::usage(format!("type of argument {i}: {e}")))?;
-        descriptors.push(desc);
-        values.push(
-            json_to_typed_value(arg, ty, &format!("argument {i}"))
-                .map_err(|e| CliError::usage(e.to_string()))?,
-        );
-    }
-    let refs: Vec<&str> = descriptors.iter().map(String::as_str).collect();
-    Ok((types, method_descriptor(&refs), values))
+    let (descriptor, values) =
+        typed_arguments(&args, &types).map_err(|e| CliError::usage(e.to_string()))?;
+    Ok((types, descriptor, values))
 }
 
 impl CallSpec {

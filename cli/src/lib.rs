@@ -366,6 +366,7 @@ async fn invoke_once(
     let opts = RenderOptions {
         resolve_refs: !args.raw_refs,
         tag_longs: args.tag_longs,
+        ..RenderOptions::default()
     };
     if args.verbose && !result.attachments.is_empty() {
         let attachments: serde_json::Map<String, Json> = result
@@ -492,6 +493,7 @@ fn decode_command(args: &DecodeArgs) -> Result<(), CliError> {
         RenderOptions {
             resolve_refs: args.resolve_refs,
             tag_longs: args.tag_longs,
+            ..RenderOptions::default()
         },
     );
     print_json(&report.json, args.compact)?;

@@ -53,6 +53,12 @@
 //! decoder bounds them: what expanding the references of one stream prints is at most 16
 //! times the stream's own size (in values and bytes); past that, references print as
 //! `{"$ref": k}` and what a copy had left to print as `"…(references expand too far)"`.
+//!
+//! With [`RenderOptions::plain`], values print as Java's JSON encoders print them, with no
+//! escapes: objects as plain objects (no `$class`), typed lists as arrays, typed maps as
+//! objects, map keys that are not strings as their JSON text, dates as milliseconds,
+//! binaries as base64 strings, and non-finite doubles as `"NaN"`, `"Infinity"` and
+//! `"-Infinity"` (the protobuf JSON mapping's spelling).
 
 use std::cell::Cell;
 
@@ -112,6 +118,27 @@ pub fn is_long_field(name: &str) -> bool {
         || name == "timestamp"
         || name.ends_with("Timestamp")
         || name.ends_with("Millis")
+}
+
+/// The arguments of a call from their JSON values and their Java types (source or JVM
+/// form, one per value, see [`json_to_typed_value`]): the JVM descriptor of the types and
+/// the converted values. Errors name the argument (`argument 1: …`).
+pub fn typed_arguments(args: &[Json], types: &[String]) -> Result<(String, Vec<Value>)> {
+    if args.len() != types.len() {
+        return err(
+            "",
+            format!("{} type(s) for {} argument(s)", types.len(), args.len()),
+        );
+    }
+    let mut descriptor = String::new();
+    let mut values = Vec::with_capacity(args.len());
+    for (i, (arg, ty)) in args.iter().zip(types).enumerate() {
+        let desc = crate::descriptor::class_name_to_descriptor(&source_type_name(ty))
+            .or_else(|e| err(&format!("type of argument {i}"), e.to_string()))?;
+        descriptor.push_str(&desc);
+        values.push(json_to_typed_value(arg, ty, &format!("argument {i}"))?);
+    }
+    Ok((descriptor, values))
 }
 
 /// Converts one JSON value to Hessian with no declared type.
@@ -615,6 +642,8 @@ pub struct RenderOptions {
     pub resolve_refs: bool,
     /// Print longs as `{"$long": n}`, so that they can be told from ints.
     pub tag_longs: bool,
+    /// Print as Java's JSON encoders do, without escapes (see the module docs).
+    pub plain: bool,
 }
 
 /// The lists, maps and objects of a body in stream order: what `Q k` counts; and how much
@@ -751,9 +780,8 @@ impl Renderer<'_, '_> {
             Value::Long(l) => Json::from(*l),
             Value::Double(d) => match Number::from_f64(*d) {
                 Some(n) => Json::Number(n),
-                None => tagged(
-                    "$double",
-                    Json::String(
+                None => {
+                    let text = Json::String(
                         if d.is_nan() {
                             "NaN"
                         } else if *d > 0.0 {
@@ -762,12 +790,13 @@ impl Renderer<'_, '_> {
                             "-Infinity"
                         }
                         .into(),
-                    ),
-                ),
+                    );
+                    self.escaped("$double", text)
+                }
             },
-            Value::Date(ms) => tagged("$date", Json::from(*ms)),
+            Value::Date(ms) => self.escaped("$date", Json::from(*ms)),
             Value::String(s) => Json::String(s.clone()),
-            Value::Binary(b) => tagged(
+            Value::Binary(b) => self.escaped(
                 "$binary",
                 Json::String(base64::engine::general_purpose::STANDARD.encode(b)),
             ),
@@ -776,7 +805,7 @@ impl Renderer<'_, '_> {
                 self.stack.push(v);
                 let items: Vec<Json> = l.items.iter().map(|i| self.value(i)).collect();
                 self.stack.pop();
-                match &l.type_name {
+                match l.type_name.as_ref().filter(|_| !self.opts.plain) {
                     None => Json::Array(items),
                     Some(t) => {
                         let mut m = JsonMap::new();
@@ -795,7 +824,9 @@ impl Renderer<'_, '_> {
             Value::Object(o) => {
                 self.stack.push(v);
                 let mut m = JsonMap::new();
-                m.insert("$class".into(), Json::String(o.class_name.clone()));
+                if !self.opts.plain {
+                    m.insert("$class".into(), Json::String(o.class_name.clone()));
+                }
                 for (name, field) in &o.fields {
                     let rendered = self.value(field);
                     m.insert(name.clone(), rendered);
@@ -806,12 +837,32 @@ impl Renderer<'_, '_> {
         }
     }
 
+    /// `value` as `{key: value}`, or bare when printing plain.
+    fn escaped(&self, key: &str, value: Json) -> Json {
+        if self.opts.plain {
+            value
+        } else {
+            tagged(key, value)
+        }
+    }
+
     fn map(&mut self, map: &Map) -> Json {
+        let mut m = JsonMap::new();
+        if self.opts.plain {
+            for (k, v) in &map.entries {
+                let key = match self.value(k) {
+                    Json::String(s) => s,
+                    other => other.to_string(),
+                };
+                let rendered = self.value(v);
+                m.insert(key, rendered);
+            }
+            return Json::Object(m);
+        }
         let plain_keys = map
             .entries
             .iter()
             .all(|(k, _)| matches!(k, Value::String(s) if !s.starts_with('$')));
-        let mut m = JsonMap::new();
         if let Some(t) = &map.type_name {
             m.insert("$type".into(), Json::String(t.clone()));
         }
@@ -1041,6 +1092,53 @@ mod tests {
             Value::Ref(1),
         ]));
         assert_eq!(render_standalone(&small, resolve), json!([[1], [1]]));
+    }
+
+    #[test]
+    fn typed_arguments_make_the_descriptor_and_name_the_argument() {
+        let args = [json!("x"), json!(5), json!({"k": 1})];
+        let types: Vec<String> = args.iter().map(guess_java_type).collect();
+        let (desc, values) = typed_arguments(&args, &types).unwrap();
+        assert_eq!(desc, "Ljava/lang/String;ILjava/util/Map;");
+        assert_eq!(values[1], Value::Int(5));
+        let e = typed_arguments(&[json!("x")], &["int".into()]).unwrap_err();
+        assert_eq!(e.path, "argument 0");
+        assert!(typed_arguments(&[json!(1)], &[]).is_err());
+    }
+
+    #[test]
+    fn plain_rendering_drops_the_escapes() {
+        let plain = RenderOptions {
+            resolve_refs: true,
+            plain: true,
+            ..RenderOptions::default()
+        };
+        let user = Value::Object(Object::new(
+            "com.example.User",
+            vec![
+                ("id".into(), Value::Long(42)),
+                (
+                    "tags".into(),
+                    Value::List(List::typed("java.util.ArrayList", vec!["a".into()])),
+                ),
+                ("born".into(), Value::Date(1000)),
+                ("photo".into(), Value::Binary(vec![0, 1, 2])),
+                ("score".into(), Value::Double(f64::INFINITY)),
+                (
+                    "byId".into(),
+                    Value::Map(Map {
+                        type_name: Some("java.util.TreeMap".into()),
+                        entries: vec![(Value::Int(7), "seven".into()), ("$x".into(), Value::Null)],
+                    }),
+                ),
+                ("again".into(), Value::Ref(1)),
+            ],
+        ));
+        assert_eq!(
+            render_standalone(&user, plain),
+            json!({"id": 42, "tags": ["a"], "born": 1000, "photo": "AAEC", "score": "Infinity",
+                   "byId": {"7": "seven", "$x": null}, "again": ["a"]})
+        );
     }
 
     #[test]
