@@ -5,7 +5,9 @@
 //! consumer's unary call reaching the service in-process), else its [`IdlCall`]'s request
 //! stream (the Triple server, or an in-process streaming call). One response message is
 //! answered as a `Binary` result value; a stream of them is left in the [`IdlCall`] with a
-//! `Null` result. Responses are encoded in the request's [`PayloadFormat`].
+//! `Null` result. Responses are encoded in the request's [`PayloadFormat`]. A call whose
+//! [`IdlCall`] declares a kind other than the method's (an HTTP-unary call of a streaming
+//! method) is refused with `UNIMPLEMENTED` before the service runs.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use oxidubbo_hessian2::Value;
 use oxidubbo_invoker::{Attachments, Invocation, RpcError, RpcResult};
-use oxidubbo_protocol::triple::call::{IdlCall, MessageStream, PayloadFormat};
+use oxidubbo_protocol::triple::call::{CallKind, IdlCall, MessageStream, PayloadFormat};
 use prost::Message;
 
 use super::streaming::Encoded;
@@ -55,9 +57,31 @@ struct Served {
     call: Option<Arc<IdlCall>>,
 }
 
+fn kind_name(kind: CallKind) -> &'static str {
+    match kind {
+        CallKind::Unary => "unary",
+        CallKind::ServerStream => "server-streaming",
+        CallKind::ClientStream => "client-streaming",
+        CallKind::BiStream => "bidirectional-streaming",
+    }
+}
+
 impl Served {
-    fn new(mut invocation: Invocation, descriptors: &'static Descriptors) -> Served {
+    /// A call of a method of `kind`.
+    fn new(
+        mut invocation: Invocation,
+        descriptors: &'static Descriptors,
+        kind: CallKind,
+    ) -> Result<Served, Status> {
         let call = invocation.attributes().get_arc::<IdlCall>();
+        if let Some(declared) = call.as_ref().and_then(|c| c.kind()).filter(|k| *k != kind) {
+            return Err(Status::unimplemented(format!(
+                "{} is a {} method, called as a {} one",
+                invocation.method_name(),
+                kind_name(kind),
+                kind_name(declared)
+            )));
+        }
         let format = call
             .as_ref()
             .map_or(PayloadFormat::Protobuf, |c| c.format());
@@ -67,12 +91,12 @@ impl Served {
         } else {
             Some(arguments_as_messages(arguments))
         };
-        Served {
+        Ok(Served {
             codec: Codec::new(format, descriptors),
             metadata: std::mem::take(invocation.attachments_mut()),
             requests,
             call,
-        }
+        })
     }
 
     /// The request messages (of protobuf type `name`), decoded as they arrive.
@@ -166,7 +190,7 @@ where
     F: FnOnce(Request<Req>) -> Fut,
     Fut: Future<Output = Result<Response<Resp>, Status>>,
 {
-    let mut served = Served::new(invocation, descriptors);
+    let mut served = Served::new(invocation, descriptors, CallKind::Unary)?;
     let request = served.single(names[0]).await?;
     let response = service(request).await?;
     served.answer_one(response, names[1])
@@ -190,7 +214,7 @@ where
     F: FnOnce(Request<Req>) -> Fut,
     Fut: Future<Output = Result<Response<BoxStream<Resp>>, Status>>,
 {
-    let mut served = Served::new(invocation, descriptors);
+    let mut served = Served::new(invocation, descriptors, CallKind::ServerStream)?;
     let call = served.streaming_call()?;
     let request = served.single(names[0]).await?;
     let response = service(request).await?;
@@ -215,7 +239,7 @@ where
     F: FnOnce(Request<Streaming<Req>>) -> Fut,
     Fut: Future<Output = Result<Response<Resp>, Status>>,
 {
-    let mut served = Served::new(invocation, descriptors);
+    let mut served = Served::new(invocation, descriptors, CallKind::ClientStream)?;
     let request = served.stream(names[0])?;
     let response = service(request).await?;
     served.answer_one(response, names[1])
@@ -239,7 +263,7 @@ where
     F: FnOnce(Request<Streaming<Req>>) -> Fut,
     Fut: Future<Output = Result<Response<BoxStream<Resp>>, Status>>,
 {
-    let mut served = Served::new(invocation, descriptors);
+    let mut served = Served::new(invocation, descriptors, CallKind::BiStream)?;
     let call = served.streaming_call()?;
     let request = served.stream(names[0])?;
     let response = service(request).await?;
