@@ -20,7 +20,11 @@
 //!   and an [`IdlCall`] whose request stream yields every message the peer sends (one, for
 //!   unary and server-stream calls); the generated service adapter reads what its method
 //!   needs and answers either with a `Binary` result value (one message) or by leaving a
-//!   response stream with [`IdlCall::set_responses`] (and a `Null` result).
+//!   response stream with [`IdlCall::set_responses`] (and a `Null` result). An HTTP-unary
+//!   call (`application/json`, TRIPLE.md §8) is a unary call by definition: the server
+//!   makes it as a consumer's unary call is made — the body as the one `Binary` argument,
+//!   an [`IdlCall::unary`] of [`PayloadFormat::Json`] — and refuses a method that answers
+//!   a stream.
 //!
 //! Messages are the encoded bytes in the call's [`PayloadFormat`]: protobuf binary, or
 //! protobuf JSON (HTTP unary calls and `application/grpc+json`).

@@ -1,5 +1,6 @@
-//! The Triple protocol (`tri://`): gRPC over HTTP/2 (and, later, JSON over HTTP/1.1) on
-//! one port, TRIPLE.md being the wire reference.
+//! The Triple protocol (`tri://`): gRPC over HTTP/2, and unary calls in JSON over HTTP/1.1
+//! or HTTP/2 (what curl sends, TRIPLE.md §8), on one port, TRIPLE.md being the wire
+//! reference.
 //!
 //! [`TripleProtocol::global`] is the process-wide instance. Like
 //! [`DubboProtocol`](crate::DubboProtocol) it tracks the services it exported (one table
@@ -9,7 +10,10 @@
 //!
 //! A service exported with `serialization=protobuf` is an IDL service, served by the
 //! [`call`] contract; any other is an interface-style service whose unary calls carry
-//! Hessian arguments in the [`wrapper`] messages.
+//! Hessian arguments in the [`wrapper`] messages. Both kinds also answer HTTP-unary calls:
+//! `POST /{service}/{method}` with `Content-Type: application/json`, the body being the
+//! request message's protobuf JSON (IDL) or the arguments (interface-style: a JSON array
+//! of them, or the only one), the answer the response message or the result in JSON.
 //!
 //! The wire pieces: [`frame`] (gRPC framing, limits, gzip), [`status`] (codes,
 //! `grpc-message`, `grpc-timeout`), [`wrapper`] and [`headers`] (attachments as headers).

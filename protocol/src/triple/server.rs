@@ -20,7 +20,7 @@ use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use oxidubbo_common::{ServiceKey, keys};
+use oxidubbo_common::{ServiceKey, Url, keys};
 use oxidubbo_invoker::{Attachments, Invocation, Invoker, RpcError, RpcResult, Value};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
@@ -65,9 +65,12 @@ pub(crate) struct Server {
     exec: Exec,
 }
 
-struct Ctx {
-    exporters: Arc<ExporterTable>,
-    config: ServerConfig,
+/// What every request of a server is served with.
+pub(crate) struct Ctx {
+    /// The services exported at the server's address.
+    pub(crate) exporters: Arc<ExporterTable>,
+    /// The server's settings.
+    pub(crate) config: ServerConfig,
 }
 
 impl Server {
@@ -217,7 +220,7 @@ async fn handle(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<Tripl
     if is_grpc(content_type) {
         serve_grpc(ctx, peer, req).await
     } else if http_unary::accepts(content_type) {
-        http_unary::serve(req).await
+        http_unary::serve(ctx, peer, req).await
     } else {
         http_unary::plain_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -329,6 +332,69 @@ fn unimplemented(message: String) -> RpcError {
     status::status(code::UNIMPLEMENTED, message)
 }
 
+/// The exported service and method a request names.
+pub(crate) struct Target {
+    pub(crate) invoker: Arc<dyn Invoker>,
+    pub(crate) url: Arc<Url>,
+    pub(crate) method: String,
+}
+
+/// The service and method of a request (gRPC or HTTP unary): its path and the group and
+/// version headers routed as [`route`] and [`resolve_method`] do; `UNIMPLEMENTED` when
+/// nothing here serves it.
+pub(crate) fn target(
+    exporters: &ExporterTable,
+    path: &str,
+    headers: &HeaderMap,
+) -> Result<Target, RpcError> {
+    let Some((service, method)) = parse_path(path) else {
+        return Err(unimplemented(format!(
+            "malformed path {path:?}: expected /{{service}}/{{method}}"
+        )));
+    };
+    let group = non_empty(headers, TRI_SERVICE_GROUP);
+    let version = non_empty(headers, TRI_SERVICE_VERSION);
+    let found = route(exporters, service, group, version);
+    let Some((invoker, url)) = found.and_then(|i| i.url().map(|u| (i, u))) else {
+        let key = ServiceKey::new(service, group, version);
+        return Err(unimplemented(format!("service {key} is not exported here")));
+    };
+    let Some(method) = resolve_method(url.param(keys::METHODS), method) else {
+        return Err(unimplemented(format!(
+            "service {service} has no method {method}"
+        )));
+    };
+    Ok(Target {
+        invoker,
+        url,
+        method,
+    })
+}
+
+/// Whether a service is an IDL one (exported with `serialization=protobuf`).
+pub(crate) fn is_idl(url: &Url) -> bool {
+    url.param(keys::SERIALIZATION) == Some(PROTOBUF)
+}
+
+/// The attachments a request carries to the service: its headers' (§2.4), the peer's
+/// address, the consumer's application and the call's timeout.
+pub(crate) fn request_attachments(
+    headers: &HeaderMap,
+    peer: &str,
+    timeout: Option<Duration>,
+) -> Attachments {
+    let mut attachments = Attachments::new();
+    attachments_of(headers, &mut attachments);
+    attachments.insert("remote.address", peer.to_owned());
+    if let Some(app) = non_empty(headers, TRI_CONSUMER_APPNAME) {
+        attachments.insert(keys::REMOTE_APPLICATION, app.to_owned());
+    }
+    if let Some(t) = timeout {
+        attachments.insert(keys::TIMEOUT, t.as_millis().to_string());
+    }
+    attachments
+}
+
 async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<TripleBody> {
     let (parts, body) = req.into_parts();
     if parts.method != Method::POST {
@@ -337,12 +403,6 @@ async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<T
             parts.method
         )));
     }
-    let Some((service, method)) = parse_path(parts.uri.path()) else {
-        return trailers_only(&unimplemented(format!(
-            "malformed path {:?}: expected /{{service}}/{{method}}",
-            parts.uri.path()
-        )));
-    };
     let encoding = match Encoding::of(&parts.headers) {
         Ok(e) => e,
         Err(e) => return trailers_only(&status::status(e.code(), e.to_string())),
@@ -359,35 +419,18 @@ async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<T
             }
         },
     };
-    let group = non_empty(&parts.headers, TRI_SERVICE_GROUP);
-    let version = non_empty(&parts.headers, TRI_SERVICE_VERSION);
-    let found = route(&ctx.exporters, service, group, version);
-    let (invoker, url) = match found.and_then(|i| i.url().map(|u| (i, u))) {
-        Some(found) => found,
-        None => {
-            let key = ServiceKey::new(service, group, version);
-            return trailers_only(&unimplemented(format!(
-                "service {key} is not exported here"
-            )));
-        }
+    let Target {
+        invoker,
+        url,
+        method,
+    } = match target(&ctx.exporters, parts.uri.path(), &parts.headers) {
+        Ok(target) => target,
+        Err(e) => return trailers_only(&e),
     };
-    let Some(method) = resolve_method(url.param(keys::METHODS), method) else {
-        return trailers_only(&unimplemented(format!(
-            "service {service} has no method {method}"
-        )));
-    };
-    let mut attachments = Attachments::new();
-    attachments_of(&parts.headers, &mut attachments);
-    attachments.insert("remote.address", peer.to_owned());
-    if let Some(app) = non_empty(&parts.headers, TRI_CONSUMER_APPNAME) {
-        attachments.insert(keys::REMOTE_APPLICATION, app.to_owned());
-    }
-    if let Some(t) = timeout {
-        attachments.insert(keys::TIMEOUT, t.as_millis().to_string());
-    }
+    let attachments = request_attachments(&parts.headers, peer, timeout);
     let deadline = timeout.map(|t| Instant::now() + t);
     let reader = MessageReader::new(body, ctx.config.payload, encoding);
-    if url.param(keys::SERIALIZATION) == Some(PROTOBUF) {
+    if is_idl(&url) {
         let json = parts
             .headers
             .get(CONTENT_TYPE)
@@ -404,7 +447,7 @@ async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<T
 }
 
 /// Runs the call, bounded by the deadline; a panicking service is an `INTERNAL` error.
-async fn invoke(
+pub(crate) async fn invoke(
     invoker: Arc<dyn Invoker>,
     invocation: Invocation,
     deadline: Option<Instant>,
@@ -423,7 +466,7 @@ async fn invoke(
     })
 }
 
-fn deadline_exceeded() -> RpcError {
+pub(crate) fn deadline_exceeded() -> RpcError {
     status::status(code::DEADLINE_EXCEEDED, "deadline exceeded")
 }
 
