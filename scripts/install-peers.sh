@@ -2,6 +2,7 @@
 # Installs what the integration tests need besides the Rust toolchain:
 #   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh, and a JRE
 #     and Node.js (Debian packages) when the machine has none
+#   - curl (Debian package), the HTTP client of the Triple HTTP-unary (JSON) tests
 #   - the Node.js packages of the sofa-rpc-node peers (integration-tests/peers/sofa)
 #   - the Triple (gRPC) peers (integration-tests/peers/grpc): grpcio in a Python venv
 #     (.venv there, from requirements.txt) and @grpc/grpc-js (npm, package.json)
@@ -43,6 +44,7 @@ command -v nc >/dev/null 2>&1 || packages+=(netcat-openbsd)
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
 if [ "${#packages[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install by hand: ${packages[*]}"
   [ "${SUDO[*]-}" != false ] || die "need root or sudo to apt-get install ${packages[*]}"
@@ -55,6 +57,7 @@ fi
 [ -f "$ZK_JAR" ] || die "$ZK_JAR still missing after install"
 command -v java >/dev/null 2>&1 || die "java not found (ZooKeeper needs a JRE)"
 command -v nc >/dev/null 2>&1 || die "nc not found after install"
+command -v curl >/dev/null 2>&1 || die "curl not found after install"
 
 # --- sofa-rpc-node peers ---------------------------------------------------
 command -v node >/dev/null 2>&1 || die "node not found (Node.js >= 18 is needed for the sofa peers)"
