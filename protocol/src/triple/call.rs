@@ -87,7 +87,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl IdlCall {
-    /// A consumer's unary call: the request is the invocation's `Binary` argument.
+    /// A unary call — a consumer's, or an HTTP-unary one the Triple server serves: the
+    /// request is the invocation's `Binary` argument.
     pub fn unary(format: PayloadFormat) -> Self {
         IdlCall {
             kind: Some(CallKind::Unary),

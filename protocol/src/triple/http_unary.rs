@@ -320,7 +320,8 @@ async fn within<T>(
 }
 
 /// The whole request body, at most `limit` bytes: a declared length over the limit is
-/// refused before anything is read, and reading stops at the first chunk past it.
+/// refused before anything is read, and reading stops at the first chunk past it. Nothing
+/// is reserved for a declared length: what is kept is what arrived.
 async fn read_body(
     headers: &HeaderMap,
     mut body: Incoming,
@@ -339,19 +340,28 @@ async fn read_body(
     if let Some(len) = declared.filter(|&len| len > limit as u64) {
         return Err(too_large(&len));
     }
-    // At most `limit`, checked above.
-    let mut buf = BytesMut::with_capacity(declared.map_or(0, |len| len as usize));
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut len = 0;
     while let Some(frame) = body.frame().await {
         let frame = frame
             .map_err(|e| Failure::new(code::CANCELLED, format!("the request body broke: {e}")))?;
         if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
+            len += data.len();
+            if len > limit {
                 return Err(too_large(&format_args!("more than {limit}")));
             }
-            buf.extend_from_slice(&data);
+            chunks.push(data);
         }
     }
-    Ok(buf.freeze())
+    Ok(match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.swap_remove(0),
+        _ => {
+            let mut whole = BytesMut::with_capacity(len);
+            chunks.iter().for_each(|c| whole.extend_from_slice(c));
+            whole.freeze()
+        }
+    })
 }
 
 /// An HTTP-unary error: §8's JSON body (the gRPC code, its name and the message) and the
