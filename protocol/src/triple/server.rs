@@ -5,7 +5,9 @@
 //! then Java's fallbacks, TRIPLE.md §2.3), the method resolved with the first-letter-case
 //! fallback (§1), and served in the mode of the service's URL: IDL (`serialization=protobuf`,
 //! [`IdlCall`]) or wrapper (Hessian arguments, §6). Errors before any message go out as
-//! Trailers-Only responses, later ones in the trailers.
+//! Trailers-Only responses, later ones in the trailers. Requests of a JSON or protobuf
+//! content type are HTTP-unary calls (§8), routed the same way ([`target`]) and served by
+//! [`http_unary`].
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
