@@ -135,7 +135,7 @@ async fn curl(http: &str, port: u16, path: &str, headers: &[&str], body: &str) -
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "curl failed ({}): {stdout} {}",
+        "curl {http} {path} failed ({}): {stdout} {}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );

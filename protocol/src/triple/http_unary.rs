@@ -90,21 +90,28 @@ pub(crate) fn accepts(content_type: &[u8]) -> bool {
 
 /// Serves one HTTP-unary request; every failure is answered in §8's error form.
 pub(crate) async fn serve(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<TripleBody> {
-    match call(ctx, peer, req).await {
+    let (parts, body) = req.into_parts();
+    let mut body = Some(body);
+    match call(ctx, peer, parts, &mut body).await {
         Ok(response) => response,
         Err(failure) => {
             tracing::debug!(code = failure.code, message = %failure.message, "HTTP unary call failed");
+            // Refused before its body was read (unknown service, bad header, …).
+            if let Some(body) = body {
+                discard_rest(body).await;
+            }
             failure.response()
         }
     }
 }
 
+/// The call of `parts`; its body is taken from `body` when it is read.
 async fn call(
     ctx: &Ctx,
     peer: &str,
-    req: Request<Incoming>,
+    parts: http::request::Parts,
+    body: &mut Option<Incoming>,
 ) -> Result<Response<TripleBody>, Failure> {
-    let (parts, body) = req.into_parts();
     if parts.method != Method::POST {
         return Err(Failure::new(
             code::UNIMPLEMENTED,
@@ -129,6 +136,12 @@ async fn call(
         )
         .with_http(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
+    let Some(body) = body.take() else {
+        return Err(Failure::new(
+            code::INTERNAL,
+            "the request body was taken twice",
+        ));
+    };
     let body = within(
         deadline,
         read_body(&parts.headers, body, ctx.config.payload),
@@ -338,6 +351,7 @@ async fn read_body(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if let Some(len) = declared.filter(|&len| len > limit as u64) {
+        discard_rest(body).await;
         return Err(too_large(&len));
     }
     let mut chunks: Vec<Bytes> = Vec::new();
@@ -348,6 +362,7 @@ async fn read_body(
         if let Ok(data) = frame.into_data() {
             len += data.len();
             if len > limit {
+                discard_rest(body).await;
                 return Err(too_large(&format_args!("more than {limit}")));
             }
             chunks.push(data);
@@ -363,6 +378,31 @@ async fn read_body(
         }
     })
 }
+
+/// Reads and drops what the body of a refused request still sends, up to [`DISCARD_BYTES`]
+/// and for at most [`DISCARD_TIME`], so that a client still sending a small body sees the
+/// error response rather than a stream reset (curl 7.x reports an HTTP/2 `RST_STREAM(NO_ERROR)` that
+/// follows a complete response as a framing error). Nothing is kept; a larger or slower
+/// body is cut off as before.
+async fn discard_rest(mut body: Incoming) {
+    let drain = async {
+        let mut seen = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += data.len();
+                if seen > DISCARD_BYTES {
+                    return;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCARD_TIME, drain).await;
+}
+
+/// At most this much of a refused body is read (and dropped) before the error is answered.
+const DISCARD_BYTES: usize = 64 * 1024;
+/// At most this long is spent reading a refused body before the error is answered.
+const DISCARD_TIME: Duration = Duration::from_millis(200);
 
 /// An HTTP-unary error: §8's JSON body (the gRPC code, its name and the message) and the
 /// HTTP status.
