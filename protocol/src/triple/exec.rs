@@ -1,14 +1,21 @@
 //! The executor hyper spawns a server's or a connection's tasks on: tracked, so that
 //! closing waits for every one of them, and cancelled together at shutdown.
 
+use std::sync::Arc;
+
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// Spawns hyper's tasks on tokio, each ending at the latest when `shutdown` fires.
+///
+/// hyper spawns a task per HTTP/2 stream, so this is on every call's path: the token is
+/// shared behind an `Arc` (cloning a `CancellationToken` takes its tree's lock), and a task
+/// polls its own future first, so that one finishing at its first poll never registers as
+/// a waiter of the token.
 #[derive(Clone, Default)]
 pub(crate) struct Exec {
     pub(crate) tracker: TaskTracker,
-    pub(crate) shutdown: CancellationToken,
+    pub(crate) shutdown: Arc<CancellationToken>,
 }
 
 impl Exec {
@@ -18,9 +25,10 @@ impl Exec {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shutdown = self.shutdown.clone();
+        let shutdown = Arc::clone(&self.shutdown);
         self.tracker.spawn(async move {
             tokio::select! {
+                biased;
                 _ = fut => {}
                 () = shutdown.cancelled() => {}
             }

@@ -44,7 +44,7 @@ impl Encoding {
     /// The encoding a message stream's headers declare; an unknown one is an
     /// `UNIMPLEMENTED` error naming it.
     pub fn of(headers: &HeaderMap) -> Result<Encoding, FrameError> {
-        match headers.get(GRPC_ENCODING) {
+        match headers.get(&super::headers::names::GRPC_ENCODING) {
             None => Ok(Encoding::Absent),
             Some(v) if v.as_bytes().eq_ignore_ascii_case(b"identity") => Ok(Encoding::Identity),
             Some(v) if v.as_bytes().eq_ignore_ascii_case(b"gzip") => Ok(Encoding::Gzip),
@@ -100,9 +100,15 @@ impl FrameError {
 /// Cuts messages out of a stream's DATA, as it arrives.
 ///
 /// At most one frame is buffered: a frame whose declared length is over the limit is
-/// refused as soon as its prefix is seen, before any of its bytes are kept.
+/// refused as soon as its prefix is seen, before any of its bytes are kept. A message that
+/// arrived whole in one piece of DATA (the usual case) is copied out of it once, into an
+/// allocation of its own: a message the service keeps does not pin HTTP/2's read buffer,
+/// of which received DATA is a view.
 #[derive(Debug)]
 pub struct FrameDecoder {
+    /// The rest of the last piece pushed, not copied yet (empty while `buf` is not).
+    chunk: Bytes,
+    /// The start of a frame that spans pieces.
     buf: BytesMut,
     limit: usize,
     encoding: Encoding,
@@ -114,6 +120,7 @@ impl FrameDecoder {
     /// A decoder of messages of at most `limit` bytes, compressed by `encoding`.
     pub fn new(limit: usize, encoding: Encoding) -> Self {
         FrameDecoder {
+            chunk: Bytes::new(),
             buf: BytesMut::new(),
             limit,
             encoding,
@@ -121,28 +128,40 @@ impl FrameDecoder {
         }
     }
 
-    /// Adds received bytes; the messages they complete come out of [`FrameDecoder::next`].
-    pub fn push(&mut self, mut data: Bytes) -> Result<(), FrameError> {
-        // Keep only what the current frame needs (data may hold several frames: the rest
-        // waits in `data` until `next` consumed the current one).
-        if self.buf.is_empty() && self.head.is_none() {
-            self.buf = BytesMut::from(std::mem::take(&mut data));
+    /// Adds received bytes; the messages they complete come out of
+    /// [`FrameDecoder::next_message`].
+    pub fn push(&mut self, data: Bytes) -> Result<(), FrameError> {
+        self.spill();
+        if self.buf.is_empty() {
+            self.chunk = data;
         } else {
             self.buf.extend_from_slice(&data);
         }
-        self.read_head()?;
-        Ok(())
+        self.read_head()
+    }
+
+    /// Moves what is left of `chunk` into `buf` (a frame continues in a later piece).
+    fn spill(&mut self) {
+        if !self.chunk.is_empty() {
+            self.buf.extend_from_slice(&self.chunk);
+            self.chunk = Bytes::new();
+        }
     }
 
     fn read_head(&mut self) -> Result<(), FrameError> {
-        if self.head.is_some() || self.buf.len() < PREFIX_LEN {
+        let pending: &[u8] = if self.chunk.is_empty() {
+            &self.buf
+        } else {
+            &self.chunk
+        };
+        if self.head.is_some() || pending.len() < PREFIX_LEN {
             return Ok(());
         }
-        let flag = self.buf[0];
+        let flag = pending[0];
         if flag & !1 != 0 {
             return Err(FrameError::ReservedFlags(flag));
         }
-        let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]);
+        let len = u32::from_be_bytes([pending[1], pending[2], pending[3], pending[4]]);
         let len = usize::try_from(len).unwrap_or(usize::MAX);
         if len > self.limit {
             return Err(FrameError::TooLarge {
@@ -150,7 +169,11 @@ impl FrameDecoder {
                 limit: self.limit,
             });
         }
-        self.buf.advance(PREFIX_LEN);
+        if self.chunk.is_empty() {
+            self.buf.advance(PREFIX_LEN);
+        } else {
+            self.chunk.advance(PREFIX_LEN);
+        }
         self.head = Some((flag & 1 == 1, len));
         Ok(())
     }
@@ -159,26 +182,44 @@ impl FrameDecoder {
     pub fn next_message(&mut self) -> Result<Option<Bytes>, FrameError> {
         self.read_head()?;
         let Some((compressed, len)) = self.head else {
+            self.spill();
             return Ok(None);
         };
+        if self.buf.is_empty() && self.chunk.len() >= len {
+            self.head = None;
+            let framed = &self.chunk[..len];
+            let message = if compressed {
+                self.decompress(framed)
+            } else {
+                Ok(Bytes::copy_from_slice(framed))
+            };
+            self.chunk.advance(len);
+            return message.map(Some);
+        }
+        self.spill();
         if self.buf.len() < len {
             return Ok(None);
         }
         self.head = None;
         let message = self.buf.split_to(len).freeze();
-        if !compressed {
-            return Ok(Some(message));
+        if compressed {
+            self.decompress(&message).map(Some)
+        } else {
+            Ok(Some(message))
         }
+    }
+
+    fn decompress(&self, message: &[u8]) -> Result<Bytes, FrameError> {
         match self.encoding {
             Encoding::Absent => Err(FrameError::CompressedWithoutEncoding),
             Encoding::Identity => Err(FrameError::CompressedIdentity),
-            Encoding::Gzip => gunzip(&message, self.limit).map(Some),
+            Encoding::Gzip => gunzip(message, self.limit),
         }
     }
 
     /// Checks that the stream ended between frames.
     pub fn finish(&self) -> Result<(), FrameError> {
-        let left = self.buf.len() + self.head.map_or(0, |_| PREFIX_LEN);
+        let left = self.chunk.len() + self.buf.len() + self.head.map_or(0, |_| PREFIX_LEN);
         if left == 0 {
             Ok(())
         } else {
@@ -252,6 +293,30 @@ mod tests {
             assert_eq!(got, [&b"one"[..], b"", b"three33"], "chunk {chunk}");
             dec.finish().unwrap();
         }
+    }
+
+    #[test]
+    fn messages_do_not_pin_the_received_data() {
+        // Two whole messages in one piece, then one spanning two pieces.
+        let all = frames(&[b"first", b"second", b"third"]);
+        let (one, two) = all.split_at(all.len() - 3);
+        let (one, two) = (Bytes::copy_from_slice(one), Bytes::copy_from_slice(two));
+        let mut dec = FrameDecoder::new(64, Encoding::Absent);
+        dec.push(one.clone()).unwrap();
+        let mut got = drain(&mut dec);
+        dec.push(two.clone()).unwrap();
+        got.extend(drain(&mut dec));
+        assert_eq!(got, [&b"first"[..], b"second", b"third"]);
+        for m in &got {
+            for piece in [&one, &two] {
+                let range = piece.as_ptr_range();
+                assert!(
+                    !range.contains(&m.as_ptr()),
+                    "{m:?} is a view of a received piece"
+                );
+            }
+        }
+        dec.finish().unwrap();
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{AsHeaderName, HeaderMap, HeaderName, HeaderValue};
 use oxidubbo_invoker::{Attachments, Value};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode, utf8_percent_encode};
 
@@ -20,6 +20,42 @@ pub const TRI_CONSUMER_APPNAME: &str = "tri-consumer-appname";
 pub const TRI_HEADER_CONVERT: &str = "tri-header-convert";
 /// `tri-exception-code`.
 pub const TRI_EXCEPTION_CODE: &str = "tri-exception-code";
+
+/// The names the server reads or writes on every call, built once: `HeaderMap` parses and
+/// lowercases a `&str` name at every lookup and copies it at every insert, a `HeaderName`
+/// is only hashed (and cloned for free).
+pub(crate) mod names {
+    use http::header::HeaderName;
+
+    use super::super::{frame, status};
+
+    /// `grpc-status`.
+    pub(crate) static GRPC_STATUS: HeaderName = HeaderName::from_static(status::GRPC_STATUS);
+    /// `grpc-message`.
+    pub(crate) static GRPC_MESSAGE: HeaderName = HeaderName::from_static(status::GRPC_MESSAGE);
+    /// `grpc-timeout`.
+    pub(crate) static GRPC_TIMEOUT: HeaderName = HeaderName::from_static(status::GRPC_TIMEOUT);
+    /// `grpc-encoding`.
+    pub(crate) static GRPC_ENCODING: HeaderName = HeaderName::from_static(frame::GRPC_ENCODING);
+    /// `grpc-accept-encoding`.
+    pub(crate) static GRPC_ACCEPT_ENCODING: HeaderName =
+        HeaderName::from_static(frame::GRPC_ACCEPT_ENCODING);
+    /// `tri-service-group`.
+    pub(crate) static TRI_SERVICE_GROUP: HeaderName =
+        HeaderName::from_static(super::TRI_SERVICE_GROUP);
+    /// `tri-service-version`.
+    pub(crate) static TRI_SERVICE_VERSION: HeaderName =
+        HeaderName::from_static(super::TRI_SERVICE_VERSION);
+    /// `tri-consumer-appname`.
+    pub(crate) static TRI_CONSUMER_APPNAME: HeaderName =
+        HeaderName::from_static(super::TRI_CONSUMER_APPNAME);
+    /// `tri-header-convert`.
+    pub(crate) static TRI_HEADER_CONVERT: HeaderName =
+        HeaderName::from_static(super::TRI_HEADER_CONVERT);
+    /// `tri-exception-code`.
+    pub(crate) static TRI_EXCEPTION_CODE: HeaderName =
+        HeaderName::from_static(super::TRI_EXCEPTION_CODE);
+}
 
 /// Attachment keys never sent as headers (Java's `StreamUtils.putHeaders` list, plus
 /// HTTP's own).
@@ -117,7 +153,7 @@ fn bool_text(b: bool) -> &'static str {
 /// names restored to their case.
 pub fn attachments_of(headers: &HeaderMap, into: &mut Attachments) {
     let convert = headers
-        .get(TRI_HEADER_CONVERT)
+        .get(&names::TRI_HEADER_CONVERT)
         .and_then(|v| {
             let json: Vec<u8> = percent_decode(v.as_bytes()).collect();
             serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json).ok()
@@ -167,7 +203,7 @@ pub fn value_of(text: &str) -> Option<HeaderValue> {
 }
 
 /// A header's text, if present, valid UTF-8 and not empty (empty counts as absent, §2.3).
-pub fn non_empty<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub fn non_empty(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())

@@ -30,12 +30,9 @@ use tokio::time::Instant;
 use super::body::{MessageReader, TripleBody};
 use super::call::{IdlCall, PayloadFormat};
 use super::exec::Exec;
-use super::frame::{ACCEPTED_ENCODINGS, Encoding, GRPC_ACCEPT_ENCODING};
-use super::headers::{
-    TRI_CONSUMER_APPNAME, TRI_EXCEPTION_CODE, TRI_SERVICE_GROUP, TRI_SERVICE_VERSION,
-    attachments_of, non_empty, put_attachments,
-};
-use super::status::{self, GRPC_MESSAGE, GRPC_STATUS, GRPC_TIMEOUT, code};
+use super::frame::{ACCEPTED_ENCODINGS, Encoding};
+use super::headers::{attachments_of, names, non_empty, put_attachments};
+use super::status::{self, code};
 use super::{http_unary, wrapper};
 use crate::dubbo::codec::exception_value;
 use crate::exporter::ExporterTable;
@@ -177,7 +174,9 @@ async fn accept_loop(
             let peer: Arc<str> = Arc::from(peer.to_string());
             let service = hyper::service::service_fn(move |req| {
                 let (ctx, peer) = (Arc::clone(&ctx), Arc::clone(&peer));
-                async move { Ok::<_, Infallible>(handle(&ctx, &peer, req).await) }
+                // Boxed: hyper moves each stream's future several times while spawning
+                // its task, and this one is kilobytes large.
+                Box::pin(async move { Ok::<_, Infallible>(handle(&ctx, &peer, req).await) })
             });
             if let Err(e) = builder
                 .serve_connection(TokioIo::new(stream), service)
@@ -248,6 +247,9 @@ fn route(
 ) -> Option<Arc<dyn Invoker>> {
     let mut key = String::new();
     let mut lookup = |group: Option<&str>, version: Option<&str>| {
+        if group.is_none() && version.is_none() {
+            return exporters.get_str(service); // the key is the interface name
+        }
         key.clear();
         ServiceKey::write_key(&mut key, service, group, version);
         exporters.get_str(&key)
@@ -282,10 +284,10 @@ fn resolve_method(methods: Option<&str>, name: &str) -> Option<String> {
 
 /// The headers of every gRPC response.
 fn grpc_headers() -> HeaderMap {
-    let mut h = HeaderMap::new();
+    let mut h = HeaderMap::with_capacity(2);
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
     h.insert(
-        GRPC_ACCEPT_ENCODING,
+        names::GRPC_ACCEPT_ENCODING.clone(),
         HeaderValue::from_static(ACCEPTED_ENCODINGS),
     );
     h
@@ -300,11 +302,17 @@ fn response(headers: HeaderMap, body: TripleBody) -> Response<TripleBody> {
 fn put_status(h: &mut HeaderMap, error: Option<&RpcError>) {
     match error {
         None => {
-            h.insert(GRPC_STATUS, status::status_value(code::OK));
+            h.insert(names::GRPC_STATUS.clone(), status::status_value(code::OK));
         }
         Some(e) => {
-            h.insert(GRPC_STATUS, status::status_value(status::code_of(e)));
-            h.insert(GRPC_MESSAGE, status::encode_message(&status::message_of(e)));
+            h.insert(
+                names::GRPC_STATUS.clone(),
+                status::status_value(status::code_of(e)),
+            );
+            h.insert(
+                names::GRPC_MESSAGE.clone(),
+                status::encode_message(&status::message_of(e)),
+            );
         }
     }
 }
@@ -354,8 +362,8 @@ pub(crate) fn target(
             "malformed path {path:?}: expected /{{service}}/{{method}}"
         )));
     };
-    let group = non_empty(headers, TRI_SERVICE_GROUP);
-    let version = non_empty(headers, TRI_SERVICE_VERSION);
+    let group = non_empty(headers, &names::TRI_SERVICE_GROUP);
+    let version = non_empty(headers, &names::TRI_SERVICE_VERSION);
     let found = route(exporters, service, group, version);
     let Some((invoker, url)) = found.and_then(|i| i.url().map(|u| (i, u))) else {
         let key = ServiceKey::new(service, group, version);
@@ -388,7 +396,7 @@ pub(crate) fn request_attachments(
     let mut attachments = Attachments::new();
     attachments_of(headers, &mut attachments);
     attachments.insert("remote.address", peer.to_owned());
-    if let Some(app) = non_empty(headers, TRI_CONSUMER_APPNAME) {
+    if let Some(app) = non_empty(headers, &names::TRI_CONSUMER_APPNAME) {
         attachments.insert(keys::REMOTE_APPLICATION, app.to_owned());
     }
     if let Some(t) = timeout {
@@ -409,7 +417,7 @@ async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<T
         Ok(e) => e,
         Err(e) => return trailers_only(&status::status(e.code(), e.to_string())),
     };
-    let timeout = match parts.headers.get(GRPC_TIMEOUT) {
+    let timeout = match parts.headers.get(&names::GRPC_TIMEOUT) {
         None => None,
         Some(v) => match status::parse_timeout(v.as_bytes()) {
             Ok(t) => Some(t),
@@ -518,7 +526,10 @@ async fn serve_wrapper(
             match wrapper::encode_response(&serialize_type, &exception) {
                 Ok(message) => {
                     let mut h = grpc_headers();
-                    h.insert(TRI_EXCEPTION_CODE, HeaderValue::from_static("3"));
+                    h.insert(
+                        names::TRI_EXCEPTION_CODE.clone(),
+                        HeaderValue::from_static("3"),
+                    );
                     let end = trailers(Ok(&Attachments::new()));
                     response(h, TripleBody::message(&message, Some(end)))
                 }
