@@ -21,6 +21,10 @@
 //! of its own at once and spends a bounded time on ZooKeeper; when ZooKeeper is not
 //! reachable it does not wait for it: the session's ephemeral nodes go with the session.
 //!
+//! It also holds the interface → application mapping of Dubbo 3's application-level discovery
+//! ([`ZookeeperRegistry::map_service`], [`ZookeeperRegistry::mapped_applications`]; see
+//! [`mapping`]).
+//!
 //! Registry URL parameters: `group` (root, default `dubbo`), `backup` (more
 //! comma-separated `host:port` addresses), `session` (session timeout in ms, default
 //! 60000), `timeout` (connect and request timeout in ms, default 5000).
@@ -34,6 +38,8 @@ use oxidubbo_common::{Url, defaults, keys, values};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use zookeeper_client::{Acls, Client, CreateMode, EventType, SessionState, WatchedEvent};
+
+pub mod mapping;
 
 use crate::registry::{category_of, empty_url, is_match, same_listener, subscribed_categories};
 use crate::{NotifyListener, Registry, RegistryCounts, RegistryError};
