@@ -25,9 +25,18 @@
 //! ([`ZookeeperRegistry::map_service`], [`ZookeeperRegistry::mapped_applications`]; see
 //! [`mapping`]).
 //!
+//! With `register-mode` `instance` or `all` (Dubbo's default), a registered provider URL also
+//! goes into the application instance `<instances root>/<application>/<host>:<port>`, whose
+//! revision follows the exported services, and its interface is mapped to the application
+//! (see [`ZookeeperRegistry::instance_path`]); with `instance`, no interface-level node is
+//! written.
+//!
 //! Registry URL parameters: `group` (root, default `dubbo`), `backup` (more
 //! comma-separated `host:port` addresses), `session` (session timeout in ms, default
-//! 60000), `timeout` (connect and request timeout in ms, default 5000).
+//! 60000), `timeout` (connect and request timeout in ms, default 5000), `register-mode`
+//! (`interface`, `instance` or `all`, default `all`; anything else is refused), `rootPath`
+//! (the instances root, default `/services`, or `/` + `group` when `group` is set, as Java
+//! reads it).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,10 +44,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oxidubbo_common::{Url, defaults, keys, values};
+use oxidubbo_metadata::{RegisterMode, keys as metadata_keys, paths};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use zookeeper_client::{Acls, Client, CreateMode, EventType, SessionState, WatchedEvent};
 
+mod instance;
 pub mod mapping;
 
 use crate::registry::{category_of, empty_url, is_match, same_listener, subscribed_categories};
@@ -108,6 +119,14 @@ struct Shared {
     supervisor: Mutex<Option<JoinHandle<()>>>,
     /// Tells the supervisor to end the current session ([`ZookeeperRegistry::expire_session`]).
     end_session: tokio::sync::Notify,
+    /// `register-mode`: interface-level nodes, the application instance, or both.
+    register_mode: RegisterMode,
+    /// Where application instances live (`paths::instances_root`).
+    instances_root: String,
+    /// The application instance registered, if any (see [`instance`]).
+    instance: Mutex<Option<instance::AppInstance>>,
+    /// Held while the instance is changed and written: writes never overlap or reorder.
+    instance_writes: tokio::sync::Mutex<()>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -143,6 +162,13 @@ impl ZookeeperRegistry {
             url.duration_ms_param("session", Duration::from_millis(DEFAULT_SESSION_MS));
         let timeout =
             url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(DEFAULT_CONNECT_MS));
+        let register_mode = match url.param(metadata_keys::REGISTER_MODE) {
+            Some(mode) if !mode.trim().is_empty() => mode
+                .parse::<RegisterMode>()
+                .map_err(|e| RegistryError::Config(e.to_string()))?,
+            _ => RegisterMode::default(),
+        };
+        let instances_root = paths::instances_root(&url);
         let shared = Arc::new(Shared {
             url,
             address,
@@ -161,6 +187,10 @@ impl ZookeeperRegistry {
             sessions: AtomicU64::new(0),
             supervisor: Mutex::new(None),
             end_session: tokio::sync::Notify::new(),
+            register_mode,
+            instances_root,
+            instance: Mutex::new(None),
+            instance_writes: tokio::sync::Mutex::new(()),
         });
         let client = shared.open_session().await?;
         *lock(&shared.client) = Some(client.clone());
@@ -303,13 +333,15 @@ impl Shared {
         )
     }
 
-    /// Creates `path` (parents persistent). An ephemeral node left by an older session of
-    /// ours is replaced, so it does not vanish when that session finally expires.
+    /// Creates `path` with `data` (parents persistent). An ephemeral node left by an older
+    /// session of ours is replaced, so it does not vanish when that session finally expires;
+    /// one of this session gets `data` when that is not empty.
     async fn create_node(
         &self,
         client: &Client,
         path: &str,
         ephemeral: bool,
+        data: &[u8],
     ) -> Result<(), RegistryError> {
         let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
         if !parent.is_empty() {
@@ -328,7 +360,7 @@ impl Shared {
         };
         let options = mode.with_acls(Acls::anyone_all());
         for _ in 0..3 {
-            match client.create(path, &[], &options).await {
+            match client.create(path, data, &options).await {
                 Ok(_) => return Ok(()),
                 Err(zookeeper_client::Error::NodeExists) => {
                     if !ephemeral {
@@ -336,6 +368,13 @@ impl Shared {
                     }
                     match client.check_stat(path).await.map_err(backend)? {
                         Some(stat) if stat.ephemeral_owner == client.session_id().0 => {
+                            if !data.is_empty() {
+                                match client.set_data(path, data, None).await {
+                                    Ok(_) => return Ok(()),
+                                    Err(zookeeper_client::Error::NoNode) => continue,
+                                    Err(e) => return Err(backend(e)),
+                                }
+                            }
                             return Ok(());
                         }
                         Some(_) => match client.delete(path, None).await {
@@ -442,11 +481,15 @@ impl Shared {
             .map(|r| (r.path.clone(), r.ephemeral))
             .collect();
         for (path, ephemeral) in nodes {
-            let created = self.bounded("re-register", self.create_node(client, &path, ephemeral));
+            let created = self.bounded(
+                "re-register",
+                self.create_node(client, &path, ephemeral, &[]),
+            );
             if let Err(e) = created.await {
                 tracing::warn!(%path, error = %e, "re-register failed");
             }
         }
+        self.recover_instance(client).await;
         self.delete_withdrawn(client).await;
         let subs: Vec<Arc<Subscription>> = lock(&self.subs).clone();
         for sub in subs {
@@ -617,57 +660,34 @@ impl Registry for ZookeeperRegistry {
             && self.shared.connected.load(Ordering::Acquire)
     }
 
+    /// Publishes `url` as the registry's `register-mode` says: its interface-level node
+    /// (`interface`, `all`) and, for a provider URL, its service in the application instance
+    /// (`instance`, `all`; see [`ZookeeperRegistry::instance_path`]).
     async fn register(&self, url: &Url) -> Result<(), RegistryError> {
         let client = self.shared.client()?;
-        let path = self.shared.node_path(url);
-        let ephemeral = url.bool_param(keys::DYNAMIC, true);
-        {
-            let mut registered = lock(&self.shared.registered);
-            if !registered.iter().any(|r| r.path == path) {
-                registered.push(Registered {
-                    path: path.clone(),
-                    ephemeral,
-                });
-            }
+        if self.shared.register_mode.registers_interface() {
+            self.register_interface(&client, url).await?;
         }
-        lock(&self.shared.withdrawn).retain(|p| *p != path);
-        // Kept in the list even if this fails: the next recovery creates it (failback).
-        self.shared
-            .bounded(
-                "register",
-                self.shared.create_node(&client, &path, ephemeral),
-            )
-            .await
+        if self.shared.register_mode.registers_instance() {
+            self.register_in_instance(url).await?;
+        }
+        Ok(())
     }
 
-    /// Withdraws `url`. Without a connection to ZooKeeper it does not wait: the node is
-    /// deleted when the connection comes back (or goes with the session), and this fails
-    /// saying so; the same after a failed or timed-out delete.
+    /// Withdraws `url` from what `register` wrote. Without a connection to ZooKeeper it does
+    /// not wait: the node is deleted when the connection comes back (or goes with the
+    /// session), and this fails saying so; the same after a failed or timed-out delete.
     async fn unregister(&self, url: &Url) -> Result<(), RegistryError> {
         let client = self.shared.client()?;
-        let path = self.shared.node_path(url);
-        lock(&self.shared.registered).retain(|r| r.path != path);
-        if !self.shared.connected.load(Ordering::Acquire) {
-            self.shared.withdraw_later(path);
-            return Err(RegistryError::Backend(format!(
-                "unregister: not connected to ZooKeeper at {}; the node is deleted when the \
-                 connection is back",
-                self.shared.address
-            )));
+        let interface = if self.shared.register_mode.registers_interface() {
+            self.unregister_interface(&client, url).await
+        } else {
+            Ok(())
+        };
+        if self.shared.register_mode.registers_instance() {
+            self.unregister_in_instance(url).await?;
         }
-        let deleted = self
-            .shared
-            .bounded("unregister", async {
-                match client.delete(&path, None).await {
-                    Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
-                    Err(e) => Err(backend(e)),
-                }
-            })
-            .await;
-        if deleted.is_err() {
-            self.shared.withdraw_later(path);
-        }
-        deleted
+        interface
     }
 
     async fn subscribe(
@@ -728,7 +748,13 @@ impl Registry for ZookeeperRegistry {
         // What is ours is released at once, whatever happens to the rest of this future
         // (cut short by a caller's time limit, say): every watch and the supervisor stop.
         let connected = shared.connected.swap(false, Ordering::AcqRel);
-        let nodes: Vec<Registered> = std::mem::take(&mut *lock(&shared.registered));
+        let mut nodes: Vec<Registered> = std::mem::take(&mut *lock(&shared.registered));
+        if let Some(instance) = lock(&shared.instance).take() {
+            nodes.push(Registered {
+                path: instance.path,
+                ephemeral: true,
+            });
+        }
         let withdrawn: Vec<String> = std::mem::take(&mut *lock(&shared.withdrawn));
         let subs: Vec<Arc<Subscription>> = std::mem::take(&mut *lock(&shared.subs));
         for sub in &subs {
@@ -793,6 +819,56 @@ impl Registry for ZookeeperRegistry {
 }
 
 impl ZookeeperRegistry {
+    /// The interface-level node of `url`.
+    async fn register_interface(&self, client: &Client, url: &Url) -> Result<(), RegistryError> {
+        let path = self.shared.node_path(url);
+        let ephemeral = url.bool_param(keys::DYNAMIC, true);
+        {
+            let mut registered = lock(&self.shared.registered);
+            if !registered.iter().any(|r| r.path == path) {
+                registered.push(Registered {
+                    path: path.clone(),
+                    ephemeral,
+                });
+            }
+        }
+        lock(&self.shared.withdrawn).retain(|p| *p != path);
+        // Kept in the list even if this fails: the next recovery creates it (failback).
+        self.shared
+            .bounded(
+                "register",
+                self.shared.create_node(client, &path, ephemeral, &[]),
+            )
+            .await
+    }
+
+    /// Deletes the interface-level node of `url` (see [`Registry::unregister`]).
+    async fn unregister_interface(&self, client: &Client, url: &Url) -> Result<(), RegistryError> {
+        let path = self.shared.node_path(url);
+        lock(&self.shared.registered).retain(|r| r.path != path);
+        if !self.shared.connected.load(Ordering::Acquire) {
+            self.shared.withdraw_later(path);
+            return Err(RegistryError::Backend(format!(
+                "unregister: not connected to ZooKeeper at {}; the node is deleted when the \
+                 connection is back",
+                self.shared.address
+            )));
+        }
+        let deleted = self
+            .shared
+            .bounded("unregister", async {
+                match client.delete(&path, None).await {
+                    Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
+                    Err(e) => Err(backend(e)),
+                }
+            })
+            .await;
+        if deleted.is_err() {
+            self.shared.withdraw_later(path);
+        }
+        deleted
+    }
+
     async fn lookup_on(&self, client: &Client, url: &Url) -> Result<Vec<Url>, RegistryError> {
         let mut out = Vec::new();
         for category in subscribed_categories(url) {

@@ -1,0 +1,199 @@
+//! The application instance on ZooKeeper (`register-mode` `instance` or `all`), as Dubbo
+//! Java's `ServiceDiscoveryRegistry` over `ZookeeperServiceDiscovery` writes it: one
+//! ephemeral node `<instances root>/<application>/<host>:<port>` holding Curator's
+//! `ServiceInstance` JSON ([`ServiceInstance::to_curator_json`]) whose metadata carries the
+//! revision of the exported services' [`MetadataInfo`], `dubbo.metadata.storage-type` and
+//! `dubbo.endpoints`.
+//!
+//! - The first provider URL registered creates the instance (its application, host and
+//!   port); each provider URL adds its service to the `MetadataInfo` and maps its interface
+//!   to the application ([`ZookeeperRegistry::map_service`]).
+//! - Every change of the services rewrites the node with the new revision; the last service
+//!   unregistered deletes it.
+//! - After a reconnection or a new session the node is written again, as the interface-level
+//!   nodes are; [`Registry::destroy`](crate::Registry::destroy) deletes it.
+//!
+//! A provider URL without an `application` cannot be an instance: it is registered at
+//! interface level only (with a warning), as the register mode falls back.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use oxidubbo_common::{Url, keys, values};
+use oxidubbo_metadata::{MetadataInfo, MetadataStorageType, ServiceInstance, paths};
+
+use super::{Shared, ZookeeperRegistry, lock};
+use crate::RegistryError;
+use crate::registry::category_of;
+
+/// The application instance this registry registered.
+pub(super) struct AppInstance {
+    /// Its node.
+    pub(super) path: String,
+    /// The exported services and their revision.
+    metadata: MetadataInfo,
+    /// The instance as written (metadata filled from `metadata`).
+    instance: ServiceInstance,
+}
+
+impl AppInstance {
+    fn json(&self) -> String {
+        self.instance.to_curator_json()
+    }
+
+    /// Recomputes the revision and the instance metadata from the services.
+    fn refresh(&mut self) {
+        self.metadata.update_revision();
+        self.instance
+            .set_provider_metadata(&self.metadata, MetadataStorageType::Local, None);
+    }
+}
+
+fn config(e: oxidubbo_metadata::MetadataError) -> RegistryError {
+    RegistryError::Config(e.to_string())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Whether `url` is a provider URL that has an application.
+fn application_of(url: &Url) -> Option<&str> {
+    if category_of(url) != values::PROVIDERS_CATEGORY {
+        return None;
+    }
+    let application = url.param(keys::APPLICATION).filter(|a| !a.is_empty());
+    if application.is_none() {
+        tracing::warn!(
+            url = %url.interface(),
+            "a provider URL without `application` is not registered at application level"
+        );
+    }
+    application
+}
+
+impl ZookeeperRegistry {
+    /// The path of the application instance node this registry has written, if any:
+    /// `<instances root>/<application>/<host>:<port>`.
+    pub fn instance_path(&self) -> Option<String> {
+        lock(&self.shared.instance).as_ref().map(|i| i.path.clone())
+    }
+
+    /// Adds the service of provider URL `url` to the application instance (creating it),
+    /// writes the node with the new revision and maps the interface to the application.
+    pub(super) async fn register_in_instance(&self, url: &Url) -> Result<(), RegistryError> {
+        let Some(application) = application_of(url) else {
+            return Ok(());
+        };
+        let shared = &self.shared;
+        let _turn = shared.instance_writes.lock().await;
+        let (path, json) = {
+            let mut slot = lock(&shared.instance);
+            let mut next = match slot.as_ref() {
+                Some(current) if current.instance.name != application => {
+                    return Err(RegistryError::Config(format!(
+                        "one registry registers one application instance: {} already, not {application}",
+                        current.instance.name
+                    )));
+                }
+                Some(current) => (current.metadata.clone(), current.instance.clone()),
+                None => {
+                    let mut instance = ServiceInstance::new(application, url.host(), url.port());
+                    instance.registration_time_utc = now_ms();
+                    (MetadataInfo::new(application), instance)
+                }
+            };
+            next.0.add_service(url).map_err(config)?;
+            let path = paths::instance_path(&shared.instances_root, application, &next.1.id)
+                .map_err(config)?;
+            let mut updated = AppInstance {
+                path,
+                metadata: next.0,
+                instance: next.1,
+            };
+            updated.refresh();
+            let written = (updated.path.clone(), updated.json());
+            *slot = Some(updated);
+            written
+        };
+        // Kept even if the write fails: the next recovery writes it (failback).
+        shared.write_instance(&path, &json).await?;
+        self.map_service(url.interface(), application).await
+    }
+
+    /// Removes the service of provider URL `url` from the instance: rewrites the node with
+    /// the new revision, or deletes it when no service is left.
+    pub(super) async fn unregister_in_instance(&self, url: &Url) -> Result<(), RegistryError> {
+        if application_of(url).is_none() {
+            return Ok(());
+        }
+        let shared = &self.shared;
+        let _turn = shared.instance_writes.lock().await;
+        let change = {
+            let mut slot = lock(&shared.instance);
+            let Some(current) = slot.as_mut() else {
+                return Ok(());
+            };
+            if current.metadata.remove_service(url).is_none() {
+                return Ok(());
+            }
+            if current.metadata.services().is_empty() {
+                slot.take().map(|gone| (gone.path, None))
+            } else {
+                current.refresh();
+                Some((current.path.clone(), Some(current.json())))
+            }
+        };
+        match change {
+            Some((path, Some(json))) => shared.write_instance(&path, &json).await,
+            Some((path, None)) => {
+                let client = shared.client()?;
+                let deleted = shared
+                    .bounded("unregister instance", async {
+                        match client.delete(&path, None).await {
+                            Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
+                            Err(e) => Err(super::backend(e)),
+                        }
+                    })
+                    .await;
+                if deleted.is_err() {
+                    shared.withdraw_later(path);
+                }
+                deleted
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+impl Shared {
+    /// Creates or rewrites the instance node, within the registry's timeout.
+    async fn write_instance(&self, path: &str, json: &str) -> Result<(), RegistryError> {
+        lock(&self.withdrawn).retain(|p| p != path);
+        let client = self.client()?;
+        self.bounded(
+            "register instance",
+            self.create_node(&client, path, true, json.as_bytes()),
+        )
+        .await
+    }
+
+    /// Writes the instance node again after a reconnection or a new session.
+    pub(super) async fn recover_instance(&self, client: &zookeeper_client::Client) {
+        let _turn = self.instance_writes.lock().await;
+        let Some((path, json)) = lock(&self.instance)
+            .as_ref()
+            .map(|i| (i.path.clone(), i.json()))
+        else {
+            return;
+        };
+        let written = self.bounded(
+            "re-register instance",
+            self.create_node(client, &path, true, json.as_bytes()),
+        );
+        if let Err(e) = written.await {
+            tracing::warn!(%path, error = %e, "re-registering the application instance failed");
+        }
+    }
+}
