@@ -137,3 +137,20 @@ fn a_file_that_cannot_be_read_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn register_mode_takes_dubbos_names_and_refuses_others_at_its_line() {
+    let ok =
+        "[registries.zk]\naddress = \"zookeeper://127.0.0.1:2181\"\nregister-mode = \"Instance\"\n";
+    let config = parse(ok).expect("a known register-mode");
+    assert_eq!(
+        config.registries["zk"].register_mode.as_deref(),
+        Some("instance")
+    );
+    let bad =
+        "[registries.zk]\naddress = \"zookeeper://127.0.0.1:2181\"\nregister-mode = \"instanse\"\n";
+    let err = parse(bad).unwrap_err();
+    assert_eq!(err.line, 3, "{err}");
+    assert_eq!(err.key, "registries.zk.register-mode", "{err}");
+    assert!(err.message.contains("interface, instance, all"), "{err}");
+}

@@ -22,7 +22,8 @@ fn application(b: UrlBuilder, app: &ApplicationConfig) -> UrlBuilder {
     opt(b, "application.version", app.version.as_deref())
 }
 
-/// The registry URL of `registry`: its address with `group`, `timeout` and `params`.
+/// The registry URL of `registry`: its address with `group`, `timeout`, `register-mode`
+/// and `params`.
 pub(crate) fn registry_url(registry: &RegistryConfig) -> Result<Url, String> {
     let base =
         oxidubbo_registry::parse_registry_address(&registry.address).map_err(|e| e.to_string())?;
@@ -34,6 +35,11 @@ pub(crate) fn registry_url(registry: &RegistryConfig) -> Result<Url, String> {
     );
     let b = opt(b, keys::REGISTRY_GROUP, registry.group.as_deref());
     let b = opt(b, keys::TIMEOUT, registry.timeout);
+    let b = opt(
+        b,
+        oxidubbo_metadata::keys::REGISTER_MODE,
+        registry.register_mode.as_deref(),
+    );
     Ok(b.build())
 }
 

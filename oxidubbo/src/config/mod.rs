@@ -161,6 +161,17 @@ pub struct RegistryConfig {
     /// Session/connection timeout, milliseconds.
     #[serde(default)]
     pub timeout: Option<u64>,
+    /// Where providers register (`register-mode`, Dubbo's key and names): `interface`
+    /// (interface-level nodes), `instance` (the application instance,
+    /// `/services/<application>/<host>:<port>`, and the interface → application mapping) or
+    /// `all`, both (the default). Used by the ZooKeeper registry.
+    #[serde(
+        default,
+        rename = "register-mode",
+        alias = "register_mode",
+        deserialize_with = "register_mode"
+    )]
+    pub register_mode: Option<String>,
     /// Other parameters of the registry URL.
     #[serde(default, deserialize_with = "scalar_map")]
     pub params: BTreeMap<String, String>,
@@ -173,6 +184,7 @@ impl RegistryConfig {
             address: address.into(),
             group: None,
             timeout: None,
+            register_mode: None,
             params: BTreeMap::new(),
         }
     }
@@ -441,6 +453,17 @@ impl<'de> Deserialize<'de> for Scalar {
 fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let map = BTreeMap::<String, Scalar>::deserialize(d)?;
     Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+/// A `register-mode`, checked: one of Dubbo's names (case ignored).
+fn register_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let Some(mode) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let parsed = mode
+        .parse::<oxidubbo_metadata::RegisterMode>()
+        .map_err(|e| de::Error::custom(e.to_string()))?;
+    Ok(Some(parsed.as_str().to_owned()))
 }
 
 fn opt_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
