@@ -166,7 +166,10 @@ impl ZookeeperRegistry {
             Some(mode) if !mode.trim().is_empty() => mode
                 .parse::<RegisterMode>()
                 .map_err(|e| RegistryError::Config(e.to_string()))?,
-            _ => RegisterMode::default(),
+            // Java's default is `all`; until this provider exports the MetadataService, a
+            // consumer could find its instance but not read its services, so an instance is
+            // written only when asked for.
+            _ => RegisterMode::Interface,
         };
         let instances_root = paths::instances_root(&url);
         let shared = Arc::new(Shared {

@@ -164,7 +164,8 @@ pub struct RegistryConfig {
     /// Where providers register (`register-mode`, Dubbo's key and names): `interface`
     /// (interface-level nodes), `instance` (the application instance,
     /// `/services/<application>/<host>:<port>`, and the interface → application mapping) or
-    /// `all`, both (the default). Used by the ZooKeeper registry.
+    /// `all`, both. Used by the ZooKeeper registry; the default is `interface` until the
+    /// MetadataService is exported (Java's is `all`).
     #[serde(
         default,
         rename = "register-mode",
