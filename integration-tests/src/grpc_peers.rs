@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The peers folder, if its Python venv and Node modules are installed.
@@ -42,34 +41,17 @@ impl GrpcioServer {
     /// Starts the grpcio server for `proto` on `port` and waits (at most 30 s) until it
     /// serves.
     pub async fn start(dir: &Path, proto: &Path, port: u16) -> GrpcioServer {
-        let mut child = Command::new(python(dir))
+        let mut command = Command::new(python(dir));
+        command
             .arg(dir.join("greet_peer.py"))
             .arg("server")
             .arg("--proto")
             .arg(proto)
             .arg("--port")
             .arg(port.to_string())
-            .current_dir(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("failed to start the grpcio server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(port) = line.strip_prefix("ready ") {
-                    return port.trim().parse::<u16>().ok();
-                }
-            }
-            None
-        })
-        .await;
-        match ready {
-            Ok(Some(port)) => GrpcioServer { child, port },
-            other => panic!("the grpcio server did not become ready: {other:?}"),
-        }
+            .current_dir(dir);
+        let (child, port) = crate::start_until_ready(command, "ready ", "the grpcio server").await;
+        GrpcioServer { child, port }
     }
 }
 

@@ -169,6 +169,37 @@ impl Drop for OwnZookeeper {
     }
 }
 
+/// Starts a peer process (stdin and stdout piped, killed when its [`Child`] is dropped) and
+/// waits, at most 30 s, for the line `<ready><port>` on its stdout; panics, naming `what`,
+/// when it does not come.
+pub(crate) async fn start_until_ready(
+    mut command: Command,
+    ready: &str,
+    what: &str,
+) -> (Child, u16) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("failed to start {what}: {e}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let port = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(port) = line.strip_prefix(ready) {
+                return port.trim().parse::<u16>().ok();
+            }
+        }
+        None
+    })
+    .await;
+    match port {
+        Ok(Some(port)) => (child, port),
+        other => panic!("{what} did not become ready: {other:?}"),
+    }
+}
+
 /// A running sofa-rpc-node provider; killed when dropped.
 pub struct SofaProvider {
     child: Child,
@@ -179,30 +210,12 @@ pub struct SofaProvider {
 impl SofaProvider {
     /// Starts `provider.js` with `args` and waits (at most 30 s) for its `READY <port>` line.
     pub async fn start(dir: &std::path::Path, args: &[&str]) -> SofaProvider {
-        let mut child = Command::new("node")
+        let mut command = Command::new("node");
+        command
             .arg(dir.join("provider.js"))
             .args(args)
-            .current_dir(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("failed to start node provider.js");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(port) = line.strip_prefix("READY ") {
-                    return port.trim().parse::<u16>().ok();
-                }
-            }
-            None
-        })
-        .await;
-        let port = match ready {
-            Ok(Some(port)) => port,
-            other => panic!("provider.js did not become ready: {other:?}"),
-        };
+            .current_dir(dir);
+        let (child, port) = start_until_ready(command, "READY ", "provider.js").await;
         SofaProvider { child, port }
     }
 }
