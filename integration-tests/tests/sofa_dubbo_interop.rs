@@ -100,7 +100,9 @@ fn line_for<'a>(lines: &'a [Json], method: &str) -> &'a Json {
 async fn sofa_consumer_calls_oxidubbo_provider() {
     let Some(dir) = sofa_dir() else { return };
     let protocol = DubboProtocol::new();
-    let port = oxidubbo_integration_tests::free_port();
+    // Bound from here to the export (a port only found free could be taken in between).
+    let reserved = protocol.reserve_port("127.0.0.1").expect("a port");
+    let port = reserved.port();
     let _exporter = serve_greeter(&protocol, greeter_provider_url(port))
         .await
         .unwrap();
