@@ -9,6 +9,8 @@
 //!   layout, with recovery after connection loss and session expiry).
 //! - [`RegistryDirectory`]: the cluster crate's `Directory` over a registry subscription;
 //!   provider lists applied as diffs, routers and overrides from the registry.
+//! - [`MetadataServiceDelegation`]: the provider's `org.apache.dubbo.metadata.MetadataService`
+//!   (`getMetadataInfo(revision)` and the rest), answering the application's `MetadataInfo`.
 //! - [`RegistryProtocol`]: export = serve + register, refer = register the consumer +
 //!   subscribe + join with the configured cluster. [`refer_direct`] refers `url=` style
 //!   direct addresses without a registry.
@@ -53,6 +55,7 @@ mod directory;
 mod error;
 mod factory;
 pub mod memory;
+pub mod metadata_service;
 mod protocol;
 mod protocols;
 mod registry;
@@ -64,6 +67,7 @@ pub use factory::{
     MEMORY, ZOOKEEPER, connect_registry, normalize_registry_url, parse_registry_address,
 };
 pub use memory::{MemoryRegistry, StoreCounts};
+pub use metadata_service::MetadataServiceDelegation;
 pub use protocol::{
     RegistryProtocol, RegistryProtocolCounts, consumer_url, refer_direct, registered_consumer_url,
     registered_provider_url,
