@@ -29,7 +29,9 @@
 //! goes into the application instance `<instances root>/<application>/<host>:<port>`, whose
 //! revision follows the exported services, and its interface is mapped to the application
 //! (see [`ZookeeperRegistry::instance_path`]); with `instance`, no interface-level node is
-//! written.
+//! written. Given a `MetadataService` ([`ZookeeperRegistry::serve_metadata`]), the instance
+//! carries its `dubbo.metadata-service.url-params` and the service answers the instance's
+//! `MetadataInfo`.
 //!
 //! Registry URL parameters: `group` (root, default `dubbo`), `backup` (more
 //! comma-separated `host:port` addresses), `session` (session timeout in ms, default
@@ -125,6 +127,8 @@ struct Shared {
     instances_root: String,
     /// The application instance registered, if any (see [`instance`]).
     instance: Mutex<Option<instance::AppInstance>>,
+    /// The `MetadataService` answering for the instance, if one is served.
+    metadata_service: Mutex<Option<instance::ServedMetadata>>,
     /// Held while the instance is changed and written: writes never overlap or reorder.
     instance_writes: tokio::sync::Mutex<()>,
 }
@@ -193,6 +197,7 @@ impl ZookeeperRegistry {
             register_mode,
             instances_root,
             instance: Mutex::new(None),
+            metadata_service: Mutex::new(None),
             instance_writes: tokio::sync::Mutex::new(()),
         });
         let client = shared.open_session().await?;
@@ -752,6 +757,9 @@ impl Registry for ZookeeperRegistry {
         // (cut short by a caller's time limit, say): every watch and the supervisor stop.
         let connected = shared.connected.swap(false, Ordering::AcqRel);
         let mut nodes: Vec<Registered> = std::mem::take(&mut *lock(&shared.registered));
+        if let Some(served) = lock(&shared.metadata_service).take() {
+            served.withdraw();
+        }
         if let Some(instance) = lock(&shared.instance).take() {
             nodes.push(Registered {
                 path: instance.path,

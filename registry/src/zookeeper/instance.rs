@@ -10,6 +10,9 @@
 //!   to the application ([`ZookeeperRegistry::map_service`]).
 //! - Every change of the services rewrites the node with the new revision; the last service
 //!   unregistered deletes it.
+//! - With a `MetadataService` ([`ZookeeperRegistry::serve_metadata`]), each revision's
+//!   `MetadataInfo` is published to it and the node carries
+//!   `dubbo.metadata-service.url-params`; the deleted or destroyed instance withdraws it.
 //! - After a reconnection or a new session the node is written again, as the interface-level
 //!   nodes are; [`Registry::destroy`](crate::Registry::destroy) deletes it.
 //!
@@ -22,8 +25,8 @@ use oxidubbo_common::{Url, keys, values};
 use oxidubbo_metadata::{MetadataInfo, MetadataStorageType, ServiceInstance, paths};
 
 use super::{Shared, ZookeeperRegistry, lock};
-use crate::RegistryError;
 use crate::registry::category_of;
+use crate::{MetadataServiceDelegation, RegistryError};
 
 /// The application instance this registry registered.
 pub(super) struct AppInstance {
@@ -35,16 +38,40 @@ pub(super) struct AppInstance {
     instance: ServiceInstance,
 }
 
+/// The `MetadataService` that answers for this registry's instance
+/// ([`ZookeeperRegistry::serve_metadata`]).
+#[derive(Clone)]
+pub(super) struct ServedMetadata {
+    service: MetadataServiceDelegation,
+    /// Where it is exported: its parameters become the instance's url-params.
+    url: Url,
+    /// What this registry publishes its `MetadataInfo` under.
+    owner: String,
+}
+
+impl ServedMetadata {
+    pub(super) fn withdraw(&self) {
+        self.service.withdraw(&self.owner);
+    }
+}
+
 impl AppInstance {
     fn json(&self) -> String {
         self.instance.to_curator_json()
     }
 
-    /// Recomputes the revision and the instance metadata from the services.
-    fn refresh(&mut self) {
+    /// Recomputes the revision and the instance metadata from the services, and publishes
+    /// the `MetadataInfo` to the `MetadataService`, if one is served.
+    fn refresh(&mut self, served: Option<&ServedMetadata>) {
         self.metadata.update_revision();
-        self.instance
-            .set_provider_metadata(&self.metadata, MetadataStorageType::Local, None);
+        self.instance.set_provider_metadata(
+            &self.metadata,
+            MetadataStorageType::Local,
+            served.map(|s| &s.url),
+        );
+        if let Some(served) = served {
+            served.service.publish(&served.owner, self.metadata.clone());
+        }
     }
 }
 
@@ -80,6 +107,36 @@ impl ZookeeperRegistry {
         lock(&self.shared.instance).as_ref().map(|i| i.path.clone())
     }
 
+    /// Has `service`, exported at `url`, answer for this registry's application instance:
+    /// the instance's `MetadataInfo` is published to it whenever its revision changes (and
+    /// withdrawn with the instance), and the instance node carries
+    /// `dubbo.metadata-service.url-params` from `url`, so that consumers can fetch its
+    /// services (`storage-type` `local`). Rewrites the node if the instance exists.
+    pub async fn serve_metadata(
+        &self,
+        service: MetadataServiceDelegation,
+        url: Url,
+    ) -> Result<(), RegistryError> {
+        let shared = &self.shared;
+        let _turn = shared.instance_writes.lock().await;
+        let served = ServedMetadata {
+            service,
+            url,
+            owner: format!("zookeeper://{}{}", shared.address, shared.instances_root),
+        };
+        if let Some(previous) = lock(&shared.metadata_service).replace(served.clone()) {
+            previous.withdraw();
+        }
+        let written = lock(&shared.instance).as_mut().map(|current| {
+            current.refresh(Some(&served));
+            (current.path.clone(), current.json())
+        });
+        match written {
+            Some((path, json)) => shared.write_instance(&path, &json).await,
+            None => Ok(()),
+        }
+    }
+
     /// Adds the service of provider URL `url` to the application instance (creating it),
     /// writes the node with the new revision and maps the interface to the application.
     pub(super) async fn register_in_instance(&self, url: &Url) -> Result<(), RegistryError> {
@@ -88,6 +145,7 @@ impl ZookeeperRegistry {
         };
         let shared = &self.shared;
         let _turn = shared.instance_writes.lock().await;
+        let served = lock(&shared.metadata_service).clone();
         let (path, json) = {
             let mut slot = lock(&shared.instance);
             let mut next = match slot.as_ref() {
@@ -112,7 +170,7 @@ impl ZookeeperRegistry {
                 metadata: next.0,
                 instance: next.1,
             };
-            updated.refresh();
+            updated.refresh(served.as_ref());
             let written = (updated.path.clone(), updated.json());
             *slot = Some(updated);
             written
@@ -130,6 +188,7 @@ impl ZookeeperRegistry {
         }
         let shared = &self.shared;
         let _turn = shared.instance_writes.lock().await;
+        let served = lock(&shared.metadata_service).clone();
         let change = {
             let mut slot = lock(&shared.instance);
             let Some(current) = slot.as_mut() else {
@@ -139,9 +198,12 @@ impl ZookeeperRegistry {
                 return Ok(());
             }
             if current.metadata.services().is_empty() {
+                if let Some(served) = &served {
+                    served.withdraw();
+                }
                 slot.take().map(|gone| (gone.path, None))
             } else {
-                current.refresh();
+                current.refresh(served.as_ref());
                 Some((current.path.clone(), Some(current.json())))
             }
         };
