@@ -1,7 +1,9 @@
 //! `register-mode` in an application's TOML (`[registries.<name>]`, Dubbo's key): a provider
 //! started with `instance` registers its application instance on a real ZooKeeper
 //! (`OXIDUBBO_ZK`) — the Curator node with the revision of its services, and the mapping — and
-//! no interface-level node, and its graceful shutdown removes the instance.
+//! no interface-level node, the MetadataService exported on its dubbo port that a consumer
+//! finds through the node's url-params and that answers the instance's `MetadataInfo` — and
+//! its graceful shutdown removes the instance and the MetadataService.
 //! (Alone in its test binary: the application uses the process-wide protocol.)
 
 use std::sync::Arc;
@@ -11,7 +13,9 @@ use oxidubbo::Bootstrap;
 use oxidubbo::config::Config;
 use oxidubbo_examples::{Greeter, HelloGreeter};
 use oxidubbo_integration_tests::zookeeper;
-use oxidubbo_metadata::{MetadataInfo, ServiceInstance};
+use oxidubbo_invoker::{Invocation, Value};
+use oxidubbo_metadata::{MetadataInfo, ServiceInstance, metadata_service};
+use oxidubbo_protocol::{DubboProtocol, Protocol};
 use oxidubbo_registry::registered_provider_url;
 
 const GREETER: &str = "org.apache.dubbo.samples.api.GreeterService";
@@ -58,6 +62,33 @@ async fn register_mode_instance_from_toml_registers_the_application_instance() {
         Some(info.calculate_revision().as_str()),
         "the revision of the exported service"
     );
+    // A consumer reads the services through the MetadataService the node points at.
+    let consumer = DubboProtocol::new();
+    let msvc_url = Arc::new(instance.metadata_service_url().expect("url-params"));
+    assert_eq!(
+        msvc_url.port(),
+        exported.port(),
+        "on the application's dubbo port"
+    );
+    let get_metadata_info = Invocation::new(
+        metadata_service::GET_METADATA_INFO,
+        metadata_service::GET_METADATA_INFO_PARAM_TYPES,
+        vec![Value::from(instance.revision().expect("revision"))],
+    );
+    let answer = tokio::time::timeout(LIMIT, async {
+        let invoker = consumer.refer(Arc::clone(&msvc_url)).await?;
+        invoker.invoke(get_metadata_info.clone()).await
+    })
+    .await
+    .expect("answered within the limit")
+    .expect("answered");
+    let got = MetadataInfo::from_hessian(&answer.value)
+        .expect("a MetadataInfo")
+        .expect("the instance's revision is known");
+    assert_eq!(got.app(), APPLICATION);
+    assert_eq!(got.revision(), instance.revision());
+    assert_eq!(got.services(), info.services());
+
     let (mapping, _) = client
         .get_data(&format!("/{root}/mapping/{GREETER}"))
         .await
@@ -79,6 +110,17 @@ async fn register_mode_instance_from_toml_registers_the_application_instance() {
         client.check_stat(&path).await.expect("stat").is_none(),
         "the instance is gone after shutdown"
     );
+    let after = tokio::time::timeout(LIMIT, async {
+        let invoker = consumer.refer(Arc::clone(&msvc_url)).await?;
+        invoker.invoke(get_metadata_info).await
+    })
+    .await
+    .expect("answered within the limit");
+    assert!(
+        after.is_err(),
+        "the MetadataService is gone after shutdown: {after:?}"
+    );
+    consumer.destroy().await;
     for p in [
         format!("/{root}/mapping/{GREETER}"),
         format!("/{root}/mapping"),

@@ -92,7 +92,7 @@ async fn a_consumer_reads_the_services_of_the_instance_through_its_metadata_serv
         .await
         .expect("exported");
     registry
-        .serve_metadata(service, export_url)
+        .serve_metadata(service, &export_url)
         .await
         .expect("nothing to write yet");
 

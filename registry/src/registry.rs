@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oxidubbo_common::{Url, defaults, keys, values};
 
-use crate::RegistryError;
+use crate::{MetadataServiceDelegation, RegistryError};
 
 /// Receives the URLs a subscription currently sees, Dubbo style.
 ///
@@ -81,6 +81,19 @@ pub trait Registry: Send + Sync + 'static {
 
     /// The URLs a subscription for `url` would be notified with now (no `empty://`).
     async fn lookup(&self, url: &Url) -> Result<Vec<Url>, RegistryError>;
+
+    /// Has `service`, the application's `MetadataService` exported at `url`, answer for the
+    /// application instance this registry registers (`storage-type` `local`): the instance's
+    /// `MetadataInfo` is published to it and the instance points consumers at `url`. A
+    /// registry that registers no application instance ignores it.
+    async fn serve_metadata(
+        &self,
+        service: MetadataServiceDelegation,
+        url: &Url,
+    ) -> Result<(), RegistryError> {
+        let _ = (service, url);
+        Ok(())
+    }
 
     /// Unregisters everything, unsubscribes every listener and closes the backend.
     /// Idempotent; afterwards every operation fails with [`RegistryError::Destroyed`].

@@ -29,7 +29,7 @@
 //! goes into the application instance `<instances root>/<application>/<host>:<port>`, whose
 //! revision follows the exported services, and its interface is mapped to the application
 //! (see [`ZookeeperRegistry::instance_path`]); with `instance`, no interface-level node is
-//! written. Given a `MetadataService` ([`ZookeeperRegistry::serve_metadata`]), the instance
+//! written. Given a `MetadataService` ([`Registry::serve_metadata`]), the instance
 //! carries its `dubbo.metadata-service.url-params` and the service answers the instance's
 //! `MetadataInfo`.
 //!
@@ -746,6 +746,14 @@ impl Registry for ZookeeperRegistry {
         self.shared
             .bounded("lookup", self.lookup_on(&client, url))
             .await
+    }
+
+    async fn serve_metadata(
+        &self,
+        service: crate::MetadataServiceDelegation,
+        url: &Url,
+    ) -> Result<(), RegistryError> {
+        self.attach_metadata_service(service, url.clone()).await
     }
 
     async fn destroy(&self) {

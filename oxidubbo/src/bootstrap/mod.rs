@@ -38,11 +38,15 @@ use std::time::Duration;
 
 use oxidubbo_common::Url;
 use oxidubbo_filter::{ChainBuilder, FilterRegistry, Graceful, Side};
+use oxidubbo_invoker::RpcError;
 use oxidubbo_invoker::{Invoker, Service, ServiceInvoker};
+use oxidubbo_metadata::RegisterMode;
 use oxidubbo_protocol::{DubboProtocol, Protocol, TripleProtocol};
-use oxidubbo_registry::{Protocols, RegistryProtocol, refer_direct, registered_provider_url};
+use oxidubbo_registry::{
+    MetadataServiceDelegation, Protocols, RegistryProtocol, refer_direct, registered_provider_url,
+};
 
-use self::running::{Exported, Registration, Shared};
+use self::running::{Exported, MetadataServiceExport, Registration, Shared};
 pub use self::running::{Running, ShutdownReport};
 use crate::config::{
     Config, ProtocolConfig, ReferenceConfig, RegistryConfig, ServiceConfig, rpc_message,
@@ -305,6 +309,7 @@ impl Bootstrap {
             provider_graceful: Graceful::new(),
             consumer_graceful: Graceful::new(),
             exported: Default::default(),
+            metadata_service: Default::default(),
             references: Default::default(),
             report: tokio::sync::Mutex::new(None),
             config,
@@ -453,6 +458,17 @@ async fn export_on(
             .registry(registry_url)
             .await
             .map_err(|e| Error::rpc(context(), e))?;
+        if registers_instance(registry_url) {
+            if let Some((service, at)) = metadata_service(shared, &url)
+                .await
+                .map_err(|e| Error::rpc(context(), e))?
+            {
+                registry
+                    .serve_metadata(service, &at)
+                    .await
+                    .map_err(|e| Error::rpc(context(), e.into()))?;
+            }
+        }
         registry
             .register(&registered)
             .await
@@ -463,6 +479,64 @@ async fn export_on(
         });
     }
     Ok(())
+}
+
+/// Whether `registry_url` registers application instances (`register-mode` `instance` or
+/// `all`).
+fn registers_instance(registry_url: &Url) -> bool {
+    registry_url
+        .param(oxidubbo_metadata::keys::REGISTER_MODE)
+        .and_then(|m| m.parse::<RegisterMode>().ok())
+        .is_some_and(RegisterMode::registers_instance)
+}
+
+/// The application's `MetadataService` and its URL, exported the first time on the dubbo
+/// server of `provider` (a dubbo provider URL), as Java exports it: group = the application,
+/// version `1.0.0`, no filters, not registered. `None` for a provider of another protocol or
+/// without an application, which has no instance to answer for.
+async fn metadata_service(
+    shared: &Shared,
+    provider: &Url,
+) -> Result<Option<(MetadataServiceDelegation, Url)>, RpcError> {
+    let application = provider
+        .param(oxidubbo_common::keys::APPLICATION)
+        .filter(|a| !a.is_empty());
+    let Some(application) = application else {
+        return Ok(None);
+    };
+    if provider.protocol() != oxidubbo_common::values::DUBBO_PROTOCOL {
+        return Ok(None);
+    }
+    let mut slot = shared.metadata_service.lock().await;
+    if let Some(current) = slot.as_ref() {
+        return Ok(Some((current.service.clone(), current.url.clone())));
+    }
+    let service = MetadataServiceDelegation::new(application);
+    let mut url = service.export_url(
+        oxidubbo_common::values::DUBBO_PROTOCOL,
+        provider.host(),
+        provider.port(),
+    );
+    for key in ["bind.ip", "bind.port"] {
+        if let Some(value) = provider.param(key) {
+            url = url.with_param(key, value);
+        }
+    }
+    let exporter = shared
+        .dubbo
+        .get()
+        .export(Arc::new(ServiceInvoker::new(
+            Arc::new(url.clone()),
+            service.clone(),
+        )))
+        .await?;
+    tracing::info!(url = %url.to_full_string(), "exported the MetadataService");
+    *slot = Some(MetadataServiceExport {
+        service: service.clone(),
+        url: url.clone(),
+        exporter,
+    });
+    Ok(Some((service, url)))
 }
 
 /// Refers `[references.<name>]` and wraps it in the consumer chain.

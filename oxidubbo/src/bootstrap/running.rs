@@ -9,7 +9,7 @@ use oxidubbo_common::Url;
 use oxidubbo_filter::Graceful;
 use oxidubbo_invoker::Invoker;
 use oxidubbo_protocol::{DubboProtocol, Exporter, Protocol};
-use oxidubbo_registry::{Protocols, Registry, RegistryProtocol};
+use oxidubbo_registry::{MetadataServiceDelegation, Protocols, Registry, RegistryProtocol};
 use tokio::time::Instant;
 
 use super::DubboHandle;
@@ -40,6 +40,14 @@ impl Exported {
     }
 }
 
+/// The application's `MetadataService`, exported on its dubbo server for the registries
+/// that register its instance.
+pub(crate) struct MetadataServiceExport {
+    pub(crate) service: MetadataServiceDelegation,
+    pub(crate) url: Url,
+    pub(crate) exporter: Arc<dyn Exporter>,
+}
+
 /// What a running application holds.
 pub(crate) struct Shared {
     pub(crate) config: Config,
@@ -50,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) provider_graceful: Graceful,
     pub(crate) consumer_graceful: Graceful,
     pub(crate) exported: Mutex<Vec<Arc<Exported>>>,
+    /// Exported with the first service registered where instances are.
+    pub(crate) metadata_service: tokio::sync::Mutex<Option<MetadataServiceExport>>,
     pub(crate) references: Mutex<BTreeMap<String, Arc<dyn Invoker>>>,
     /// `Some` once shut down; the lock is held while shutting down.
     pub(crate) report: tokio::sync::Mutex<Option<ShutdownReport>>,
@@ -271,11 +281,15 @@ impl Running {
             }
         }
         // 2. Read-only event, on the servers that serve only this application.
-        let dubbo_services: Vec<Arc<Url>> = exported
+        //    The MetadataService is one of its services.
+        let mut dubbo_services: Vec<Arc<Url>> = exported
             .iter()
             .filter(|e| e.url.protocol() == oxidubbo_common::values::DUBBO_PROTOCOL)
             .map(|e| Arc::clone(&e.url))
             .collect();
+        if let Some(metadata_service) = shared.metadata_service.lock().await.as_ref() {
+            dubbo_services.push(Arc::new(metadata_service.url.clone()));
+        }
         shared.dubbo.get().send_readonly_for(&dubbo_services).await;
         // 3. No new provider calls.
         shared.provider_graceful.shutdown();
@@ -307,6 +321,9 @@ impl Running {
             service.exporter.unexport().await;
         }
         shared.lock_exported().clear();
+        if let Some(metadata_service) = shared.metadata_service.lock().await.take() {
+            metadata_service.exporter.unexport().await;
+        }
         shared
             .registry_protocol
             .destroy_within(deadline.saturating_duration_since(Instant::now()))

@@ -10,7 +10,7 @@
 //!   to the application ([`ZookeeperRegistry::map_service`]).
 //! - Every change of the services rewrites the node with the new revision; the last service
 //!   unregistered deletes it.
-//! - With a `MetadataService` ([`ZookeeperRegistry::serve_metadata`]), each revision's
+//! - With a `MetadataService` ([`Registry::serve_metadata`](crate::Registry::serve_metadata)), each revision's
 //!   `MetadataInfo` is published to it and the node carries
 //!   `dubbo.metadata-service.url-params`; the deleted or destroyed instance withdraws it.
 //! - After a reconnection or a new session the node is written again, as the interface-level
@@ -39,7 +39,7 @@ pub(super) struct AppInstance {
 }
 
 /// The `MetadataService` that answers for this registry's instance
-/// ([`ZookeeperRegistry::serve_metadata`]).
+/// ([`Registry::serve_metadata`](crate::Registry::serve_metadata)).
 #[derive(Clone)]
 pub(super) struct ServedMetadata {
     service: MetadataServiceDelegation,
@@ -107,12 +107,12 @@ impl ZookeeperRegistry {
         lock(&self.shared.instance).as_ref().map(|i| i.path.clone())
     }
 
-    /// Has `service`, exported at `url`, answer for this registry's application instance:
-    /// the instance's `MetadataInfo` is published to it whenever its revision changes (and
+    /// [`Registry::serve_metadata`](crate::Registry::serve_metadata): the instance's
+    /// `MetadataInfo` is published to `service` whenever its revision changes (and
     /// withdrawn with the instance), and the instance node carries
     /// `dubbo.metadata-service.url-params` from `url`, so that consumers can fetch its
-    /// services (`storage-type` `local`). Rewrites the node if the instance exists.
-    pub async fn serve_metadata(
+    /// services. Rewrites the node if the instance exists.
+    pub(super) async fn attach_metadata_service(
         &self,
         service: MetadataServiceDelegation,
         url: Url,
