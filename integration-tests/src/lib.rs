@@ -228,10 +228,16 @@ impl Drop for SofaProvider {
 
 /// Runs `consumer.js` with `args` (at most 60 s) and returns its JSON lines.
 pub async fn run_sofa_consumer(dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    run_sofa_script(dir, "consumer.js", args).await
+}
+
+/// Runs the peer script `script` (`consumer.js`, `discover.js`) with `args` (at most 60 s),
+/// panics when it fails, and returns its stdout lines.
+pub async fn run_sofa_script(dir: &std::path::Path, script: &str, args: &[&str]) -> Vec<String> {
     let out = tokio::time::timeout(
         Duration::from_secs(60),
         Command::new("node")
-            .arg(dir.join("consumer.js"))
+            .arg(dir.join(script))
             .args(args)
             .current_dir(dir)
             .stdin(Stdio::null())
@@ -239,11 +245,11 @@ pub async fn run_sofa_consumer(dir: &std::path::Path, args: &[&str]) -> Vec<Stri
             .output(),
     )
     .await
-    .expect("consumer.js hung")
-    .expect("failed to run node consumer.js");
+    .unwrap_or_else(|_| panic!("{script} hung"))
+    .unwrap_or_else(|e| panic!("failed to run node {script}: {e}"));
     assert!(
         out.status.success(),
-        "consumer.js failed ({}): {}",
+        "{script} failed ({}): {}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
