@@ -200,6 +200,36 @@ pub(crate) async fn start_until_ready(
     }
 }
 
+/// A name no earlier run used (`prefix` and the time in nanoseconds): ZooKeeper roots and
+/// groups of their own, so runs never read each other's nodes.
+pub fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{prefix}{nanos}")
+}
+
+/// A plain ZooKeeper client of `zk` (`host:port`), connected within 20 s: the independent
+/// reader of what a registry wrote.
+pub async fn zk_client(zk: &str) -> zookeeper_client::Client {
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        zookeeper_client::Client::connect(zk),
+    )
+    .await
+    .expect("ZooKeeper connects within 20 s")
+    .expect("connected to ZooKeeper")
+}
+
+/// The node names under `path` (none when it does not exist).
+pub async fn zk_children(client: &zookeeper_client::Client, path: &str) -> Vec<String> {
+    match client.list_children(path).await {
+        Ok(c) => c,
+        Err(zookeeper_client::Error::NoNode) => Vec::new(),
+        Err(e) => panic!("list {path}: {e}"),
+    }
+}
+
 /// A running sofa-rpc-node provider; killed when dropped.
 pub struct SofaProvider {
     child: Child,

@@ -13,6 +13,7 @@ use oxidubbo::Bootstrap;
 use oxidubbo::config::Config;
 use oxidubbo_examples::{Greeter, HelloGreeter};
 use oxidubbo_integration_tests::zookeeper;
+use oxidubbo_integration_tests::{unique_name, zk_client};
 use oxidubbo_invoker::{Invocation, Value};
 use oxidubbo_metadata::{MetadataInfo, ServiceInstance, metadata_service};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
@@ -26,10 +27,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_mode_instance_from_toml_registers_the_application_instance() {
     let Some(zk) = zookeeper() else { return };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let root = format!("oxidubbo-register-mode-{nanos}");
+    let root = unique_name("oxidubbo-register-mode-");
     let text = format!(
         "[application]\nname = \"{APPLICATION}\"\n\n\
          [registries.zk]\naddress = \"zookeeper://{zk}\"\ngroup = \"{root}\"\nregister-mode = \"instance\"\n\n\
@@ -42,10 +40,7 @@ async fn register_mode_instance_from_toml_registers_the_application_instance() {
         .expect("started");
     let exported = running.provider_urls()["greeter"].clone();
 
-    let client = tokio::time::timeout(LIMIT, zookeeper_client::Client::connect(&zk))
-        .await
-        .expect("connect within the limit")
-        .expect("connected");
+    let client = zk_client(&zk).await;
     let path = format!("/{root}/{APPLICATION}/127.0.0.1:{}", exported.port());
     let (data, stat) = client.get_data(&path).await.expect("the instance node");
     assert_ne!(stat.ephemeral_owner, 0, "ephemeral");

@@ -13,6 +13,7 @@ use std::time::Duration;
 use oxidubbo::Bootstrap;
 use oxidubbo::config::Config;
 use oxidubbo_examples::{Greeter, HelloGreeter};
+use oxidubbo_integration_tests::unique_name;
 use oxidubbo_integration_tests::{run_sofa_script, sofa_dir, zookeeper};
 use oxidubbo_metadata::{METADATA_INFO_CLASS, MetadataInfo, SERVICE_INFO_CLASS};
 use oxidubbo_registry::registered_provider_url;
@@ -28,10 +29,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 async fn sofa_peer_lists_the_services_of_an_oxidubbo_instance_through_its_metadata_service() {
     let Some(zk) = zookeeper() else { return };
     let Some(dir) = sofa_dir() else { return };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let root = format!("oxidubbo-sofa-metadata-{nanos}");
+    let root = unique_name("oxidubbo-sofa-metadata-");
     let text = format!(
         "[application]\nname = \"{APPLICATION}\"\n\n\
          [registries.zk]\naddress = \"zookeeper://{zk}\"\ngroup = \"{root}\"\nregister-mode = \"instance\"\n\n\

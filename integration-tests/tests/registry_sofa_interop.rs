@@ -5,25 +5,18 @@
 use std::sync::Arc;
 
 use oxidubbo_examples::{Greeter, GreeterClient, greeter_service};
+use oxidubbo_integration_tests::unique_name;
 use oxidubbo_integration_tests::{SofaProvider, run_sofa_consumer, sofa_dir, zookeeper};
 use oxidubbo_invoker::{ServiceInvoker, Url};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use oxidubbo_registry::{Protocols, RegistryProtocol};
 use serde_json::Value as Json;
 
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}{nanos}")
-}
-
 #[tokio::test]
 async fn sofa_consumer_finds_and_calls_oxidubbo_provider_through_zookeeper() {
     let Some(zk) = zookeeper() else { return };
     let Some(dir) = sofa_dir() else { return };
-    let interface = unique("org.apache.dubbo.samples.api.SofaFindsOxi");
+    let interface = unique_name("org.apache.dubbo.samples.api.SofaFindsOxi");
     let port = oxidubbo_integration_tests::free_port();
     let provider = Url::parse(&format!(
         "dubbo://127.0.0.1:{port}/{interface}?interface={interface}&version=1.0.0\
@@ -76,7 +69,7 @@ async fn sofa_consumer_finds_and_calls_oxidubbo_provider_through_zookeeper() {
 async fn oxidubbo_consumer_finds_and_calls_sofa_provider_through_zookeeper() {
     let Some(zk) = zookeeper() else { return };
     let Some(dir) = sofa_dir() else { return };
-    let interface = unique("org.apache.dubbo.samples.api.OxiFindsSofa");
+    let interface = unique_name("org.apache.dubbo.samples.api.OxiFindsSofa");
     // sofa registers under --zk-root (its own default is /sofa-rpc), with version 1.0.0
     // and an empty group, and without a path in its URL.
     let sofa = SofaProvider::start(

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use oxidubbo_examples::{Greeter, GreeterClient, greeter_service};
 use oxidubbo_integration_tests::{OwnZookeeper, free_port, zookeeper};
+use oxidubbo_integration_tests::{unique_name, zk_children, zk_client};
 use oxidubbo_invoker::{Invoker, RpcError, ServiceInvoker, Url};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use oxidubbo_registry::{
@@ -17,14 +18,6 @@ use oxidubbo_registry::{
 };
 
 const GREETER: &str = "org.apache.dubbo.samples.api.GreeterService";
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}{nanos}")
-}
 
 fn registry_url(zk: &str, root: &str) -> Url {
     Url::parse(&format!("zookeeper://{zk}?group={root}&session=10000")).unwrap()
@@ -53,24 +46,6 @@ fn greeter(url: Url) -> Arc<dyn Invoker> {
 /// everything else for seconds: it runs alone, the other tests of this file alongside
 /// each other.
 static ZK_LOAD: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-
-async fn zk_client(zk: &str) -> zookeeper_client::Client {
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        zookeeper_client::Client::connect(zk),
-    )
-    .await
-    .expect("ZooKeeper connect timed out")
-    .expect("ZooKeeper connect failed")
-}
-
-async fn children(client: &zookeeper_client::Client, path: &str) -> Vec<String> {
-    match client.list_children(path).await {
-        Ok(c) => c,
-        Err(zookeeper_client::Error::NoNode) => Vec::new(),
-        Err(e) => panic!("list {path}: {e}"),
-    }
-}
 
 /// Polls `f` every 10 ms until it returns true or `limit` passes.
 async fn within<F, Fut>(limit: Duration, mut f: F) -> bool
@@ -120,7 +95,7 @@ async fn provider_node_has_dubbo_form_and_goes_on_destroy() {
     );
     let client = zk_client(&zk).await;
     let dir = format!("/dubbo/{GREETER}/providers");
-    let nodes = children(&client, &dir).await;
+    let nodes = zk_children(&client, &dir).await;
     assert!(nodes.contains(&expected), "{expected}\nnot in {nodes:#?}");
     let (data, stat) = client.get_data(&format!("{dir}/{expected}")).await.unwrap();
     assert!(data.is_empty(), "leaves carry no data");
@@ -137,7 +112,7 @@ async fn provider_node_has_dubbo_form_and_goes_on_destroy() {
     assert!(rp.counts().is_empty());
     assert!(dubbo.counts().is_empty(), "{:?}", dubbo.counts());
     assert!(
-        !children(&client, &dir).await.contains(&expected),
+        !zk_children(&client, &dir).await.contains(&expected),
         "unregistered on destroy"
     );
 }
@@ -146,7 +121,7 @@ async fn provider_node_has_dubbo_form_and_goes_on_destroy() {
 async fn consumer_sees_providers_join_and_leave_within_a_second() {
     let _shared = ZK_LOAD.read().await;
     let Some(zk) = zookeeper() else { return };
-    let root = unique("oxitest-join-");
+    let root = unique_name("oxitest-join-");
     let reg = registry_url(&zk, &root);
     let consumer_dubbo = Arc::new(DubboProtocol::new());
     let consumer =
@@ -162,7 +137,7 @@ async fn consumer_sees_providers_join_and_leave_within_a_second() {
     ));
 
     let zkc = zk_client(&zk).await;
-    let consumers = children(&zkc, &format!("/{root}/{GREETER}/consumers")).await;
+    let consumers = zk_children(&zkc, &format!("/{root}/{GREETER}/consumers")).await;
     assert_eq!(consumers.len(), 1, "{consumers:?}");
     assert!(
         consumers[0].starts_with("consumer%3A%2F%2F127.0.0.1%2F"),
@@ -211,7 +186,7 @@ async fn consumer_sees_providers_join_and_leave_within_a_second() {
         consumer_dubbo.counts()
     );
     for category in ["providers", "consumers"] {
-        let left = children(&zkc, &format!("/{root}/{GREETER}/{category}")).await;
+        let left = zk_children(&zkc, &format!("/{root}/{GREETER}/{category}")).await;
         assert!(left.is_empty(), "{category}: {left:?}");
     }
 }
@@ -261,7 +236,7 @@ impl Pair {
 
     async fn provider_nodes(&self, zkc: &zookeeper_client::Client) -> usize {
         let path = self.provider_reg.category_path(GREETER, "providers");
-        children(zkc, &path).await.len()
+        zk_children(zkc, &path).await.len()
     }
 
     /// After recovery: a new provider and a leaving one are both seen within a second.
@@ -313,7 +288,7 @@ impl Pair {
         for (dubbo, _) in &self.providers {
             dubbo.destroy().await;
         }
-        assert!(children(zkc, &path).await.is_empty());
+        assert!(zk_children(zkc, &path).await.is_empty());
     }
 }
 
@@ -321,7 +296,7 @@ impl Pair {
 async fn recovers_after_session_expiry() {
     let _shared = ZK_LOAD.read().await;
     let Some(zk) = zookeeper() else { return };
-    let root = unique("oxitest-expiry-");
+    let root = unique_name("oxitest-expiry-");
     let zkc = zk_client(&zk).await;
     let mut pair = Pair::start(&registry_url(&zk, &root)).await;
     assert_eq!(

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use oxidubbo_integration_tests::{free_port, zookeeper};
+use oxidubbo_integration_tests::{unique_name, zk_client};
 use oxidubbo_invoker::Url;
 use oxidubbo_metadata::{Endpoint, MetadataInfo, ServiceInstance, keys};
 use oxidubbo_registry::{Registry, ZookeeperRegistry};
@@ -20,13 +21,6 @@ const ECHO: &str = "org.apache.dubbo.samples.api.EchoService";
 /// Bound on every step of these tests (a hang guard, not a speed check).
 const LIMIT: Duration = Duration::from_secs(20);
 
-fn unique_root(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{prefix}{nanos}")
-}
-
 async fn registry(zk: &str, root: &str, mode: Option<&str>) -> ZookeeperRegistry {
     let mode = mode.map_or(String::new(), |m| format!("&register-mode={m}"));
     let url = Url::parse(&format!(
@@ -34,13 +28,6 @@ async fn registry(zk: &str, root: &str, mode: Option<&str>) -> ZookeeperRegistry
     ))
     .expect("URL");
     tokio::time::timeout(LIMIT, ZookeeperRegistry::connect(url))
-        .await
-        .expect("connect within the limit")
-        .expect("connected")
-}
-
-async fn raw_client(zk: &str) -> zookeeper_client::Client {
-    tokio::time::timeout(LIMIT, zookeeper_client::Client::connect(zk))
         .await
         .expect("connect within the limit")
         .expect("connected")
@@ -113,7 +100,7 @@ async fn delete_tree(client: &zookeeper_client::Client, root: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_the_instance_node_with_the_exported_services() {
     let Some(zk) = zookeeper() else { return };
-    let root = unique_root("oxidubbo-instance-node-");
+    let root = unique_name("oxidubbo-instance-node-");
     let port = free_port();
     let registry = registry(&zk, &root, Some("instance")).await;
     let url = provider(GREETER, port);
@@ -121,7 +108,7 @@ async fn registers_the_instance_node_with_the_exported_services() {
 
     let path = format!("/{root}/{APPLICATION}/127.0.0.1:{port}");
     assert_eq!(registry.instance_path().as_deref(), Some(path.as_str()));
-    let client = raw_client(&zk).await;
+    let client = zk_client(&zk).await;
     let (instance, ephemeral) = read_instance(&client, &path).await.expect("instance node");
     assert!(ephemeral, "the instance node is ephemeral");
     assert_eq!(instance.name, APPLICATION);
@@ -181,14 +168,14 @@ async fn registers_the_instance_node_with_the_exported_services() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revision_follows_the_exported_services() {
     let Some(zk) = zookeeper() else { return };
-    let root = unique_root("oxidubbo-instance-revision-");
+    let root = unique_name("oxidubbo-instance-revision-");
     let port = free_port();
     let registry = registry(&zk, &root, Some("all")).await;
     let greeter = provider(GREETER, port);
     let echo = provider(ECHO, port);
     registry.register(&greeter).await.expect("greeter");
     let path = format!("/{root}/{APPLICATION}/127.0.0.1:{port}");
-    let client = raw_client(&zk).await;
+    let client = zk_client(&zk).await;
     let first = expected_revision(&[&greeter]);
     let (instance, _) = read_instance(&client, &path).await.expect("instance node");
     assert_eq!(instance.revision(), Some(first.as_str()));
@@ -241,13 +228,13 @@ async fn revision_follows_the_exported_services() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instance_node_comes_back_after_a_session_loss() {
     let Some(zk) = zookeeper() else { return };
-    let root = unique_root("oxidubbo-instance-session-");
+    let root = unique_name("oxidubbo-instance-session-");
     let port = free_port();
     let registry = registry(&zk, &root, Some("instance")).await;
     let greeter = provider(GREETER, port);
     registry.register(&greeter).await.expect("greeter");
     let path = format!("/{root}/{APPLICATION}/127.0.0.1:{port}");
-    let client = raw_client(&zk).await;
+    let client = zk_client(&zk).await;
     let (before, _) = read_instance(&client, &path).await.expect("instance node");
 
     registry.expire_session().await.expect("new session");
@@ -270,13 +257,13 @@ async fn instance_node_comes_back_after_a_session_loss() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interface_mode_writes_no_instance() {
     let Some(zk) = zookeeper() else { return };
-    let root = unique_root("oxidubbo-instance-none-");
+    let root = unique_name("oxidubbo-instance-none-");
     let port = free_port();
     // No register-mode: interface level only, until the MetadataService is exported.
     let registry = registry(&zk, &root, None).await;
     let greeter = provider(GREETER, port);
     registry.register(&greeter).await.expect("greeter");
-    let client = raw_client(&zk).await;
+    let client = zk_client(&zk).await;
     assert_eq!(registry.instance_path(), None);
     assert!(
         client

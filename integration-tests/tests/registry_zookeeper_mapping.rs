@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use oxidubbo_integration_tests::zookeeper;
+use oxidubbo_integration_tests::{unique_name, zk_client};
 use oxidubbo_invoker::Url;
 use oxidubbo_registry::{Registry, RegistryError, ZookeeperRegistry};
 
@@ -19,23 +20,9 @@ const JAVA_MAPPING: &str = "demo-provider,two-demo-provider,dubbo-demo-annotatio
 /// Bound on every step of these tests (a hang guard, not a speed check).
 const LIMIT: Duration = Duration::from_secs(20);
 
-fn unique_root(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{prefix}{nanos}")
-}
-
 async fn registry(zk: &str, root: &str) -> ZookeeperRegistry {
     let url = Url::parse(&format!("zookeeper://{zk}?group={root}&session=10000")).expect("URL");
     tokio::time::timeout(LIMIT, ZookeeperRegistry::connect(url))
-        .await
-        .expect("connect within the limit")
-        .expect("connected")
-}
-
-async fn raw_client(zk: &str) -> zookeeper_client::Client {
-    tokio::time::timeout(LIMIT, zookeeper_client::Client::connect(zk))
         .await
         .expect("connect within the limit")
         .expect("connected")
@@ -60,7 +47,7 @@ async fn delete_tree(client: &zookeeper_client::Client, root: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_providers_of_several_applications_are_all_mapped() {
     let Some(zk) = zookeeper() else { return };
-    let root = unique_root("oxidubbo-mapping-concurrent-");
+    let root = unique_name("oxidubbo-mapping-concurrent-");
     const WRITERS: usize = 8;
     const NAMES_EACH: usize = 4;
     let mut registries = Vec::new();
@@ -103,7 +90,7 @@ async fn concurrent_providers_of_several_applications_are_all_mapped() {
         .await
         .expect("read");
     assert_eq!(mapped, expected, "no application lost");
-    let client = raw_client(&zk).await;
+    let client = zk_client(&zk).await;
     let (content, _) = node(&client, &format!("/{root}/mapping/{INTERFACE}")).await;
     assert_eq!(
         content.split(',').count(),
@@ -120,8 +107,8 @@ async fn concurrent_providers_of_several_applications_are_all_mapped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extends_what_java_wrote_and_writes_nothing_for_a_listed_application() {
     let Some(zk) = zookeeper() else { return };
-    let root = unique_root("oxidubbo-mapping-java-");
-    let client = raw_client(&zk).await;
+    let root = unique_name("oxidubbo-mapping-java-");
+    let client = zk_client(&zk).await;
     let options =
         zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
     client
@@ -169,7 +156,7 @@ async fn extends_what_java_wrote_and_writes_nothing_for_a_listed_application() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_node_no_applications_and_bad_names_or_a_destroyed_registry_are_errors() {
     let Some(zk) = zookeeper() else { return };
-    let root = unique_root("oxidubbo-mapping-errors-");
+    let root = unique_name("oxidubbo-mapping-errors-");
     let registry = registry(&zk, &root).await;
     assert!(
         registry
@@ -190,7 +177,7 @@ async fn no_node_no_applications_and_bad_names_or_a_destroyed_registry_are_error
         .await
         .expect_err("not one node");
     assert!(matches!(err, RegistryError::Config(_)), "{err}");
-    let client = raw_client(&zk).await;
+    let client = zk_client(&zk).await;
     assert!(
         client
             .check_stat(&format!("/{root}/mapping"))

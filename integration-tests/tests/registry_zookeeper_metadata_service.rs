@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oxidubbo_integration_tests::{free_port, zookeeper};
+use oxidubbo_integration_tests::{unique_name, zk_client};
 use oxidubbo_invoker::{Invocation, Invoker, ServiceInvoker, Url, Value};
 use oxidubbo_metadata::{MetadataInfo, ServiceInstance, keys, metadata_service};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
@@ -66,10 +67,7 @@ fn assert_same(got: &MetadataInfo, want: &MetadataInfo) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_reads_the_services_of_the_instance_through_its_metadata_service() {
     let Some(zk) = zookeeper() else { return };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let root = format!("oxidubbo-metadata-service-{nanos}");
+    let root = unique_name("oxidubbo-metadata-service-");
     let port = free_port();
     let url = Url::parse(&format!(
         "zookeeper://{zk}?group={root}&session=10000&register-mode=instance"
@@ -99,10 +97,7 @@ async fn a_consumer_reads_the_services_of_the_instance_through_its_metadata_serv
     let greeter = provider(GREETER, port);
     registry.register(&greeter).await.expect("registered");
     let path = format!("/{root}/{APPLICATION}/127.0.0.1:{port}");
-    let client = tokio::time::timeout(LIMIT, zookeeper_client::Client::connect(&zk))
-        .await
-        .expect("connect within the limit")
-        .expect("connected");
+    let client = zk_client(&zk).await;
 
     // The consumer: the node, the URL its url-params give, the call.
     let instance = read_instance(&client, &path).await;

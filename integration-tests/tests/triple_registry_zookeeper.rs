@@ -11,7 +11,6 @@
 mod triple_support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
 use oxidubbo::config::Config;
@@ -19,46 +18,21 @@ use oxidubbo::{Bootstrap, DubboProtocol, TripleProtocol, Url};
 use oxidubbo_examples::greet::*;
 use oxidubbo_examples::{Greeter, GreeterClient, HelloGreeter};
 use oxidubbo_integration_tests::zookeeper;
+use oxidubbo_integration_tests::{unique_name, zk_children, zk_client};
 
 const GREETER: &str = "org.apache.dubbo.samples.api.GreeterService";
 const GREET: &str = "greet.GreetService";
 
 static TURNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{prefix}{nanos}")
-}
-
 fn registry(zk: &str, root: &str) -> String {
     format!("[registries.zk]\naddress = \"zookeeper://{zk}\"\ngroup = \"{root}\"\n\n")
-}
-
-async fn zk_client(zk: &str) -> zookeeper_client::Client {
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        zookeeper_client::Client::connect(zk),
-    )
-    .await
-    .expect("ZooKeeper connect timed out")
-    .expect("ZooKeeper connect failed")
-}
-
-/// The node names under `path` (none when it does not exist).
-async fn children(client: &zookeeper_client::Client, path: &str) -> Vec<String> {
-    match client.list_children(path).await {
-        Ok(c) => c,
-        Err(zookeeper_client::Error::NoNode) => Vec::new(),
-        Err(e) => panic!("list {path}: {e}"),
-    }
 }
 
 /// The provider URLs registered for `interface` under `root`.
 async fn providers(client: &zookeeper_client::Client, root: &str, interface: &str) -> Vec<Url> {
     let dir = format!("/{root}/{interface}/providers");
-    let mut urls: Vec<Url> = children(client, &dir)
+    let mut urls: Vec<Url> = zk_children(client, &dir)
         .await
         .iter()
         .map(|node| Url::from_node_name(node).expect("a Dubbo provider node"))
@@ -77,7 +51,7 @@ fn assert_params(url: &Url, expected: &[(&str, &str)]) {
 async fn a_tri_provider_is_registered_in_dubbos_shape_and_called_through_zookeeper() {
     let _turn = TURNS.lock().await;
     let Some(zk) = zookeeper() else { return };
-    let root = unique("oxitest-tri-");
+    let root = unique_name("oxitest-tri-");
     let provider_text = format!(
         "{}[application]\nname = \"tri-provider\"\n\n[protocols.tri]\nport = 0\n\n[services.greet]\n\n[services.greeter]\n",
         registry(&zk, &root)
@@ -92,7 +66,7 @@ async fn a_tri_provider_is_registered_in_dubbos_shape_and_called_through_zookeep
 
     // The nodes: one tri:// URL each, encoded as Java writes them, parameters sorted.
     let client = zk_client(&zk).await;
-    let greet_nodes = children(&client, &format!("/{root}/{GREET}/providers")).await;
+    let greet_nodes = zk_children(&client, &format!("/{root}/{GREET}/providers")).await;
     assert_eq!(greet_nodes.len(), 1, "{greet_nodes:?}");
     let prefix = format!(
         "tri%3A%2F%2F127.0.0.1%3A{port}%2Fgreet.GreetService%3Fapplication%3Dtri-provider\
@@ -168,7 +142,7 @@ async fn a_tri_provider_is_registered_in_dubbos_shape_and_called_through_zookeep
         greeter_client.say_hello("zk".into()).await.unwrap(),
         "Hello, zk"
     );
-    let consumers = children(&client, &format!("/{root}/{GREET}/consumers")).await;
+    let consumers = zk_children(&client, &format!("/{root}/{GREET}/consumers")).await;
     assert_eq!(consumers.len(), 1, "{consumers:?}");
     assert!(consumers[0].contains("protocol%3Dtri"), "{consumers:?}");
 
@@ -184,7 +158,7 @@ async fn a_tri_provider_is_registered_in_dubbos_shape_and_called_through_zookeep
 async fn a_service_on_both_protocols_is_called_by_each_consumer_over_its_own() {
     let _turn = TURNS.lock().await;
     let Some(zk) = zookeeper() else { return };
-    let root = unique("oxitest-both-");
+    let root = unique_name("oxitest-both-");
     let triple = TripleProtocol::global();
     let provider_text = format!(
         "{}[protocols.dubbo]\nport = 0\n\n[protocols.tri]\nport = 0\n\n[services.greeter]\nprotocol = \"dubbo,tri\"\n",
