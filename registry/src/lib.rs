@@ -52,6 +52,7 @@
 //! ```
 
 mod directory;
+pub mod discovery;
 mod error;
 mod factory;
 pub mod memory;
@@ -62,6 +63,7 @@ mod registry;
 pub mod zookeeper;
 
 pub use directory::{DIRECTORY_CATEGORIES, RegistryDirectory};
+pub use discovery::{DiscoveryListener, ServiceDiscovery};
 pub use error::RegistryError;
 pub use factory::{
     MEMORY, ZOOKEEPER, connect_registry, normalize_registry_url, parse_registry_address,

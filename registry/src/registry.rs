@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oxidubbo_common::{Url, defaults, keys, values};
 
-use crate::{MetadataServiceDelegation, RegistryError};
+use crate::{MetadataServiceDelegation, RegistryError, ServiceDiscovery};
 
 /// Receives the URLs a subscription currently sees, Dubbo style.
 ///
@@ -93,6 +93,13 @@ pub trait Registry: Send + Sync + 'static {
     ) -> Result<(), RegistryError> {
         let _ = (service, url);
         Ok(())
+    }
+
+    /// The application-level side of this backend (instances, mapping, metadata report), if
+    /// it has one. `None` (the default) means consumers can find providers at interface
+    /// level only.
+    fn discovery(&self) -> Option<&dyn ServiceDiscovery> {
+        None
     }
 
     /// Unregisters everything, unsubscribes every listener and closes the backend.
