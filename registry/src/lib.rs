@@ -55,6 +55,7 @@ mod directory;
 pub mod discovery;
 mod error;
 mod factory;
+mod instance;
 pub mod memory;
 pub mod metadata_service;
 mod protocol;

@@ -46,7 +46,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oxidubbo_common::{Url, defaults, keys, values};
-use oxidubbo_metadata::{RegisterMode, keys as metadata_keys, paths};
+use oxidubbo_metadata::{RegisterMode, paths};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use zookeeper_client::{Acls, Client, CreateMode, EventType, SessionState, WatchedEvent};
@@ -166,15 +166,7 @@ impl ZookeeperRegistry {
             url.duration_ms_param("session", Duration::from_millis(DEFAULT_SESSION_MS));
         let timeout =
             url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(DEFAULT_CONNECT_MS));
-        let register_mode = match url.param(metadata_keys::REGISTER_MODE) {
-            Some(mode) if !mode.trim().is_empty() => mode
-                .parse::<RegisterMode>()
-                .map_err(|e| RegistryError::Config(e.to_string()))?,
-            // Java's default is `all`; until this provider exports the MetadataService, a
-            // consumer could find its instance but not read its services, so an instance is
-            // written only when asked for.
-            _ => RegisterMode::Interface,
-        };
+        let register_mode = crate::instance::register_mode(&url)?;
         let instances_root = paths::instances_root(&url);
         let shared = Arc::new(Shared {
             url,

@@ -19,23 +19,19 @@
 //! A provider URL without an `application` cannot be an instance: it is registered at
 //! interface level only (with a warning), as the register mode falls back.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use oxidubbo_common::{Url, keys, values};
-use oxidubbo_metadata::{MetadataInfo, MetadataStorageType, ServiceInstance, paths};
+use oxidubbo_common::Url;
+use oxidubbo_metadata::{MetadataStorageType, paths};
 
 use super::{Shared, ZookeeperRegistry, lock};
-use crate::registry::category_of;
+use crate::instance::{ProviderInstance, application_of, config};
 use crate::{MetadataServiceDelegation, RegistryError};
 
 /// The application instance this registry registered.
 pub(super) struct AppInstance {
     /// Its node.
     pub(super) path: String,
-    /// The exported services and their revision.
-    metadata: MetadataInfo,
-    /// The instance as written (metadata filled from `metadata`).
-    instance: ServiceInstance,
+    /// The instance and its services.
+    provider: ProviderInstance,
 }
 
 /// The `MetadataService` that answers for this registry's instance
@@ -57,47 +53,20 @@ impl ServedMetadata {
 
 impl AppInstance {
     fn json(&self) -> String {
-        self.instance.to_curator_json()
+        self.provider.instance.to_curator_json()
     }
 
     /// Recomputes the revision and the instance metadata from the services, and publishes
     /// the `MetadataInfo` to the `MetadataService`, if one is served.
     fn refresh(&mut self, served: Option<&ServedMetadata>) {
-        self.metadata.update_revision();
-        self.instance.set_provider_metadata(
-            &self.metadata,
-            MetadataStorageType::Local,
-            served.map(|s| &s.url),
-        );
+        self.provider
+            .refresh(MetadataStorageType::Local, served.map(|s| &s.url));
         if let Some(served) = served {
-            served.service.publish(&served.owner, self.metadata.clone());
+            served
+                .service
+                .publish(&served.owner, self.provider.metadata.clone());
         }
     }
-}
-
-fn config(e: oxidubbo_metadata::MetadataError) -> RegistryError {
-    RegistryError::Config(e.to_string())
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// Whether `url` is a provider URL that has an application.
-fn application_of(url: &Url) -> Option<&str> {
-    if category_of(url) != values::PROVIDERS_CATEGORY {
-        return None;
-    }
-    let application = url.param(keys::APPLICATION).filter(|a| !a.is_empty());
-    if application.is_none() {
-        tracing::warn!(
-            url = %url.interface(),
-            "a provider URL without `application` is not registered at application level"
-        );
-    }
-    application
 }
 
 impl ZookeeperRegistry {
@@ -148,28 +117,12 @@ impl ZookeeperRegistry {
         let served = lock(&shared.metadata_service).clone();
         let (path, json) = {
             let mut slot = lock(&shared.instance);
-            let mut next = match slot.as_ref() {
-                Some(current) if current.instance.name != application => {
-                    return Err(RegistryError::Config(format!(
-                        "one registry registers one application instance: {} already, not {application}",
-                        current.instance.name
-                    )));
-                }
-                Some(current) => (current.metadata.clone(), current.instance.clone()),
-                None => {
-                    let mut instance = ServiceInstance::new(application, url.host(), url.port());
-                    instance.registration_time_utc = now_ms();
-                    (MetadataInfo::new(application), instance)
-                }
-            };
-            next.0.add_service(url).map_err(config)?;
-            let path = paths::instance_path(&shared.instances_root, application, &next.1.id)
-                .map_err(config)?;
-            let mut updated = AppInstance {
-                path,
-                metadata: next.0,
-                instance: next.1,
-            };
+            let provider =
+                ProviderInstance::adding(slot.as_ref().map(|c| &c.provider), application, url)?;
+            let path =
+                paths::instance_path(&shared.instances_root, application, &provider.instance.id)
+                    .map_err(config)?;
+            let mut updated = AppInstance { path, provider };
             updated.refresh(served.as_ref());
             let written = (updated.path.clone(), updated.json());
             *slot = Some(updated);
@@ -194,10 +147,10 @@ impl ZookeeperRegistry {
             let Some(current) = slot.as_mut() else {
                 return Ok(());
             };
-            if current.metadata.remove_service(url).is_none() {
+            if !current.provider.remove(url) {
                 return Ok(());
             }
-            if current.metadata.services().is_empty() {
+            if current.provider.is_empty() {
                 if let Some(served) = &served {
                     served.withdraw();
                 }
