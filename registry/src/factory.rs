@@ -38,11 +38,15 @@ pub fn parse_registry_address(address: &str) -> Result<Url, RegistryError> {
 }
 
 /// Connects the registry `url` names (see [`normalize_registry_url`]): `memory://…`
-/// (the embedded registry shared by the process) or `zookeeper://host:port`.
+/// (the embedded registry shared by the process) or `zookeeper://host:port`. An unknown
+/// `register-mode` is a [`RegistryError::Config`].
 pub async fn connect_registry(url: &Url) -> Result<Arc<dyn Registry>, RegistryError> {
     let url = normalize_registry_url(url);
     match url.protocol() {
-        MEMORY => Ok(Arc::new(MemoryRegistry::new(url))),
+        MEMORY => {
+            crate::instance::register_mode(&url)?;
+            Ok(Arc::new(MemoryRegistry::new(url)))
+        }
         ZOOKEEPER => Ok(Arc::new(ZookeeperRegistry::connect(url).await?)),
         other => Err(RegistryError::Config(format!(
             "unknown registry {other:?} (known: {MEMORY}, {ZOOKEEPER})"

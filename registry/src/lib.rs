@@ -5,8 +5,9 @@
 //!   unsubscribe, lookup, destroy. [`connect_registry`] picks the backend from the URL's
 //!   scheme.
 //! - Backends: [`MemoryRegistry`] (`memory://`, the default; in-process, shared by the whole
-//!   process) and [`ZookeeperRegistry`] (`zookeeper://host:port`, Dubbo's interface-level
-//!   layout, with recovery after connection loss and session expiry).
+//!   process, with the application level of [`ServiceDiscovery`]) and [`ZookeeperRegistry`]
+//!   (`zookeeper://host:port`, Dubbo's interface-level layout, with recovery after connection
+//!   loss and session expiry).
 //! - [`RegistryDirectory`]: the cluster crate's `Directory` over a registry subscription;
 //!   provider lists applied as diffs, routers and overrides from the registry.
 //! - [`MetadataServiceDelegation`]: the provider's `org.apache.dubbo.metadata.MetadataService`

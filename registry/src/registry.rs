@@ -30,6 +30,9 @@ pub struct RegistryCounts {
     pub subscriptions: usize,
     /// Backend watches alive (ZooKeeper: one watch task per subscribed category).
     pub watches: usize,
+    /// Application instances this registry registered (`register-mode` `instance` or
+    /// `all`): 0 or 1.
+    pub instances: usize,
 }
 
 impl RegistryCounts {

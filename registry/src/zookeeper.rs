@@ -825,6 +825,7 @@ impl Registry for ZookeeperRegistry {
             registered: lock(&self.shared.registered).len(),
             subscriptions: lock(&self.shared.subs).len(),
             watches: self.shared.watches.load(Ordering::Acquire),
+            instances: usize::from(lock(&self.shared.instance).is_some()),
         }
     }
 }

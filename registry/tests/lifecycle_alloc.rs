@@ -51,6 +51,7 @@ fn live_heap_is_flat_over_1000_registry_refer_destroy_cycles() {
         let only_provider = StoreCounts {
             registered: 1,
             subscriptions: 0,
+            instances: 0,
         };
 
         let mut after_200 = 0;
