@@ -566,6 +566,42 @@ async fn a_remote_provider_publishes_its_metadata_and_a_consumer_reads_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_remote_instance_is_written_before_its_report() {
+    let Some(zk) = zookeeper() else { return };
+    let root = unique_name("oxidubbo-discovery-report-first-");
+    let client = zk_client(&zk).await;
+    // The report's folder for the application refuses new children.
+    let folder = format!("/{root}/metadata/{APPLICATION}");
+    client
+        .mkdir(
+            &format!("/{root}/metadata"),
+            &CreateMode::Persistent.with_acls(Acls::anyone_all()),
+        )
+        .await
+        .expect("parents");
+    client
+        .create(
+            &folder,
+            &[],
+            &CreateMode::Persistent.with_acls(Acls::anyone_read()),
+        )
+        .await
+        .expect("created read-only");
+    let provider_side = registry(&zk, &root, "&register-mode=instance&metadata-type=remote").await;
+    let port = free_port();
+    let failed = provider_side.register(&provider(GREETER, port)).await;
+    assert!(failed.is_err(), "the report cannot be written: {failed:?}");
+    assert_eq!(
+        zk_children(&client, &format!("/{root}/{APPLICATION}")).await,
+        Vec::<String>::new(),
+        "no instance node points to a report that is not there"
+    );
+
+    provider_side.destroy().await;
+    delete_tree(&client, &format!("/{root}")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_at_dubbo_go_path_is_read() {
     let Some(zk) = zookeeper() else { return };
     let root = unique_name("oxidubbo-discovery-go-report-");
