@@ -212,7 +212,7 @@ pub fn is_match(consumer: &Url, provider: &Url) -> bool {
 }
 
 /// Whether two listener handles are the same listener (same allocation).
-pub(crate) fn same_listener(a: &Arc<dyn NotifyListener>, b: &Arc<dyn NotifyListener>) -> bool {
+pub(crate) fn same_listener<L: ?Sized>(a: &Arc<L>, b: &Arc<L>) -> bool {
     std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
 }
 

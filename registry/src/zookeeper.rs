@@ -31,14 +31,20 @@
 //! (see [`ZookeeperRegistry::instance_path`]); with `instance`, no interface-level node is
 //! written. Given a `MetadataService` ([`Registry::serve_metadata`]), the instance
 //! carries its `dubbo.metadata-service.url-params` and the service answers the instance's
-//! `MetadataInfo`.
+//! `MetadataInfo`. With `metadata-type=remote`, each revision's `MetadataInfo` also goes to
+//! the metadata report under the registry's root before the instance node that carries it.
+//!
+//! Consumers find applications through its [`ServiceDiscovery`](crate::ServiceDiscovery)
+//! ([`Registry::discovery`]): watches on the mapping and on an application's instances, and
+//! the metadata report.
 //!
 //! Registry URL parameters: `group` (root, default `dubbo`), `backup` (more
 //! comma-separated `host:port` addresses), `session` (session timeout in ms, default
 //! 60000), `timeout` (connect and request timeout in ms, default 5000), `register-mode`
 //! (`interface`, `instance` or `all`, default `all`; anything else is refused), `rootPath`
 //! (the instances root, default `/services`, or `/` + `group` when `group` is set, as Java
-//! reads it).
+//! reads it), `metadata-type` (`local` or `remote`, default `local`; anything else is
+//! refused).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,11 +52,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oxidubbo_common::{Url, defaults, keys, values};
-use oxidubbo_metadata::{RegisterMode, paths};
+use oxidubbo_metadata::{MetadataStorageType, RegisterMode, keys as metadata_keys, paths};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use zookeeper_client::{Acls, Client, CreateMode, EventType, SessionState, WatchedEvent};
 
+mod discovery;
 mod instance;
 pub mod mapping;
 
@@ -131,6 +138,11 @@ struct Shared {
     metadata_service: Mutex<Option<instance::ServedMetadata>>,
     /// Held while the instance is changed and written: writes never overlap or reorder.
     instance_writes: tokio::sync::Mutex<()>,
+    /// `metadata-type`: where the instance's `MetadataInfo` is kept (`remote`: also in the
+    /// metadata report).
+    metadata_type: MetadataStorageType,
+    /// The application-level subscriptions (see [`discovery`]).
+    discovery: Mutex<Vec<Arc<discovery::DiscoverySubscription>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -167,6 +179,12 @@ impl ZookeeperRegistry {
         let timeout =
             url.duration_ms_param(keys::TIMEOUT, Duration::from_millis(DEFAULT_CONNECT_MS));
         let register_mode = crate::instance::register_mode(&url)?;
+        let metadata_type = match url.param(metadata_keys::METADATA_TYPE) {
+            Some(kind) if !kind.trim().is_empty() => kind
+                .parse::<MetadataStorageType>()
+                .map_err(|e| RegistryError::Config(e.to_string()))?,
+            _ => MetadataStorageType::Local,
+        };
         let instances_root = paths::instances_root(&url);
         let shared = Arc::new(Shared {
             url,
@@ -191,6 +209,8 @@ impl ZookeeperRegistry {
             instance: Mutex::new(None),
             metadata_service: Mutex::new(None),
             instance_writes: tokio::sync::Mutex::new(()),
+            metadata_type,
+            discovery: Mutex::new(Vec::new()),
         });
         let client = shared.open_session().await?;
         *lock(&shared.client) = Some(client.clone());
@@ -503,6 +523,7 @@ impl Shared {
                 }
             }
         }
+        self.recover_discovery(client, new_session).await;
         tracing::info!(address = %self.address, new_session, "ZooKeeper registry recovered");
     }
 
@@ -728,7 +749,7 @@ impl Registry for ZookeeperRegistry {
             gone
         };
         for sub in removed {
-            stop_subscription(&sub).await;
+            stop_watching(&sub.cancel, &sub.tasks).await;
         }
         Ok(())
     }
@@ -738,6 +759,10 @@ impl Registry for ZookeeperRegistry {
         self.shared
             .bounded("lookup", self.lookup_on(&client, url))
             .await
+    }
+
+    fn discovery(&self) -> Option<&dyn crate::ServiceDiscovery> {
+        Some(self)
     }
 
     async fn serve_metadata(
@@ -771,6 +796,10 @@ impl Registry for ZookeeperRegistry {
         for sub in &subs {
             sub.cancel.cancel();
         }
+        let discovery = std::mem::take(&mut *lock(&shared.discovery));
+        for sub in &discovery {
+            sub.cancel.cancel();
+        }
         shared.cancel.cancel();
         lock(&shared.session).cancel();
         let supervisor = lock(&shared.supervisor).take();
@@ -797,10 +826,16 @@ impl Registry for ZookeeperRegistry {
         let tasks: Vec<JoinHandle<()>> = subs
             .iter()
             .flat_map(|sub| std::mem::take(&mut *lock(&sub.tasks)))
+            .chain(
+                discovery
+                    .iter()
+                    .flat_map(|sub| std::mem::take(&mut *lock(&sub.tasks))),
+            )
             .chain(supervisor)
             .collect();
         join_or_abort(tasks, deadline).await;
         drop(subs);
+        drop(discovery);
         // Dropping the last client closes the session; when connected, wait (bounded)
         // until it is closed.
         if let Some(client) = client {
@@ -823,7 +858,7 @@ impl Registry for ZookeeperRegistry {
     fn counts(&self) -> RegistryCounts {
         RegistryCounts {
             registered: lock(&self.shared.registered).len(),
-            subscriptions: lock(&self.shared.subs).len(),
+            subscriptions: lock(&self.shared.subs).len() + lock(&self.shared.discovery).len(),
             watches: self.shared.watches.load(Ordering::Acquire),
             instances: usize::from(lock(&self.shared.instance).is_some()),
         }
@@ -902,10 +937,10 @@ impl ZookeeperRegistry {
     }
 }
 
-/// Cancels a subscription's watches and waits (bounded) until they ended.
-async fn stop_subscription(sub: &Subscription) {
-    sub.cancel.cancel();
-    let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&sub.tasks));
+/// Cancels a subscription's watches (`cancel`) and waits (bounded) until its `tasks` ended.
+async fn stop_watching(cancel: &CancellationToken, tasks: &Mutex<Vec<JoinHandle<()>>>) {
+    cancel.cancel();
+    let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(tasks));
     join_or_abort(tasks, tokio::time::Instant::now() + SHUTDOWN_STEP).await;
 }
 

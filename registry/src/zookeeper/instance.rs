@@ -13,6 +13,10 @@
 //! - With a `MetadataService` ([`Registry::serve_metadata`](crate::Registry::serve_metadata)), each revision's
 //!   `MetadataInfo` is published to it and the node carries
 //!   `dubbo.metadata-service.url-params`; the deleted or destroyed instance withdraws it.
+//! - With `metadata-type=remote`, the node says `dubbo.metadata.storage-type=remote` and each
+//!   revision's `MetadataInfo` JSON is written first, as a persistent node, at
+//!   `<root>/metadata/<application>/<revision>` (Java's `publishAppMetadata`); otherwise the
+//!   storage type is `local`.
 //! - After a reconnection or a new session the node is written again, as the interface-level
 //!   nodes are; [`Registry::destroy`](crate::Registry::destroy) deletes it.
 //!
@@ -20,7 +24,8 @@
 //! interface level only (with a warning), as the register mode falls back.
 
 use oxidubbo_common::Url;
-use oxidubbo_metadata::{MetadataStorageType, paths};
+use oxidubbo_metadata::{MetadataInfo, MetadataStorageType, paths};
+use zookeeper_client::{Acls, CreateMode};
 
 use super::{Shared, ZookeeperRegistry, lock};
 use crate::instance::{ProviderInstance, application_of, config};
@@ -32,6 +37,16 @@ pub(super) struct AppInstance {
     pub(super) path: String,
     /// The instance and its services.
     provider: ProviderInstance,
+    /// Where its `MetadataInfo` is kept (the registry's `metadata-type`).
+    storage: MetadataStorageType,
+}
+
+/// What writing the instance node takes: with `remote` storage, the `MetadataInfo` of its
+/// revision goes to the metadata report first.
+pub(super) struct InstanceWrite {
+    path: String,
+    json: String,
+    report: Option<MetadataInfo>,
 }
 
 /// The `MetadataService` that answers for this registry's instance
@@ -52,15 +67,19 @@ impl ServedMetadata {
 }
 
 impl AppInstance {
-    fn json(&self) -> String {
-        self.provider.instance.to_curator_json()
+    fn write(&self) -> InstanceWrite {
+        InstanceWrite {
+            path: self.path.clone(),
+            json: self.provider.instance.to_curator_json(),
+            report: (self.storage == MetadataStorageType::Remote)
+                .then(|| self.provider.metadata.clone()),
+        }
     }
 
     /// Recomputes the revision and the instance metadata from the services, and publishes
     /// the `MetadataInfo` to the `MetadataService`, if one is served.
     fn refresh(&mut self, served: Option<&ServedMetadata>) {
-        self.provider
-            .refresh(MetadataStorageType::Local, served.map(|s| &s.url));
+        self.provider.refresh(self.storage, served.map(|s| &s.url));
         if let Some(served) = served {
             served
                 .service
@@ -98,10 +117,10 @@ impl ZookeeperRegistry {
         }
         let written = lock(&shared.instance).as_mut().map(|current| {
             current.refresh(Some(&served));
-            (current.path.clone(), current.json())
+            current.write()
         });
         match written {
-            Some((path, json)) => shared.write_instance(&path, &json).await,
+            Some(write) => shared.write_instance(&write).await,
             None => Ok(()),
         }
     }
@@ -115,21 +134,25 @@ impl ZookeeperRegistry {
         let shared = &self.shared;
         let _turn = shared.instance_writes.lock().await;
         let served = lock(&shared.metadata_service).clone();
-        let (path, json) = {
+        let write = {
             let mut slot = lock(&shared.instance);
             let provider =
                 ProviderInstance::adding(slot.as_ref().map(|c| &c.provider), application, url)?;
             let path =
                 paths::instance_path(&shared.instances_root, application, &provider.instance.id)
                     .map_err(config)?;
-            let mut updated = AppInstance { path, provider };
+            let mut updated = AppInstance {
+                path,
+                provider,
+                storage: shared.metadata_type,
+            };
             updated.refresh(served.as_ref());
-            let written = (updated.path.clone(), updated.json());
+            let write = updated.write();
             *slot = Some(updated);
-            written
+            write
         };
         // Kept even if the write fails: the next recovery writes it (failback).
-        shared.write_instance(&path, &json).await?;
+        shared.write_instance(&write).await?;
         self.map_service(url.interface(), application).await
     }
 
@@ -154,15 +177,15 @@ impl ZookeeperRegistry {
                 if let Some(served) = &served {
                     served.withdraw();
                 }
-                slot.take().map(|gone| (gone.path, None))
+                slot.take().map(|gone| Err(gone.path))
             } else {
                 current.refresh(served.as_ref());
-                Some((current.path.clone(), Some(current.json())))
+                Some(Ok(current.write()))
             }
         };
         match change {
-            Some((path, Some(json))) => shared.write_instance(&path, &json).await,
-            Some((path, None)) => {
+            Some(Ok(write)) => shared.write_instance(&write).await,
+            Some(Err(path)) => {
                 let client = shared.client()?;
                 let deleted = shared
                     .bounded("unregister instance", async {
@@ -183,31 +206,69 @@ impl ZookeeperRegistry {
 }
 
 impl Shared {
-    /// Creates or rewrites the instance node, within the registry's timeout.
-    async fn write_instance(&self, path: &str, json: &str) -> Result<(), RegistryError> {
-        lock(&self.withdrawn).retain(|p| p != path);
+    /// Publishes the report, if any, then creates or rewrites the instance node, each
+    /// within the registry's timeout.
+    async fn write_instance(&self, write: &InstanceWrite) -> Result<(), RegistryError> {
+        lock(&self.withdrawn).retain(|p| *p != write.path);
         let client = self.client()?;
+        self.write_instance_on(&client, write).await
+    }
+
+    async fn write_instance_on(
+        &self,
+        client: &zookeeper_client::Client,
+        write: &InstanceWrite,
+    ) -> Result<(), RegistryError> {
+        if let Some(report) = &write.report {
+            self.bounded("publish metadata", self.publish_report(client, report))
+                .await?;
+        }
         self.bounded(
             "register instance",
-            self.create_node(&client, path, true, json.as_bytes()),
+            self.create_node(client, &write.path, true, write.json.as_bytes()),
         )
         .await
     }
 
-    /// Writes the instance node again after a reconnection or a new session.
+    /// Writes `info` to the metadata report at `<root>/metadata/<application>/<revision>`,
+    /// a persistent node created or overwritten (Java's `publishAppMetadata`).
+    async fn publish_report(
+        &self,
+        client: &zookeeper_client::Client,
+        info: &MetadataInfo,
+    ) -> Result<(), RegistryError> {
+        let Some(revision) = info.revision() else {
+            return Ok(());
+        };
+        let path = paths::app_metadata_path(&self.root, info.app(), revision).map_err(config)?;
+        let json = info.to_json();
+        let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
+        if let Some((parent, _)) = path.rsplit_once('/').filter(|(p, _)| !p.is_empty()) {
+            client
+                .mkdir(parent, &options)
+                .await
+                .map_err(super::backend)?;
+        }
+        match client.create(&path, json.as_bytes(), &options).await {
+            Ok(_) => Ok(()),
+            Err(zookeeper_client::Error::NodeExists) => client
+                .set_data(&path, json.as_bytes(), None)
+                .await
+                .map(|_| ())
+                .map_err(super::backend),
+            Err(e) => Err(super::backend(e)),
+        }
+    }
+
+    /// Writes the instance node (and its report) again after a reconnection or a new
+    /// session.
     pub(super) async fn recover_instance(&self, client: &zookeeper_client::Client) {
         let _turn = self.instance_writes.lock().await;
-        let Some((path, json)) = lock(&self.instance)
-            .as_ref()
-            .map(|i| (i.path.clone(), i.json()))
-        else {
+        let Some(write) = lock(&self.instance).as_ref().map(AppInstance::write) else {
             return;
         };
-        let written = self.bounded(
-            "re-register instance",
-            self.create_node(client, &path, true, json.as_bytes()),
-        );
-        if let Err(e) = written.await {
+        if let Err(e) = self.write_instance_on(client, &write).await {
+            let path = &write.path;
             tracing::warn!(%path, error = %e, "re-registering the application instance failed");
         }
     }

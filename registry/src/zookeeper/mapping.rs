@@ -84,7 +84,7 @@ impl ZookeeperRegistry {
 }
 
 impl Shared {
-    fn mapping_path(&self, interface: &str) -> Result<String, RegistryError> {
+    pub(super) fn mapping_path(&self, interface: &str) -> Result<String, RegistryError> {
         paths::mapping_path(&self.root, interface).map_err(config)
     }
 }
