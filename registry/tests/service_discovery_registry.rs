@@ -133,7 +133,7 @@ async fn unsubscribe_and_destroy_leave_nothing() {
         .await;
     let (dubbo, protocols) = consumer_protocols();
     let registry = ServiceDiscoveryRegistry::new(fake.clone(), protocols);
-    let url = consumer_url(&reference(I, "category=providers,routers"));
+    let url = consumer_url(&reference(I, "")).with_param("category", "providers,routers");
 
     let recorder = Arc::new(Recorder::default());
     let listener: Arc<dyn NotifyListener> = recorder.clone();
