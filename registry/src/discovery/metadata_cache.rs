@@ -34,10 +34,31 @@ struct Entries {
 }
 
 /// A least-recently-used map of (application, revision) → `MetadataInfo`, never holding more
-/// than its capacity. Eviction scans the entries (capacities are small: a thousand).
+/// than its capacity. Eviction scans the entries (capacities are small: a thousand). Reads
+/// of one revision are made one at a time, so subscriptions that miss it together read it
+/// once.
 pub(crate) struct MetadataCache {
     capacity: usize,
     entries: Mutex<Entries>,
+    /// One gate per revision being read.
+    reading: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Forgets a revision's gate once nobody holds it, however the read ends.
+struct Gate<'a> {
+    cache: &'a MetadataCache,
+    key: Key,
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Drop for Gate<'_> {
+    fn drop(&mut self) {
+        let mut reading = lock(&self.cache.reading);
+        // The map's reference and this one: nobody else waits.
+        if Arc::strong_count(&self.gate) == 2 {
+            reading.remove(&self.key);
+        }
+    }
 }
 
 impl MetadataCache {
@@ -46,6 +67,7 @@ impl MetadataCache {
         MetadataCache {
             capacity: capacity.max(1),
             entries: Mutex::default(),
+            reading: Mutex::default(),
         }
     }
 
@@ -82,6 +104,32 @@ impl MetadataCache {
             }
         }
         map.insert(key, (info, *tick));
+    }
+
+    /// The cached `MetadataInfo` of (`app`, `revision`), else what `read` reads (then
+    /// cached). Concurrent calls for one revision read it once.
+    pub(crate) async fn get_or_read<F>(
+        &self,
+        app: &str,
+        revision: &str,
+        read: F,
+    ) -> Result<Arc<MetadataInfo>, String>
+    where
+        F: Future<Output = Result<MetadataInfo, String>>,
+    {
+        let key: Key = (app.to_owned(), revision.to_owned());
+        let gate = Gate {
+            cache: self,
+            gate: Arc::clone(lock(&self.reading).entry(key.clone()).or_default()),
+            key,
+        };
+        let _turn = gate.gate.lock().await;
+        if let Some(info) = self.get(app, revision) {
+            return Ok(info);
+        }
+        let info = Arc::new(read.await?);
+        self.insert(app, revision, Arc::clone(&info));
+        Ok(info)
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -334,19 +334,9 @@ impl Worker {
                         let instance = instance.clone();
                         self.fetches.spawn(async move {
                             let (app, revision) = (&key.0, &key.1);
-                            let found = match fetch(
-                                &shared.inner,
-                                &shared.protocols,
-                                &instance,
-                                revision,
-                            )
-                            .await
-                            {
-                                Ok(info) => {
-                                    let info = Arc::new(info);
-                                    shared.cache.insert(app, revision, Arc::clone(&info));
-                                    Some(info)
-                                }
+                            let read = fetch(&shared.inner, &shared.protocols, &instance, revision);
+                            let found = match shared.cache.get_or_read(app, revision, read).await {
+                                Ok(info) => Some(info),
                                 Err(e) => {
                                     tracing::warn!(
                                         app,

@@ -255,7 +255,7 @@ impl AppProvider {
             })
         };
         let export = metadata.export_url("dubbo", "127.0.0.1", port);
-        let mut exporters = vec![
+        let exporters = vec![
             protocol
                 .export(Arc::new(ServiceInvoker::new(Arc::new(export), counted)))
                 .await
@@ -268,27 +268,30 @@ impl AppProvider {
             metadata,
             info: MetadataInfo::new(app),
             metadata_calls: calls,
-            exporters: Vec::new(),
+            exporters,
         };
         for interface in interfaces {
-            exporters.push(provider.add_service(interface).await);
+            provider.add_service(interface).await;
         }
-        provider.exporters = exporters;
         provider
     }
 
     /// Exports a greeter of `interface` and publishes the new revision.
-    pub async fn add_service(&mut self, interface: &str) -> Arc<dyn Exporter> {
-        let url = service_url(&self.app, interface, self.port);
+    pub async fn add_service(&mut self, interface: &str) {
+        self.add(service_url(&self.app, interface, self.port)).await;
+    }
+
+    /// Exports a greeter at `url` (on this provider's port) and publishes the new revision.
+    pub async fn add(&mut self, url: Url) {
         let exporter = self
             .protocol
             .export(named_greeter(url.clone(), &self.app))
             .await
             .unwrap();
+        self.exporters.push(exporter);
         self.info.add_service(&url).unwrap();
         self.info.update_revision();
         self.metadata.publish("fake", self.info.clone());
-        exporter
     }
 
     /// Its instance, `storage-type` `local`, pointing at its `MetadataService`.
