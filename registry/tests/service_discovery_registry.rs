@@ -219,3 +219,56 @@ async fn an_empty_application_level_is_delivered_as_empty() {
     assert!(last.len() == 1 && is_empty_url(&last[0]), "{last:?}");
     registry.destroy().await;
 }
+
+#[tokio::test]
+async fn the_mapping_is_followed() {
+    const I: &str = "com.example.sdr.Mapping";
+    let one = AppProvider::start("sdr-mapping-one", &[I]).await;
+    let two = AppProvider::start("sdr-mapping-two", &[I]).await;
+    let fake = FakeDiscovery::new("memory://127.0.0.1");
+    fake.set_instances("sdr-mapping-one", vec![one.instance()])
+        .await;
+    fake.set_instances("sdr-mapping-two", vec![two.instance()])
+        .await;
+    fake.set_mapping(I, &["sdr-mapping-one"]).await;
+    let (dubbo, protocols) = consumer_protocols();
+    let registry = Arc::new(ServiceDiscoveryRegistry::new(
+        fake.clone(),
+        protocols.clone(),
+    ));
+    let consumer = consumer_url(&reference(I, "migration.step=FORCE_APPLICATION"));
+    let directory = Arc::new(RegistryDirectory::new(
+        registry.clone(),
+        consumer,
+        protocols,
+    ));
+    directory.subscribe().await.unwrap();
+    assert_eq!(directory.invokers().len(), 1);
+    assert_eq!(fake.watches(), 2);
+
+    // A second application is mapped: followed.
+    fake.set_mapping(I, &["sdr-mapping-one", "sdr-mapping-two"])
+        .await;
+    assert!(eventually(LIMIT, || directory.invokers().len() == 2).await);
+    assert_eq!(fake.watches(), 3);
+
+    // The first leaves the mapping: no longer watched, its invoker destroyed.
+    let first = directory
+        .invokers()
+        .into_iter()
+        .find(|i| i.url().is_some_and(|u| u.port() == one.port))
+        .unwrap();
+    fake.set_mapping(I, &["sdr-mapping-two"]).await;
+    assert!(eventually(LIMIT, || directory.invokers().len() == 1).await);
+    assert!(first.is_destroyed());
+    assert!(eventually(LIMIT, || fake.watches() == 2).await);
+    let invoker = directory.clone().join().unwrap();
+    assert_eq!(hello(&invoker, "m").await, "sdr-mapping-two: Hello, m");
+
+    directory.shutdown().await;
+    assert_eq!(fake.watches(), 0);
+    registry.destroy().await;
+    dubbo.destroy().await;
+    one.stop().await;
+    two.stop().await;
+}
