@@ -65,7 +65,10 @@ mod registry;
 pub mod zookeeper;
 
 pub use directory::{DIRECTORY_CATEGORIES, RegistryDirectory};
-pub use discovery::{DiscoveryListener, ServiceDiscovery};
+pub use discovery::{
+    DEFAULT_METADATA_CACHE_SIZE, DiscoveryListener, METADATA_CACHE_SIZE, ServiceDiscovery,
+    ServiceDiscoveryRegistry,
+};
 pub use error::RegistryError;
 pub use factory::{
     MEMORY, ZOOKEEPER, connect_registry, normalize_registry_url, parse_registry_address,

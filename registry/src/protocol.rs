@@ -12,7 +12,7 @@ use oxidubbo_invoker::{BaseInvoker, Invocation, Invoker, RpcError, RpcResult};
 use oxidubbo_protocol::{Exporter, Protocol};
 
 use crate::factory::{connect_registry, normalize_registry_url, registry_key};
-use crate::{Protocols, Registry, RegistryDirectory};
+use crate::{Protocols, Registry, RegistryDirectory, ServiceDiscoveryRegistry};
 
 /// Keys Dubbo Java (≥ 3.2.11) leaves out of provider URLs it registers (wire spec §6.1).
 const NOT_REGISTERED: [&str; 21] = [
@@ -269,7 +269,9 @@ impl RegistryProtocol {
         }
     }
 
-    /// The registry this protocol uses for `registry_url`, connecting it the first time.
+    /// The registry this protocol uses for `registry_url`, connecting it the first time:
+    /// the backend wrapped in a [`ServiceDiscoveryRegistry`] over this protocol's
+    /// protocols, so that references find providers at application level too.
     pub async fn registry(&self, registry_url: &Url) -> Result<Arc<dyn Registry>, RpcError> {
         let url = normalize_registry_url(registry_url);
         let key = registry_key(&url);
@@ -277,7 +279,11 @@ impl RegistryProtocol {
         if let Some(found) = registries.get(&key) {
             return Ok(Arc::clone(found));
         }
-        let registry = connect_registry(&url).await?;
+        let backend = connect_registry(&url).await?;
+        let registry: Arc<dyn Registry> = Arc::new(ServiceDiscoveryRegistry::new(
+            backend,
+            self.state.protocols.clone(),
+        ));
         registries.insert(key, Arc::clone(&registry));
         self.state
             .registry_count

@@ -204,3 +204,4 @@ impl Protocol for GatedProtocol {
 
     async fn destroy(&self) {}
 }
+pub mod discovery;

@@ -13,6 +13,12 @@
 //! backend's `destroy` drops all of them. Watches count in
 //! [`RegistryCounts`](crate::RegistryCounts): each subscription in `subscriptions`, each
 //! backend watch in `watches`.
+//!
+//! The consumer side over such a backend is [`ServiceDiscoveryRegistry`], a
+//! [`Registry`](crate::Registry) that wraps the backend and delivers application-level
+//! providers to interface-level listeners (module `subscription` follows one consumer's
+//! applications, `metadata_cache` reads and keeps their `MetadataInfo`, `migration` reads
+//! the step).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -21,6 +27,14 @@ use async_trait::async_trait;
 use oxidubbo_metadata::{MetadataInfo, ServiceInstance};
 
 use crate::RegistryError;
+
+mod metadata_cache;
+mod migration;
+mod registry;
+mod subscription;
+
+pub use metadata_cache::{DEFAULT_METADATA_CACHE_SIZE, METADATA_CACHE_SIZE};
+pub use registry::ServiceDiscoveryRegistry;
 
 /// Receives what an application-level subscription sees.
 #[async_trait]
