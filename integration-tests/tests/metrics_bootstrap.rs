@@ -3,56 +3,18 @@
 //! and labels; method names from the wire add no series; the shutdown frees the port.
 #![allow(missing_docs)]
 
+mod metrics_support;
+
 use std::sync::Arc;
 
+use metrics_support::{
+    CONSUMER_PATH, INTERFACE, PROVIDER_APP, call, consumer, provider, scrape, value,
+};
 use oxidubbo::config::Config;
 use oxidubbo::metrics::local_hostname;
-use oxidubbo::{Bootstrap, DubboProtocol, Invocation, Protocol, Running, Url};
+use oxidubbo::{Bootstrap, DubboProtocol, Invocation, Protocol, Url};
 use oxidubbo_examples::{Greeter, HelloGreeter};
-use oxidubbo_integration_tests::{free_port, http_get, prometheus_sample};
-
-const INTERFACE: &str = "org.apache.dubbo.samples.api.GreeterService";
-
-async fn provider(dubbo_port: u16, metrics_port: u16) -> Running {
-    let text = format!(
-        "[application]\nname = \"metrics-provider\"\n\n\
-         [protocols.dubbo]\nport = {dubbo_port}\n\n\
-         [services.greeter]\nversion = \"1.0.0\"\n\n\
-         [metrics]\nenabled = true\nport = {metrics_port}\n"
-    );
-    Bootstrap::from_config(Config::parse(&text, "provider.toml").expect("config"))
-        .service::<dyn Greeter>("greeter", Arc::new(HelloGreeter))
-        .dubbo_protocol(Arc::new(DubboProtocol::new()))
-        .start()
-        .await
-        .expect("provider started")
-}
-
-async fn consumer(dubbo_port: u16, metrics_port: u16) -> Running {
-    let text = format!(
-        "[application]\nname = \"metrics-consumer\"\n\n\
-         [references.greeter]\ninterface = \"{INTERFACE}\"\nversion = \"1.0.0\"\n\
-         url = \"dubbo://127.0.0.1:{dubbo_port}\"\nretries = 0\n\n\
-         [metrics]\nenabled = true\nport = {metrics_port}\npath = \"/prometheus\"\n"
-    );
-    Bootstrap::from_config(Config::parse(&text, "consumer.toml").expect("config"))
-        .dubbo_protocol(Arc::new(DubboProtocol::new()))
-        .start()
-        .await
-        .expect("consumer started")
-}
-
-async fn scrape(running: &Running, path: &str) -> String {
-    let addr = running.metrics_addr().expect("metrics are enabled");
-    let (status, body) = http_get(addr, path).await.expect("scraped");
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn value(text: &str, family: &str, method: &str) -> f64 {
-    prometheus_sample(text, family, &[("method", method)])
-        .unwrap_or_else(|| panic!("no {family}{{method={method:?}}} in\n{text}"))
-}
+use oxidubbo_integration_tests::{free_port, http_get};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_and_consumer_count_calls_exactly() {
@@ -63,23 +25,14 @@ async fn provider_and_consumer_count_calls_exactly() {
         provider.metrics_addr().map(|a| a.to_string()),
         Some(format!("127.0.0.1:{provider_metrics}"))
     );
-    let client = consumer.client::<dyn Greeter>("greeter").expect("client");
     const HELLOS: usize = 7;
     const FAILS: usize = 3;
-    for i in 0..HELLOS {
-        assert_eq!(
-            client.say_hello(format!("n{i}")).await.unwrap(),
-            format!("Hello, n{i}")
-        );
-    }
-    for _ in 0..FAILS {
-        client.fail("on purpose".into()).await.unwrap_err();
-    }
+    call(&consumer, HELLOS, FAILS).await;
 
     let text = scrape(&provider, "/metrics").await;
     let hostname = local_hostname();
     let exact = format!(
-        "dubbo_provider_requests_total{{application_name=\"metrics-provider\",interface=\"{INTERFACE}\",\
+        "dubbo_provider_requests_total{{application_name=\"{PROVIDER_APP}\",interface=\"{INTERFACE}\",\
          method=\"sayHello\",group=\"\",version=\"1.0.0\",ip=\"127.0.0.1\",hostname=\"{hostname}\"}} {HELLOS}\n"
     );
     assert!(text.contains(&exact), "no {exact} in\n{text}");
@@ -87,7 +40,7 @@ async fn provider_and_consumer_count_calls_exactly() {
     let fails = FAILS as f64;
     for (side, text) in [
         ("provider", text),
-        ("consumer", scrape(&consumer, "/prometheus").await),
+        ("consumer", scrape(&consumer, CONSUMER_PATH).await),
     ] {
         let family = |name: &str| format!("dubbo_{side}_{name}");
         assert_eq!(
