@@ -14,7 +14,7 @@ use oxidubbo::config::Config;
 use oxidubbo::metrics::local_hostname;
 use oxidubbo::{Bootstrap, DubboProtocol, Invocation, Protocol, Url};
 use oxidubbo_examples::{Greeter, HelloGreeter};
-use oxidubbo_integration_tests::{free_port, http_get};
+use oxidubbo_integration_tests::{free_port, http_get, prometheus_sample};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_and_consumer_count_calls_exactly() {
@@ -114,6 +114,24 @@ async fn provider_and_consumer_count_calls_exactly() {
         };
         assert!(!text.contains(&format!("dubbo_{other_side}_")), "{text}");
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+    // The protocols' gauges: each application runs on a dubbo protocol of its own.
+    let provider_text = scrape(&provider, "/metrics").await;
+    let consumer_text = scrape(&consumer, CONSUMER_PATH).await;
+    let dubbo = [("protocol", "dubbo")];
+    for (text, family, expected) in [
+        (&provider_text, "dubbo_protocol_exporters", 1.0),
+        (&provider_text, "dubbo_protocol_servers", 1.0),
+        (&provider_text, "dubbo_protocol_invokers", 0.0),
+        (&consumer_text, "dubbo_protocol_exporters", 0.0),
+        (&consumer_text, "dubbo_protocol_invokers", 1.0),
+        (&consumer_text, "dubbo_protocol_connections", 1.0),
+    ] {
+        assert_eq!(
+            prometheus_sample(text, family, &dubbo),
+            Some(expected),
+            "{family} in\n{text}"
+        );
     }
     // Another path is not the endpoint.
     let addr = provider.metrics_addr().unwrap();

@@ -73,6 +73,8 @@
 //! # });
 //! ```
 
+pub use prometheus_client;
+
 mod collector;
 pub mod filter;
 mod reason;

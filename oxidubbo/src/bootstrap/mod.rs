@@ -27,6 +27,7 @@
 //! `RegistryProtocol::export_to`, so that a graceful shutdown can withdraw them from the
 //! registries while the services still answer the calls in flight (see [`Running::shutdown`]).
 
+mod gauges;
 mod running;
 mod urls;
 
@@ -307,7 +308,7 @@ impl Bootstrap {
         })?;
 
         let metrics_server = match &metrics {
-            Some(metrics) => Some(start_metrics_server(&config, metrics).await?),
+            Some(metrics) => Some(start_metrics_server(&config, metrics, &self.dubbo).await?),
             None => None,
         };
         let protocols = match &self.dubbo {
@@ -382,16 +383,21 @@ fn with_metrics_filter(
     Ok(Arc::new(filters))
 }
 
-/// Starts the `[metrics]` endpoint serving `metrics`.
+/// Starts the `[metrics]` endpoint serving `metrics` and the gauges of the protocols.
 async fn start_metrics_server(
     config: &Config,
     metrics: &Arc<RpcMetrics>,
+    dubbo: &DubboHandle,
 ) -> Result<MetricsServer, Error> {
     let settings = &config.metrics;
     let addr = settings
         .socket_addr()
         .map_err(|m| config.error_at(&["metrics", "host"], m))?;
-    MetricsServer::start(addr, settings.path.clone(), Arc::new(metrics.registry()))
+    let mut registry = metrics.registry();
+    registry.register_collector(Box::new(gauges::ProtocolGauges {
+        dubbo: dubbo.clone(),
+    }));
+    MetricsServer::start(addr, settings.path.clone(), Arc::new(registry))
         .await
         .map_err(|e| {
             config
