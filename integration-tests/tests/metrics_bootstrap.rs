@@ -259,7 +259,20 @@ async fn disabled_metrics_have_no_filter_and_no_endpoint() {
 }
 
 #[tokio::test]
-async fn a_bad_metrics_host_is_a_located_config_error() {
+async fn metrics_config_is_checked_and_overridable() {
+    let env = [
+        ("OXIDUBBO_METRICS__ENABLED".to_owned(), "true".to_owned()),
+        ("OXIDUBBO_METRICS__PORT".to_owned(), "9191".to_owned()),
+    ];
+    let config = Config::from_str_with_env("", "app.toml", env).unwrap();
+    assert!(config.metrics.enabled);
+    assert_eq!(
+        config.metrics.socket_addr().unwrap().to_string(),
+        "127.0.0.1:9191"
+    );
+    assert_eq!(config.metrics.path, "/metrics");
+    assert!(!Config::parse("", "app.toml").unwrap().metrics.enabled);
+
     let text = "[metrics]\nenabled = true\nhost = \"metrics.local\"\n";
     let err = Config::parse(text, "app.toml").unwrap_err();
     assert!(
