@@ -3,6 +3,8 @@
 #   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh, and a JRE
 #     and Node.js (Debian packages) when the machine has none
 #   - curl (Debian package), the HTTP client of the Triple HTTP-unary (JSON) tests
+#   - Prometheus (Debian package `prometheus`), which the metrics test starts on loopback
+#     to scrape an oxidubbo provider and consumer (integration-tests/tests/metrics_prometheus.rs)
 #   - the Node.js packages of the sofa-rpc-node peers (integration-tests/peers/sofa)
 #   - the Triple (gRPC) peers (integration-tests/peers/grpc): grpcio in a Python venv
 #     (.venv there, from requirements.txt) and @grpc/grpc-js (npm, package.json)
@@ -45,6 +47,7 @@ command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
 if [ "${#packages[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install by hand: ${packages[*]}"
   [ "${SUDO[*]-}" != false ] || die "need root or sudo to apt-get install ${packages[*]}"
@@ -58,6 +61,7 @@ fi
 command -v java >/dev/null 2>&1 || die "java not found (ZooKeeper needs a JRE)"
 command -v nc >/dev/null 2>&1 || die "nc not found after install"
 command -v curl >/dev/null 2>&1 || die "curl not found after install"
+command -v prometheus >/dev/null 2>&1 || die "prometheus not found after install"
 
 # --- sofa-rpc-node peers ---------------------------------------------------
 command -v node >/dev/null 2>&1 || die "node not found (Node.js >= 18 is needed for the sofa peers)"

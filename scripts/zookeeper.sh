@@ -58,9 +58,12 @@ pick_port() {
     echo 2181
     return
   fi
+  # Below Linux's ephemeral range (32768 and up), as free_port() in the tests: a port
+  # there may be held by a TIME-WAIT socket of some outgoing connection, which makes
+  # ZooKeeper's bind fail although nothing listens on it.
   local p i
   for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % 20000))
     if ! port_in_use "$p"; then
       echo "$p"
       return

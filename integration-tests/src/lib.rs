@@ -288,3 +288,43 @@ pub async fn run_sofa_script(dir: &std::path::Path, script: &str, args: &[&str])
         .map(str::to_owned)
         .collect()
 }
+
+/// `GET path` on `addr` over HTTP/1.1 (`Connection: close`): the status code and the body.
+/// For tests of the small HTTP endpoints (metrics); bounded by a 10 s hang guard.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&response).into_owned())
+    };
+    let response = tokio::time::timeout(Duration::from_secs(10), exchange)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in 10 s"))??;
+    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, response.clone());
+    let (head, body) = response.split_once("\r\n\r\n").ok_or_else(bad)?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(bad)?;
+    Ok((status, body.to_owned()))
+}
+
+/// The value of the sample of `family` whose labels include every `name="value"` of
+/// `labels`, in a Prometheus text exposition; `None` when there is none.
+pub fn prometheus_sample(text: &str, family: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(family))
+        .filter_map(|rest| rest.strip_prefix('{'))
+        .filter_map(|rest| rest.split_once("} "))
+        .find(|(set, _)| {
+            labels
+                .iter()
+                .all(|(k, v)| set.split(',').any(|l| l == format!("{k}=\"{v}\"")))
+        })
+        .and_then(|(_, value)| value.trim().parse().ok())
+}

@@ -124,6 +124,7 @@ pub use oxidubbo_invoker::{
     ServiceInvoker, Status, service_fn,
 };
 pub use oxidubbo_macros::service;
+pub use oxidubbo_metrics as metrics;
 pub use oxidubbo_protocol::{
     DubboProtocol, Exporter, InjvmProtocol, Protocol, ProtocolCounts, TripleProtocol,
 };

@@ -27,6 +27,7 @@
 //! `RegistryProtocol::export_to`, so that a graceful shutdown can withdraw them from the
 //! registries while the services still answer the calls in flight (see [`Running::shutdown`]).
 
+mod gauges;
 mod running;
 mod urls;
 
@@ -41,6 +42,7 @@ use oxidubbo_filter::{ChainBuilder, FilterRegistry, Graceful, Side};
 use oxidubbo_invoker::RpcError;
 use oxidubbo_invoker::{Invoker, Service, ServiceInvoker};
 use oxidubbo_metadata::RegisterMode;
+use oxidubbo_metrics::{MetricsServer, RpcMetrics};
 use oxidubbo_protocol::{DubboProtocol, Protocol, TripleProtocol};
 use oxidubbo_registry::{
     MetadataServiceDelegation, Protocols, RegistryProtocol, refer_direct, registered_provider_url,
@@ -250,6 +252,21 @@ impl Bootstrap {
     pub async fn start(self) -> Result<Running, Error> {
         let config = self.config;
         config.validate()?;
+        let metrics = config.metrics.enabled.then(|| {
+            let ip = config
+                .effective_protocols()
+                .values()
+                .next()
+                .map(|p| p.host.clone())
+                .unwrap_or_else(|| crate::config::DEFAULT_HOST.to_owned());
+            let application = config.application.name.clone().unwrap_or_default();
+            Arc::new(RpcMetrics::new(application, ip))
+        });
+        let filters = match &metrics {
+            Some(metrics) => with_metrics_filter(&self.filters, metrics)
+                .map_err(|e| config.error_at(&["metrics"], rpc_message(&e)))?,
+            None => self.filters,
+        };
         for (name, service) in &config.services {
             if !self.bindings.contains_key(name) {
                 return Err(Error::Usage(format!(
@@ -257,18 +274,14 @@ impl Bootstrap {
                     config.file_name()
                 )));
             }
-            let filters = service.filters.as_deref();
-            if let Err(e) = self.filters.resolve(Side::Provider, filters) {
+            if let Err(e) = filters.resolve(Side::Provider, service.filters.as_deref()) {
                 return Err(config
                     .error_at(&["services", name, "filters"], rpc_message(&e))
                     .into());
             }
         }
         for (name, reference) in &config.references {
-            if let Err(e) = self
-                .filters
-                .resolve(Side::Consumer, reference.filters.as_deref())
-            {
+            if let Err(e) = filters.resolve(Side::Consumer, reference.filters.as_deref()) {
                 return Err(config
                     .error_at(&["references", name, "filters"], rpc_message(&e))
                     .into());
@@ -294,6 +307,10 @@ impl Bootstrap {
             )
         })?;
 
+        let metrics_server = match &metrics {
+            Some(metrics) => Some(start_metrics_server(&config, metrics, &self.dubbo).await?),
+            None => None,
+        };
         let protocols = match &self.dubbo {
             DubboHandle::Global => Protocols::global(),
             DubboHandle::Owned(p) => Protocols::global().with(
@@ -312,6 +329,8 @@ impl Bootstrap {
             metadata_service: Default::default(),
             references: Default::default(),
             report: tokio::sync::Mutex::new(None),
+            metrics,
+            metrics_server,
             config,
         });
         let running = Running::new(Arc::clone(&shared));
@@ -321,18 +340,10 @@ impl Bootstrap {
         };
         let started = async {
             for (name, binding) in &self.bindings {
-                export(
-                    &shared,
-                    &self.filters,
-                    name,
-                    binding,
-                    &serving,
-                    &registry_urls,
-                )
-                .await?;
+                export(&shared, &filters, name, binding, &serving, &registry_urls).await?;
             }
             for name in shared.config.references.keys() {
-                refer(&shared, &self.filters, name, &registry_urls).await?;
+                refer(&shared, &filters, name, &registry_urls).await?;
             }
             Ok::<(), Error>(())
         }
@@ -345,6 +356,57 @@ impl Bootstrap {
             }
         }
     }
+}
+
+/// `filters` with the `metrics` filter recording into `metrics`, placed in both sides'
+/// defaults right after `graceful` (so it sees the calls refused by `token`, `tps`,
+/// `executes` and `actives`, and the service's errors as the consumer gets them).
+fn with_metrics_filter(
+    filters: &FilterRegistry,
+    metrics: &Arc<RpcMetrics>,
+) -> Result<Arc<FilterRegistry>, RpcError> {
+    let mut filters = filters.clone();
+    filters.register_filter(
+        oxidubbo_metrics::filter::NAME,
+        oxidubbo_metrics::filter::factory(Arc::clone(metrics)),
+    )?;
+    for side in [Side::Provider, Side::Consumer] {
+        let mut names = filters.defaults(side).to_vec();
+        names.retain(|n| n != oxidubbo_metrics::filter::NAME);
+        let at = names
+            .iter()
+            .position(|n| n == oxidubbo_filter::graceful::NAME)
+            .map_or(0, |i| i + 1);
+        names.insert(at, oxidubbo_metrics::filter::NAME.to_owned());
+        filters.set_defaults(side, names)?;
+    }
+    Ok(Arc::new(filters))
+}
+
+/// Starts the `[metrics]` endpoint serving `metrics` and the gauges of the protocols.
+async fn start_metrics_server(
+    config: &Config,
+    metrics: &Arc<RpcMetrics>,
+    dubbo: &DubboHandle,
+) -> Result<MetricsServer, Error> {
+    let settings = &config.metrics;
+    let addr = settings
+        .socket_addr()
+        .map_err(|m| config.error_at(&["metrics", "host"], m))?;
+    let mut registry = metrics.registry();
+    registry.register_collector(Box::new(gauges::ProtocolGauges {
+        dubbo: dubbo.clone(),
+    }));
+    MetricsServer::start(addr, settings.path.clone(), Arc::new(registry))
+        .await
+        .map_err(|e| {
+            config
+                .error_at(
+                    &["metrics", "port"],
+                    format!("cannot listen on {addr}: {e}"),
+                )
+                .into()
+        })
 }
 
 /// Where the services are served: the protocols in effect and their ports.

@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use oxidubbo_common::Url;
 use oxidubbo_filter::Graceful;
 use oxidubbo_invoker::Invoker;
+use oxidubbo_metrics::{MetricsServer, RpcMetrics};
 use oxidubbo_protocol::{DubboProtocol, Exporter, Protocol};
 use oxidubbo_registry::{MetadataServiceDelegation, Protocols, Registry, RegistryProtocol};
 use tokio::time::Instant;
@@ -63,6 +65,10 @@ pub(crate) struct Shared {
     pub(crate) references: Mutex<BTreeMap<String, Arc<dyn Invoker>>>,
     /// `Some` once shut down; the lock is held while shutting down.
     pub(crate) report: tokio::sync::Mutex<Option<ShutdownReport>>,
+    /// The RPC metrics, with `[metrics] enabled = true`.
+    pub(crate) metrics: Option<Arc<RpcMetrics>>,
+    /// Their endpoint; stopped by the shutdown.
+    pub(crate) metrics_server: Option<MetricsServer>,
 }
 
 impl Shared {
@@ -194,6 +200,20 @@ impl Running {
         self.shared.dubbo.get()
     }
 
+    /// The RPC metrics of the application (`[metrics] enabled = true`).
+    pub fn metrics(&self) -> Option<&Arc<RpcMetrics>> {
+        self.shared.metrics.as_ref()
+    }
+
+    /// The address the metrics endpoint listens on (`[metrics] enabled = true`), until the
+    /// shutdown.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.shared
+            .metrics_server
+            .as_ref()
+            .map(MetricsServer::local_addr)
+    }
+
     /// Provider calls in flight now.
     pub fn provider_calls_in_flight(&self) -> usize {
         self.shared.provider_graceful.in_flight()
@@ -234,7 +254,8 @@ impl Running {
     ///    registry protocol (unregistering the consumers, unsubscribing, closing its
     ///    registries) and its references (their invokers and connections leave the
     ///    protocol), and destroys a protocol injected with
-    ///    [`Bootstrap::dubbo_protocol`](crate::Bootstrap::dubbo_protocol).
+    ///    [`Bootstrap::dubbo_protocol`](crate::Bootstrap::dubbo_protocol), and stops the
+    ///    `[metrics]` endpoint (its port is free when `shutdown` returns).
     ///
     /// The whole of it takes at most `shutdown.timeout` (default 10 s), even with a
     /// registry down or frozen: the registry work of steps 1 and 5 and the waits of step 4
@@ -336,6 +357,9 @@ impl Running {
         }
         if let DubboHandle::Owned(own) = &shared.dubbo {
             own.destroy().await;
+        }
+        if let Some(server) = &shared.metrics_server {
+            server.shutdown().await;
         }
         tracing::info!(?report, "shut down");
         *report_slot = Some(report.clone());

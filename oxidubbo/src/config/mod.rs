@@ -33,6 +33,12 @@
 //!
 //! [shutdown]
 //! timeout = 10000                 # ms a graceful shutdown may take
+//!
+//! [metrics]                       # Prometheus, dubbo-go's and Java's metric names
+//! enabled = true                  # default false: no filter, no server
+//! host = "127.0.0.1"              # default
+//! port = 9090                     # default (0: a free port)
+//! path = "/metrics"               # default
 //! ```
 //!
 //! Every table rejects unknown keys. Values map onto Dubbo URL parameters: `timeout`,
@@ -121,6 +127,8 @@ pub struct Config {
     pub references: BTreeMap<String, ReferenceConfig>,
     /// `[shutdown]`.
     pub shutdown: ShutdownConfig,
+    /// `[metrics]`: the Prometheus endpoint (off by default).
+    pub metrics: MetricsConfig,
     /// Where the configuration came from, to locate errors found later.
     #[serde(skip)]
     origin: Origin,
@@ -404,6 +412,50 @@ impl Default for ShutdownConfig {
         ShutdownConfig {
             timeout: DEFAULT_SHUTDOWN_TIMEOUT_MS,
         }
+    }
+}
+
+/// `[metrics]`: Prometheus metrics of every call (dubbo-go's and Dubbo Java's names),
+/// served at `http://<host>:<port><path>` (see [`oxidubbo_metrics`]).
+///
+/// When `enabled` is false (the default) the `metrics` filter is not in any chain and no
+/// server is started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Whether calls are recorded and served (default `false`).
+    pub enabled: bool,
+    /// The IP address the endpoint binds (default `127.0.0.1`).
+    pub host: String,
+    /// The port (default 9090, dubbo-go's; 0: a free port).
+    pub port: u16,
+    /// The path (default `/metrics`).
+    pub path: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            enabled: false,
+            host: DEFAULT_HOST.to_owned(),
+            port: oxidubbo_metrics::DEFAULT_PORT,
+            path: oxidubbo_metrics::DEFAULT_PATH.to_owned(),
+        }
+    }
+}
+
+impl MetricsConfig {
+    /// The address the endpoint binds.
+    ///
+    /// # Errors
+    ///
+    /// A message when `host` is not an IP address.
+    pub fn socket_addr(&self) -> Result<std::net::SocketAddr, String> {
+        let ip: std::net::IpAddr = self
+            .host
+            .parse()
+            .map_err(|_| format!("{:?} is not an IP address", self.host))?;
+        Ok(std::net::SocketAddr::new(ip, self.port))
     }
 }
 
@@ -850,6 +902,17 @@ impl Config {
             }
         }
         self.check_shared_ports()?;
+        if self.metrics.enabled {
+            if let Err(m) = self.metrics.socket_addr() {
+                return Err(self.error_at(&["metrics", "host"], m));
+            }
+            if !self.metrics.path.starts_with('/') {
+                return Err(self.error_at(
+                    &["metrics", "path"],
+                    format!("{:?} does not start with '/'", self.metrics.path),
+                ));
+            }
+        }
         for name in self.services.keys() {
             self.service_protocols(name)?;
             self.service_registries(name)?;
