@@ -154,3 +154,37 @@ fn register_mode_takes_dubbos_names_and_refuses_others_at_its_line() {
     assert_eq!(err.key, "registries.zk.register-mode", "{err}");
     assert!(err.message.contains("interface, instance, all"), "{err}");
 }
+
+#[test]
+fn application_level_keys_take_dubbos_names_and_refuse_others_at_their_line() {
+    for (table, key, bad, expected) in [
+        (
+            "registries.zk",
+            "metadata-type",
+            "remot",
+            "neither local nor remote",
+        ),
+        (
+            "registries.zk",
+            "migration-step",
+            "APP_FIRST",
+            "APPLICATION_FIRST",
+        ),
+        (
+            "references.g",
+            "migration-step",
+            "forced",
+            "FORCE_APPLICATION",
+        ),
+    ] {
+        let head = if table.starts_with("registries") {
+            "[registries.zk]\naddress = \"zookeeper://127.0.0.1:2181\"\n"
+        } else {
+            "[references.g]\ninterface = \"com.example.G\"\n"
+        };
+        let err = parse(&format!("{head}{key} = \"{bad}\"\n")).unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert_eq!(err.key, format!("{table}.{key}"), "{err}");
+        assert!(err.message.contains(expected), "{err}");
+    }
+}

@@ -22,8 +22,8 @@ fn application(b: UrlBuilder, app: &ApplicationConfig) -> UrlBuilder {
     opt(b, "application.version", app.version.as_deref())
 }
 
-/// The registry URL of `registry`: its address with `group`, `timeout`, `register-mode`
-/// and `params`.
+/// The registry URL of `registry`: its address with `group`, `timeout`, `register-mode`,
+/// `metadata-type`, `migration.step` and `params`.
 pub(crate) fn registry_url(registry: &RegistryConfig) -> Result<Url, String> {
     let base =
         oxidubbo_registry::parse_registry_address(&registry.address).map_err(|e| e.to_string())?;
@@ -39,6 +39,16 @@ pub(crate) fn registry_url(registry: &RegistryConfig) -> Result<Url, String> {
         b,
         oxidubbo_metadata::keys::REGISTER_MODE,
         registry.register_mode.as_deref(),
+    );
+    let b = opt(
+        b,
+        oxidubbo_metadata::keys::METADATA_TYPE,
+        registry.metadata_type.as_deref(),
+    );
+    let b = opt(
+        b,
+        oxidubbo_metadata::keys::MIGRATION_STEP,
+        registry.migration_step.as_deref(),
     );
     Ok(b.build())
 }
@@ -144,6 +154,16 @@ pub(crate) fn reference_url(
     let b = opt(b, keys::LOADBALANCE, reference.loadbalance.as_deref());
     let b = opt(b, keys::CHECK, reference.check);
     let b = opt(b, keys::REFERENCE_FILTER, reference.filters.as_deref());
+    let b = opt(
+        b,
+        oxidubbo_metadata::keys::PROVIDED_BY,
+        reference.provided_by.as_deref(),
+    );
+    let b = opt(
+        b,
+        oxidubbo_metadata::keys::MIGRATION_STEP,
+        reference.migration_step.as_deref(),
+    );
     b.build()
 }
 
@@ -222,6 +242,35 @@ mod tests {
         );
         drop(reserved);
         assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+    }
+
+    #[test]
+    fn application_level_keys_reach_the_registry_and_reference_urls() {
+        let text = "[registries.zk]\naddress = \"zookeeper://127.0.0.1:2181\"\n\
+                    metadata-type = \"remote\"\nmigration-step = \"force_application\"\n\
+                    [references.greeter]\ninterface = \"com.example.Greeter\"\n\
+                    provided-by = \"a,b\"\nmigration-step = \"FORCE_INTERFACE\"\n";
+        let config = crate::config::Config::parse(text, "app.toml").unwrap();
+        let registry = registry_url(&config.registries["zk"]).unwrap();
+        assert_eq!(registry.param("metadata-type"), Some("remote"));
+        assert_eq!(registry.param("migration.step"), Some("FORCE_APPLICATION"));
+        let reference = reference_url(
+            &config.references["greeter"],
+            "dubbo",
+            &ApplicationConfig::default(),
+        );
+        assert_eq!(reference.param("provided-by"), Some("a,b"));
+        assert_eq!(reference.param("migration.step"), Some("FORCE_INTERFACE"));
+        let plain = reference_url(
+            &ReferenceConfig::new("com.example.Greeter"),
+            "dubbo",
+            &ApplicationConfig::default(),
+        );
+        assert_eq!(
+            plain.param("migration.step"),
+            None,
+            "Dubbo's default applies"
+        );
     }
 
     #[test]

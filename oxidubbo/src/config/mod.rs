@@ -172,8 +172,7 @@ pub struct RegistryConfig {
     /// Where providers register (`register-mode`, Dubbo's key and names): `interface`
     /// (interface-level nodes), `instance` (the application instance,
     /// `/services/<application>/<host>:<port>`, and the interface → application mapping) or
-    /// `all`, both. Used by the ZooKeeper registry; the default is `interface` until the
-    /// MetadataService is exported (Java's is `all`).
+    /// `all`, both — the default, as Dubbo Java's.
     #[serde(
         default,
         rename = "register-mode",
@@ -181,6 +180,27 @@ pub struct RegistryConfig {
         deserialize_with = "register_mode"
     )]
     pub register_mode: Option<String>,
+    /// Where a provider's `MetadataInfo` is kept (`metadata-type`): `local` (the default:
+    /// served by its `MetadataService`) or `remote` (ZooKeeper: written to the metadata
+    /// report, `/<group>/metadata/<application>/<revision>`).
+    #[serde(
+        default,
+        rename = "metadata-type",
+        alias = "metadata_type",
+        deserialize_with = "metadata_type"
+    )]
+    pub metadata_type: Option<String>,
+    /// How the references that use this registry choose between application-level and
+    /// interface-level providers (`migration.step`): `FORCE_INTERFACE`,
+    /// `APPLICATION_FIRST` (the default, as Dubbo Java's) or `FORCE_APPLICATION`. A
+    /// reference's own `migration-step` wins.
+    #[serde(
+        default,
+        rename = "migration-step",
+        alias = "migration_step",
+        deserialize_with = "migration_step"
+    )]
+    pub migration_step: Option<String>,
     /// Other parameters of the registry URL.
     #[serde(default, deserialize_with = "scalar_map")]
     pub params: BTreeMap<String, String>,
@@ -194,6 +214,8 @@ impl RegistryConfig {
             group: None,
             timeout: None,
             register_mode: None,
+            metadata_type: None,
+            migration_step: None,
             params: BTreeMap::new(),
         }
     }
@@ -360,6 +382,19 @@ pub struct ReferenceConfig {
     pub filters: Option<String>,
     /// Fail at start when no provider is available (`check`, default true).
     pub check: Option<bool>,
+    /// The applications that provide this service, comma-separated (`provided-by`): found
+    /// at application level without reading the interface → application mapping.
+    #[serde(rename = "provided-by", alias = "provided_by")]
+    pub provided_by: Option<String>,
+    /// How this reference chooses between application-level and interface-level providers
+    /// (`migration.step`): `FORCE_INTERFACE`, `APPLICATION_FIRST` (default) or
+    /// `FORCE_APPLICATION`; default: its registry's `migration-step`.
+    #[serde(
+        rename = "migration-step",
+        alias = "migration_step",
+        deserialize_with = "migration_step"
+    )]
+    pub migration_step: Option<String>,
     /// Other parameters of the consumer URL (`actives`, `connections`, …).
     #[serde(deserialize_with = "scalar_map")]
     pub params: BTreeMap<String, String>,
@@ -508,15 +543,35 @@ fn scalar_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String
     Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
 }
 
-/// A `register-mode`, checked: one of Dubbo's names (case ignored).
-fn register_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let Some(mode) = Option::<String>::deserialize(d)? else {
+/// An optional value that must parse as `T`, kept in `T`'s spelling.
+fn checked<'de, D, T>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr + fmt::Display,
+    T::Err: fmt::Display,
+{
+    let Some(text) = Option::<String>::deserialize(d)? else {
         return Ok(None);
     };
-    let parsed = mode
-        .parse::<oxidubbo_metadata::RegisterMode>()
+    let parsed = text
+        .parse::<T>()
         .map_err(|e| de::Error::custom(e.to_string()))?;
-    Ok(Some(parsed.as_str().to_owned()))
+    Ok(Some(parsed.to_string()))
+}
+
+/// A `register-mode`, checked: one of Dubbo's names (case ignored).
+fn register_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked::<D, oxidubbo_metadata::RegisterMode>(d)
+}
+
+/// A `metadata-type`, checked: `local` or `remote`.
+fn metadata_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked::<D, oxidubbo_metadata::MetadataStorageType>(d)
+}
+
+/// A `migration-step`, checked: one of Dubbo's names (case ignored).
+fn migration_step<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked::<D, oxidubbo_metadata::MigrationStep>(d)
 }
 
 fn opt_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
