@@ -259,8 +259,7 @@ async fn interface_mode_writes_no_instance() {
     let Some(zk) = zookeeper() else { return };
     let root = unique_name("oxidubbo-instance-none-");
     let port = free_port();
-    // No register-mode: interface level only, until the MetadataService is exported.
-    let registry = registry(&zk, &root, None).await;
+    let registry = registry(&zk, &root, Some("interface")).await;
     let greeter = provider(GREETER, port);
     registry.register(&greeter).await.expect("greeter");
     let client = zk_client(&zk).await;
@@ -279,6 +278,29 @@ async fn interface_mode_writes_no_instance() {
             .await
             .expect("mapping")
             .is_empty()
+    );
+    registry.destroy().await;
+    delete_tree(&client, &root).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_mode_registers_both_levels_as_java() {
+    let Some(zk) = zookeeper() else { return };
+    let root = unique_name("oxidubbo-instance-default-");
+    let port = free_port();
+    let registry = registry(&zk, &root, None).await;
+    let greeter = provider(GREETER, port);
+    registry.register(&greeter).await.expect("greeter");
+    let client = zk_client(&zk).await;
+    let path = registry.instance_path().expect("an instance by default");
+    assert!(read_instance(&client, &path).await.is_some(), "{path}");
+    assert!(
+        client
+            .check_stat(&registry.node_path(&greeter))
+            .await
+            .expect("stat")
+            .is_some(),
+        "and the interface-level node"
     );
     registry.destroy().await;
     delete_tree(&client, &root).await;

@@ -16,15 +16,13 @@ use crate::RegistryError;
 use crate::registry::category_of;
 
 /// The registry URL's `register-mode`: `interface`, `instance` or `all`; missing or empty
-/// means `interface`. Anything else is a [`RegistryError::Config`].
+/// means `all`, Dubbo Java's default. Anything else is a [`RegistryError::Config`].
 pub(crate) fn register_mode(url: &Url) -> Result<RegisterMode, RegistryError> {
     match url.param(metadata_keys::REGISTER_MODE) {
         Some(mode) if !mode.trim().is_empty() => mode
             .parse::<RegisterMode>()
             .map_err(|e| RegistryError::Config(e.to_string())),
-        // Java's default is `all`; until consumers follow application-level discovery, an
-        // instance is written only when asked for.
-        _ => Ok(RegisterMode::Interface),
+        _ => Ok(RegisterMode::default()),
     }
 }
 

@@ -10,7 +10,7 @@
 //! It also offers Dubbo 3's application level ([`ServiceDiscovery`], through
 //! [`Registry::discovery`]), with everything kept in the store itself:
 //!
-//! - With the registry URL's `register-mode` `instance` or `all` (default `interface`;
+//! - With the registry URL's `register-mode` `instance` or `all` (default `all`, as Dubbo Java;
 //!   anything else is refused with [`RegistryError::Config`]), each handle registers at most
 //!   one application instance: the `application` of its first provider URL, at that URL's
 //!   host and port. Each provider URL registered adds its service to the instance's

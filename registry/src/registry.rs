@@ -85,6 +85,14 @@ pub trait Registry: Send + Sync + 'static {
     /// The URLs a subscription for `url` would be notified with now (no `empty://`).
     async fn lookup(&self, url: &Url) -> Result<Vec<Url>, RegistryError>;
 
+    /// Whether this registry points consumers at the application's `MetadataService`: it
+    /// registers application instances whose `MetadataInfo` is kept `local` (served by the
+    /// instance). The bootstrap exports the service only for such a registry and gives it to
+    /// [`Registry::serve_metadata`]. `false` by default.
+    fn needs_metadata_service(&self) -> bool {
+        false
+    }
+
     /// Has `service`, the application's `MetadataService` exported at `url`, answer for the
     /// application instance this registry registers (`storage-type` `local`): the instance's
     /// `MetadataInfo` is published to it and the instance points consumers at `url`. A

@@ -765,6 +765,11 @@ impl Registry for ZookeeperRegistry {
         Some(self)
     }
 
+    fn needs_metadata_service(&self) -> bool {
+        self.shared.register_mode.registers_instance()
+            && self.shared.metadata_type == MetadataStorageType::Local
+    }
+
     async fn serve_metadata(
         &self,
         service: crate::MetadataServiceDelegation,

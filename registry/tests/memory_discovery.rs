@@ -279,10 +279,16 @@ async fn interface_mode_and_provider_without_application_write_no_instance() {
     let _serial = SERIAL.lock().await;
     let interface = "test.memdisc.Plain";
     let url = provider("mem-disc-plain", interface, 20886);
-    for registry_url in [
-        "memory://127.0.0.1",
-        "memory://127.0.0.1?register-mode=interface",
-    ] {
+    // Without register-mode: both levels, Dubbo Java's default `all`.
+    let r = MemoryRegistry::new(Url::parse("memory://127.0.0.1").unwrap());
+    r.register(&url).await.unwrap();
+    assert!(r.instance().is_some(), "the default registers the instance");
+    assert_eq!(
+        r.lookup(&consumer(interface)).await.unwrap(),
+        vec![url.clone()]
+    );
+    r.destroy().await;
+    for registry_url in ["memory://127.0.0.1?register-mode=interface"] {
         let r = MemoryRegistry::new(Url::parse(registry_url).unwrap());
         r.register(&url).await.unwrap();
         assert_eq!(r.instance(), None, "{registry_url}");

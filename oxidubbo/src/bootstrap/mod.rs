@@ -41,7 +41,6 @@ use oxidubbo_common::Url;
 use oxidubbo_filter::{ChainBuilder, FilterRegistry, Graceful, Side};
 use oxidubbo_invoker::RpcError;
 use oxidubbo_invoker::{Invoker, Service, ServiceInvoker};
-use oxidubbo_metadata::RegisterMode;
 use oxidubbo_metrics::{MetricsServer, RpcMetrics};
 use oxidubbo_protocol::{DubboProtocol, Protocol, TripleProtocol};
 use oxidubbo_registry::{
@@ -520,7 +519,7 @@ async fn export_on(
             .registry(registry_url)
             .await
             .map_err(|e| Error::rpc(context(), e))?;
-        if registers_instance(registry_url) {
+        if registry.needs_metadata_service() {
             if let Some((service, at)) = metadata_service(shared, &url)
                 .await
                 .map_err(|e| Error::rpc(context(), e))?
@@ -541,15 +540,6 @@ async fn export_on(
         });
     }
     Ok(())
-}
-
-/// Whether `registry_url` registers application instances (`register-mode` `instance` or
-/// `all`).
-fn registers_instance(registry_url: &Url) -> bool {
-    registry_url
-        .param(oxidubbo_metadata::keys::REGISTER_MODE)
-        .and_then(|m| m.parse::<RegisterMode>().ok())
-        .is_some_and(RegisterMode::registers_instance)
 }
 
 /// The application's `MetadataService` and its URL, exported the first time on the dubbo

@@ -225,6 +225,10 @@ impl Registry for ServiceDiscoveryRegistry {
         self.inner.lookup(url).await
     }
 
+    fn needs_metadata_service(&self) -> bool {
+        self.inner.needs_metadata_service()
+    }
+
     async fn serve_metadata(
         &self,
         service: MetadataServiceDelegation,
