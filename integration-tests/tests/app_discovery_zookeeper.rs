@@ -307,7 +307,8 @@ async fn a_remote_metadata_provider_is_found_through_the_report() {
     provider.shutdown().await;
 }
 
-/// ZooKeeper's `wchs` summary: the total of watches the server holds.
+/// ZooKeeper's `wchs` summary: the total of data watches the server holds (its summary
+/// leaves children watches out).
 async fn server_watches(address: &str) -> usize {
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
@@ -359,9 +360,10 @@ async fn destroyed_references_leave_no_watch_behind() {
             "{step}: {during:?}"
         );
         assert!(during.watches > before.watches, "{step}: {during:?}");
-        // The application level's mapping and instance watches are on the server (`wchs`
-        // shows none for the interface-level children watches, which are checked through
-        // the registry's counts only).
+        // The application level's data watches (the mapping node, each instance node) are
+        // on the server. `wchs` sums data watches only, so the children watches (the
+        // interface level's, the instance folder's) are checked through the registry's
+        // counts only.
         let watching = server_watches(&zk).await;
         if step != "FORCE_INTERFACE" {
             assert!(
