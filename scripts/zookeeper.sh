@@ -101,7 +101,7 @@ dataDir=$data_dir
 clientPort=$port
 clientPortAddress=$HOST
 admin.enableServer=false
-4lw.commands.whitelist=ruok,stat,srvr,mntr
+4lw.commands.whitelist=ruok,stat,srvr,mntr,wchs
 EOF
   echo "$data_dir" >"$STATE_DIR/datadir"
   echo "$port" >"$STATE_DIR/port"

@@ -3,7 +3,7 @@
 //! * `oxidubbo invoke` calls a method of any dubbo2/Hessian provider, directly or through a
 //!   ZooKeeper registry, with arguments written in JSON, and prints the result as JSON;
 //! * `oxidubbo ls` lists the services of a ZooKeeper registry with their providers and
-//!   consumers, as readable URLs;
+//!   consumers, as readable URLs, and its applications with their instances;
 //! * `oxidubbo decode` prints Dubbo frames or bare Hessian streams as JSON;
 //! * `oxidubbo bench` load-tests a provider and prints QPS and latency percentiles.
 //!
@@ -87,7 +87,8 @@ pub enum Command {
     /// Call a method and print the result as JSON.
     #[command(after_help = help_with_exit_codes(MAPPING_HELP))]
     Invoke(InvokeArgs),
-    /// List the services of a ZooKeeper registry with their providers and consumers.
+    /// List the services of a ZooKeeper registry with their providers and consumers, and
+    /// its applications (Dubbo 3's application level) with their instances.
     #[command(after_help = EXIT_CODES_HELP)]
     Ls(LsArgs),
     /// Print Dubbo frames or a bare Hessian stream as JSON.
@@ -402,6 +403,24 @@ async fn ls_command(args: LsArgs) -> Result<(), CliError> {
         }
         None => view.services().await?,
     };
+    // The application level: the applications mapped to the interfaces listed (all of them
+    // without an interface), with their instances.
+    let mapping = view.mapping().await?;
+    let mut applications = std::collections::BTreeSet::new();
+    for (interface, apps) in &mapping {
+        if args.interface.as_ref().is_none_or(|i| i == interface) {
+            applications.extend(apps.iter().cloned());
+        }
+    }
+    let mapped: std::collections::BTreeSet<&String> = mapping.values().flatten().collect();
+    let services: Vec<String> = services
+        .into_iter()
+        .filter(|s| args.interface.is_some() || !mapped.contains(s))
+        .collect();
+    let mut instances = Vec::with_capacity(applications.len());
+    for application in &applications {
+        instances.push((application, view.instances(application).await?));
+    }
     let mut listed = Vec::with_capacity(services.len());
     for service in &services {
         let mut categories = Vec::new();
@@ -423,10 +442,29 @@ async fn ls_command(args: LsArgs) -> Result<(), CliError> {
                 Json::Object(m)
             })
             .collect();
-        return print_json(&serde_json::json!({ "services": services }), false);
+        let applications: Vec<Json> = instances
+            .iter()
+            .map(|(application, nodes)| {
+                let nodes: Vec<Json> = nodes
+                    .iter()
+                    .map(|n| match &n.instance {
+                        Ok(i) => serde_json::json!({
+                            "address": format!("{}:{}", i.address, i.port.unwrap_or(0)),
+                            "revision": i.revision(),
+                        }),
+                        Err(e) => serde_json::json!({ "node": n.name, "error": e }),
+                    })
+                    .collect();
+                serde_json::json!({ "name": application, "instances": nodes })
+            })
+            .collect();
+        return print_json(
+            &serde_json::json!({ "services": services, "applications": applications }),
+            false,
+        );
     }
     let mut out = String::new();
-    if listed.is_empty() {
+    if listed.is_empty() && instances.is_empty() {
         out.push_str(&format!(
             "no services registered in {} under {}\n",
             view.address(),
@@ -446,6 +484,15 @@ async fn ls_command(args: LsArgs) -> Result<(), CliError> {
                 continue;
             }
             out.push_str(&format!("  {category} ({}):\n", nodes.len()));
+            for node in nodes {
+                out.push_str(&format!("    {}\n", node.display()));
+            }
+        }
+    }
+    if !instances.is_empty() {
+        out.push_str(&format!("applications ({}):\n", instances.len()));
+        for (application, nodes) in &instances {
+            out.push_str(&format!("  {application} ({}):\n", nodes.len()));
             for node in nodes {
                 out.push_str(&format!("    {}\n", node.display()));
             }

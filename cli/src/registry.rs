@@ -1,12 +1,19 @@
 //! A read-only view of a Dubbo ZooKeeper registry (spec §6.1), straight from ZooKeeper:
 //! `/<group>/<URL-encoded interface>/<category>/<URL-encoded URL>`.
 //!
+//! Dubbo 3's application level lives there too: the mapping `/<group>/mapping/<interface>`
+//! (comma-separated application names) and each application's instances
+//! `/<group>/<application>/<host:port>` (Curator's `ServiceInstance` JSON).
+//!
 //! Reading the nodes directly (rather than through a registry client that subscribes and
 //! filters) shows exactly what is registered, including nodes a consumer would skip.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use oxidubbo_common::Url;
+use oxidubbo_metadata::ServiceInstance;
+use oxidubbo_metadata::mapping::parse_app_names;
 use zookeeper_client as zk;
 
 use crate::error::CliError;
@@ -65,6 +72,34 @@ impl Node {
         }
     }
 }
+
+/// One instance node of an application.
+#[derive(Debug, Clone)]
+pub struct InstanceNode {
+    /// The node name (`host:port`).
+    pub name: String,
+    /// The instance it decodes to, or why it does not.
+    pub instance: Result<ServiceInstance, String>,
+}
+
+impl InstanceNode {
+    /// `host:port revision=<revision>` (`revision=-` when it has none), or the node name with
+    /// the reason it did not decode.
+    pub fn display(&self) -> String {
+        match &self.instance {
+            Ok(i) => format!(
+                "{}:{} revision={}",
+                i.address,
+                i.port.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+                i.revision().unwrap_or("-")
+            ),
+            Err(e) => format!("{} (undecodable: {e})", self.name),
+        }
+    }
+}
+
+/// The folders of the root that are not interfaces: the mapping and the metadata report.
+const APPLICATION_LEVEL_FOLDERS: [&str; 2] = ["mapping", "metadata"];
 
 /// A connected, read-only registry view.
 pub struct ZkView {
@@ -138,7 +173,42 @@ impl ZkView {
         }
     }
 
-    /// The interfaces registered (decoded service folder names), sorted.
+    /// The mapping: each mapped interface with its applications (sorted).
+    pub async fn mapping(&self) -> Result<BTreeMap<String, BTreeSet<String>>, CliError> {
+        let folder = format!("{}/mapping", self.root);
+        let mut mapping = BTreeMap::new();
+        for interface in self.children(&folder).await? {
+            let path = format!("{folder}/{interface}");
+            let applications = match self.client.get_data(&path).await {
+                Ok((data, _)) => parse_app_names(&String::from_utf8_lossy(&data)),
+                // Deleted between the listing and the read.
+                Err(zk::Error::NoNode) => continue,
+                Err(e) => return Err(zk_error(&self.address, e)),
+            };
+            mapping.insert(interface, applications);
+        }
+        Ok(mapping)
+    }
+
+    /// The instance nodes of `application`, decoded, sorted by name.
+    pub async fn instances(&self, application: &str) -> Result<Vec<InstanceNode>, CliError> {
+        let folder = format!("{}/{application}", self.root);
+        let mut instances = Vec::new();
+        for name in self.children(&folder).await? {
+            let instance = match self.client.get_data(&format!("{folder}/{name}")).await {
+                Ok((data, _)) => {
+                    ServiceInstance::from_curator_json(&data).map_err(|e| e.to_string())
+                }
+                Err(zk::Error::NoNode) => continue,
+                Err(e) => return Err(zk_error(&self.address, e)),
+            };
+            instances.push(InstanceNode { name, instance });
+        }
+        Ok(instances)
+    }
+
+    /// The interfaces registered (decoded service folder names, without the application
+    /// level's folders), sorted.
     pub async fn services(&self) -> Result<Vec<String>, CliError> {
         let root = if self.root.is_empty() {
             "/"
@@ -151,6 +221,7 @@ impl ZkView {
             .into_iter()
             .filter(|n| n != "zookeeper" || !self.root.is_empty())
             .map(|n| Url::decode_component(&n).unwrap_or(n))
+            .filter(|n| !APPLICATION_LEVEL_FOLDERS.contains(&n.as_str()))
             .collect();
         names.sort();
         Ok(names)

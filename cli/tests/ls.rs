@@ -109,3 +109,120 @@ fn ls_rejects_other_registries() {
     let out = oxidubbo(&["ls", "nacos://127.0.0.1:8848"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
+
+/// Writes a node at `path` with `data` (its folders persistent, created as needed).
+async fn zk_write(
+    client: &zookeeper_client::Client,
+    path: &str,
+    data: &[u8],
+    mode: zookeeper_client::CreateMode,
+) {
+    use zookeeper_client::{Acls, CreateMode};
+    let folder = &path[..path.rfind('/').expect("a folder")];
+    match client
+        .mkdir(
+            folder,
+            &CreateMode::Persistent.with_acls(Acls::anyone_all()),
+        )
+        .await
+    {
+        Ok(()) | Err(zookeeper_client::Error::NodeExists) => {}
+        Err(e) => panic!("mkdir {folder}: {e}"),
+    }
+    client
+        .create(path, data, &mode.with_acls(Acls::anyone_all()))
+        .await
+        .expect("create node");
+}
+
+#[test]
+fn ls_shows_the_applications_and_their_instances() {
+    let Some(zk) = common::zookeeper("ls_shows_the_applications_and_their_instances") else {
+        return;
+    };
+    use oxidubbo_metadata::ServiceInstance;
+    use zookeeper_client::CreateMode;
+    let root = common::unique("oxitest-cli-apps-");
+    let interface = "com.example.cli.AppService";
+    let provider = Url::builder("dubbo")
+        .host("10.0.0.7")
+        .port(20880)
+        .path(interface)
+        .param("interface", interface)
+        .param("side", "provider")
+        .build();
+    // Two applications mapped to the interface: one with two instances (the second with no
+    // revision), one with none; and a node that is not an instance.
+    let mut first = ServiceInstance::new("cli-app", "10.0.0.7", 20880);
+    first
+        .metadata
+        .insert("dubbo.metadata.revision".into(), "a1b2c3".into());
+    let second = ServiceInstance::new("cli-app", "10.0.0.8", 20881);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let client = rt.block_on(common::zk_client(&zk));
+    rt.block_on(async {
+        common::zk_register(&client, &root, interface, "providers", &provider).await;
+        zk_write(
+            &client,
+            &format!("/{root}/mapping/{interface}"),
+            b"cli-app,cli-idle",
+            CreateMode::Persistent,
+        )
+        .await;
+        for i in [&first, &second] {
+            let path = format!("/{root}/cli-app/{}", i.id);
+            zk_write(
+                &client,
+                &path,
+                i.to_curator_json().as_bytes(),
+                CreateMode::Ephemeral,
+            )
+            .await;
+        }
+        zk_write(
+            &client,
+            &format!("/{root}/cli-app/junk"),
+            b"{",
+            CreateMode::Ephemeral,
+        )
+        .await;
+    });
+    let registry = format!("zookeeper://{zk}?group={root}");
+
+    // Text: the interfaces as before (no application, mapping or metadata folder among
+    // them), then the applications.
+    let out = oxidubbo(&["ls", &registry]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let expected_head = format!(
+        "{interface}\n  providers (1):\n    {}\n  consumers (0):\n\
+         applications (2):\n  cli-app (3):\n    10.0.0.7:20880 revision=a1b2c3\n    10.0.0.8:20881 revision=-\n    junk (undecodable: ",
+        provider.to_full_string()
+    );
+    assert!(text.starts_with(&expected_head), "{text}");
+    assert!(text.ends_with("\n  cli-idle (0):\n"), "{text}");
+
+    // One interface: its applications.
+    let out = oxidubbo(&["ls", &registry, interface]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).starts_with(&expected_head), "{}", stdout(&out));
+
+    // JSON.
+    let out = oxidubbo(&["ls", &registry, "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json = stdout_json(&out);
+    assert_eq!(json["services"].as_array().map(Vec::len), Some(1), "{json}");
+    let apps = &json["applications"];
+    assert_eq!(apps[0]["name"], "cli-app", "{json}");
+    assert_eq!(
+        apps[0]["instances"][0],
+        json!({ "address": "10.0.0.7:20880", "revision": "a1b2c3" })
+    );
+    assert_eq!(
+        apps[0]["instances"][1],
+        json!({ "address": "10.0.0.8:20881", "revision": null })
+    );
+    assert_eq!(apps[0]["instances"][2]["node"], "junk", "{json}");
+    assert_eq!(apps[1], json!({ "name": "cli-idle", "instances": [] }));
+    drop(client);
+}
