@@ -8,13 +8,20 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use oxidubbo::config::Config;
 use oxidubbo::filter::trace_context::{self, TraceContext};
+use oxidubbo::triple::{BoxStream, Request, Response, Status, Streaming};
 use oxidubbo::{Bootstrap, DubboProtocol, Running};
+use oxidubbo_examples::greet::*;
 use oxidubbo_examples::{Greeter, GreeterClient, HelloGreeter, User};
 use oxidubbo_invoker::{RpcError, Value};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
+
+/// `examples/proto/greet.proto`, which the grpc peers compile at run time.
+pub fn greet_proto() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/proto/greet.proto")
+}
 
 /// The greeter's interface.
 pub const INTERFACE: &str = "org.apache.dubbo.samples.api.GreeterService";
@@ -152,14 +159,74 @@ impl Greeter for RecordingGreeter {
 /// Starts an application from `toml` (with `[tracing] enabled = true` appended), serving
 /// `greeter` as `[services.greeter]` when given.
 pub async fn start(name: &str, toml: &str, greeter: Option<RecordingGreeter>) -> Running {
-    let text = format!("[application]\nname = \"{name}\"\n\n{toml}\n[tracing]\nenabled = true\n");
-    let config = Config::parse(&text, &format!("{name}.toml")).expect("config");
-    let mut bootstrap =
-        Bootstrap::from_config(config).dubbo_protocol(Arc::new(DubboProtocol::new()));
+    let mut bootstrap = traced(name, toml);
     if let Some(greeter) = greeter {
         bootstrap = bootstrap.service::<dyn Greeter>("greeter", Arc::new(greeter));
     }
     bootstrap.start().await.expect("started")
+}
+
+/// The bootstrap of an application configured by `toml` with `[tracing] enabled = true`
+/// appended, on a dubbo protocol of its own.
+pub fn traced(name: &str, toml: &str) -> Bootstrap {
+    let text = format!("[application]\nname = \"{name}\"\n\n{toml}\n[tracing]\nenabled = true\n");
+    let config = Config::parse(&text, &format!("{name}.toml")).expect("config");
+    Bootstrap::from_config(config).dubbo_protocol(Arc::new(DubboProtocol::new()))
+}
+
+/// Records the current trace context of each `Greet`, which [`HelloGreetService`] answers.
+#[derive(Clone, Default)]
+pub struct RecordingGreetService {
+    /// The contexts seen.
+    pub seen: Seen,
+}
+
+#[oxidubbo::async_trait]
+impl GreetService for RecordingGreetService {
+    async fn greet(
+        &self,
+        request: Request<GreetRequest>,
+    ) -> Result<Response<GreetResponse>, Status> {
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(trace_context::current());
+        HelloGreetService.greet(request).await
+    }
+
+    async fn greet_stream(
+        &self,
+        request: Request<Streaming<GreetStreamRequest>>,
+    ) -> Result<Response<BoxStream<GreetStreamResponse>>, Status> {
+        HelloGreetService.greet_stream(request).await
+    }
+
+    async fn greet_client_stream(
+        &self,
+        request: Request<Streaming<GreetClientStreamRequest>>,
+    ) -> Result<Response<GreetClientStreamResponse>, Status> {
+        HelloGreetService.greet_client_stream(request).await
+    }
+
+    async fn greet_server_stream(
+        &self,
+        request: Request<GreetServerStreamRequest>,
+    ) -> Result<Response<BoxStream<GreetServerStreamResponse>>, Status> {
+        HelloGreetService.greet_server_stream(request).await
+    }
+}
+
+/// An application serving `service` as `greet.GreetService` over tri with `[tracing]`
+/// on; its address.
+pub async fn serve_traced_greet(service: RecordingGreetService) -> (Running, String) {
+    let toml = "[protocols.tri]\nport = 0\n\n[services.greet]\nregister = false\n";
+    let running = traced("trace-greet", toml)
+        .service::<dyn GreetService>("greet", Arc::new(service))
+        .start()
+        .await
+        .expect("the greet application starts");
+    let address = running.provider_urls()["greet"].address();
+    (running, address)
 }
 
 /// `[protocols.<protocol>]` on `port` and the greeter service.
