@@ -11,9 +11,10 @@
 //!
 //! The span is named `dubbo.client` / `dubbo.server`, with `otel.name` =
 //! `<service>/<method>` and `otel.kind` (the names `tracing-opentelemetry` reads), and the
-//! attributes `rpc.system = "apache_dubbo"`, `rpc.service`, `rpc.method`,
-//! `server.address` / `server.port` (the provider's own), `network.peer.address` /
-//! `network.peer.port` (the consumer, on the provider), `rpc.dubbo.status` (`OK` or the
+//! attributes `rpc.system = "apache_dubbo"`, `rpc.service`, `rpc.method`, on the provider
+//! `server.address` / `server.port` (its own) and `network.peer.address` /
+//! `network.peer.port` (the consumer's; the consumer's chain wraps the cluster, which picks
+//! the provider later, so a client span has no peer address), `rpc.dubbo.status` (`OK` or the
 //! Dubbo status of the error), `error.type` and `otel.status_code = "ERROR"` on failure,
 //! and `trace_id`, `span_id`, `parent_span_id` in hex.
 //!
@@ -43,6 +44,7 @@ const REMOTE_ADDRESS: &str = "remote.address";
 pub struct TracingFilter {
     side: Side,
     service: String,
+    /// The provider's own address (its URL's).
     host: String,
     port: u16,
     sampling: f64,
@@ -92,10 +94,6 @@ impl TracingFilter {
                 rpc.system = "apache_dubbo",
                 rpc.service = %self.service,
                 rpc.method = %invocation.method_name(),
-                server.address = Empty,
-                server.port = Empty,
-                network.peer.address = Empty,
-                network.peer.port = Empty,
                 rpc.dubbo.status = Empty,
                 error.type = Empty,
                 otel.status_code = Empty,
