@@ -11,7 +11,8 @@
 //!   [`FilterRegistry::register_filter`].
 //! * The built-in filters, one module each, under Dubbo's names: [`echo`], [`token`],
 //!   [`accesslog`], [`actives`], [`executes`], [`tps`], [`timeout`], [`context`],
-//!   [`generic`], [`exception`] and [`graceful`].
+//!   [`generic`], [`exception`] and [`graceful`]; [`trace`] (`tracing`, W3C trace context
+//!   over [`trace_context`]) is registered by the bootstrap when `[tracing]` is enabled.
 //!
 //! Filters are applied where services are exported and referred (the bootstrap), so the
 //! protocols do not depend on this crate.
@@ -97,6 +98,8 @@ pub mod graceful;
 pub mod timeout;
 pub mod token;
 pub mod tps;
+pub mod trace;
+pub mod trace_context;
 
 pub use chain::FilteredInvoker;
 pub use filter::{Filter, Next, Side};

@@ -7,6 +7,7 @@
 //   node consumer.js (--target 127.0.0.1:PORT | --zk 127.0.0.1:PORT)
 //                    [--calls sayHello,add,...] [--timeout MS]
 //                    [--interface NAME] [--version V] [--group G] [--zk-root /dubbo]
+//                    [--attachments '{"key":"value",...}']
 //
 // Runs a fixed script of calls and prints one JSON line per call on stdout:
 //   {"method":"add","ok":true,"result":5,"type":"int"}
@@ -18,7 +19,8 @@ const common = require('./common'); // must come first: loopback-only listen
 const defaults = require('./service_def');
 
 const USAGE = 'usage: node consumer.js (--target HOST:PORT | --zk HOST:PORT) [--calls m1,m2,...] [--timeout MS]\n' +
-  '         [--interface NAME] [--version V] [--group G] [--zk-root PATH]';
+  '         [--interface NAME] [--version V] [--group G] [--zk-root PATH]\n' +
+  '         [--attachments JSON] (string attachments sent with every call)';
 
 const java = require('js-to-java');
 
@@ -50,10 +52,12 @@ const SCRIPT = [
 
 let opts;
 let selected;
+let attachments = {};
 try {
   opts = common.parseArgs(process.argv.slice(2), {
     target: 'value', zk: 'value', calls: 'value', timeout: 'value', help: 'flag',
     interface: 'value', version: 'value', group: 'value', 'zk-root': 'value',
+    attachments: 'value',
   });
   if (opts.help) {
     process.stdout.write(USAGE + '\n' + 'calls: ' + SCRIPT.map(s => s.name).join(',') +
@@ -65,6 +69,15 @@ try {
   if (opts.zk) common.checkHostPort(opts.zk, '--zk');
   if (opts['zk-root'] !== undefined && !/^\/[^\s]*$/.test(opts['zk-root'])) throw new Error('--zk-root must start with /');
   if (opts.timeout !== undefined && !/^\d+$/.test(opts.timeout)) throw new Error('--timeout must be a number of ms');
+  if (opts.attachments !== undefined) {
+    let parsed;
+    try { parsed = JSON.parse(opts.attachments); } catch (_) { parsed = null; }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) ||
+        !Object.values(parsed).every(v => typeof v === 'string')) {
+      throw new Error('--attachments must be a JSON object of strings');
+    }
+    attachments = parsed;
+  }
   selected = SCRIPT;
   if (opts.calls) {
     const wanted = opts.calls.split(',').map(s => s.trim()).filter(Boolean);
@@ -169,7 +182,10 @@ async function main() {
   for (const step of selected) {
     const line = { method: step.name };
     try {
-      const res = await consumer.invoke(step.method, step.args(), { responseTimeout });
+      const res = await consumer.invoke(step.method, step.args(), {
+        responseTimeout,
+        requestProps: Object.assign({}, attachments),
+      });
       line.ok = true;
       line.result = java.revert(res);
       if (res && typeof res === 'object' && typeof res.$class === 'string') {

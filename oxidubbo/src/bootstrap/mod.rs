@@ -266,6 +266,12 @@ impl Bootstrap {
                 .map_err(|e| config.error_at(&["metrics"], rpc_message(&e)))?,
             None => self.filters,
         };
+        let filters = if config.tracing.enabled {
+            with_tracing_filter(&filters, config.tracing.sampling)
+                .map_err(|e| config.error_at(&["tracing"], rpc_message(&e)))?
+        } else {
+            filters
+        };
         for (name, service) in &config.services {
             if !self.bindings.contains_key(name) {
                 return Err(Error::Usage(format!(
@@ -364,19 +370,44 @@ fn with_metrics_filter(
     filters: &FilterRegistry,
     metrics: &Arc<RpcMetrics>,
 ) -> Result<Arc<FilterRegistry>, RpcError> {
-    let mut filters = filters.clone();
-    filters.register_filter(
+    with_default_filter(
+        filters,
         oxidubbo_metrics::filter::NAME,
         oxidubbo_metrics::filter::factory(Arc::clone(metrics)),
-    )?;
+    )
+}
+
+/// `filters` with the `tracing` filter sampling new traces with probability `sampling`,
+/// placed in both sides' defaults right after `graceful` (so its span covers every other
+/// filter, the calls they refuse included).
+fn with_tracing_filter(
+    filters: &FilterRegistry,
+    sampling: f64,
+) -> Result<Arc<FilterRegistry>, RpcError> {
+    with_default_filter(
+        filters,
+        oxidubbo_filter::trace::NAME,
+        oxidubbo_filter::trace::factory(sampling),
+    )
+}
+
+/// `filters` with `factory` registered as `name` and placed in both sides' defaults right
+/// after `graceful`.
+fn with_default_filter(
+    filters: &FilterRegistry,
+    name: &str,
+    factory: impl oxidubbo_filter::FilterFactory,
+) -> Result<Arc<FilterRegistry>, RpcError> {
+    let mut filters = filters.clone();
+    filters.register_filter(name, factory)?;
     for side in [Side::Provider, Side::Consumer] {
         let mut names = filters.defaults(side).to_vec();
-        names.retain(|n| n != oxidubbo_metrics::filter::NAME);
+        names.retain(|n| n != name);
         let at = names
             .iter()
             .position(|n| n == oxidubbo_filter::graceful::NAME)
             .map_or(0, |i| i + 1);
-        names.insert(at, oxidubbo_metrics::filter::NAME.to_owned());
+        names.insert(at, name.to_owned());
         filters.set_defaults(side, names)?;
     }
     Ok(Arc::new(filters))

@@ -39,6 +39,10 @@
 //! host = "127.0.0.1"              # default
 //! port = 9090                     # default (0: a free port)
 //! path = "/metrics"               # default
+//!
+//! [tracing]                       # a `tracing` span per call, W3C trace context propagated
+//! enabled = true                  # default false: no filter
+//! sampling = 0.1                  # share of new traces sampled (default 1.0)
 //! ```
 //!
 //! Every table rejects unknown keys. Values map onto Dubbo URL parameters: `timeout`,
@@ -129,6 +133,8 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     /// `[metrics]`: the Prometheus endpoint (off by default).
     pub metrics: MetricsConfig,
+    /// `[tracing]`: spans and W3C trace context (off by default).
+    pub tracing: TracingConfig,
     /// Where the configuration came from, to locate errors found later.
     #[serde(skip)]
     origin: Origin,
@@ -491,6 +497,32 @@ impl MetricsConfig {
             .parse()
             .map_err(|_| format!("{:?} is not an IP address", self.host))?;
         Ok(std::net::SocketAddr::new(ip, self.port))
+    }
+}
+
+/// `[tracing]`: a `tracing` span per call on both sides, after OpenTelemetry's RPC
+/// conventions, and W3C `traceparent`/`tracestate` carried in attachments (dubbo) and
+/// headers (Triple), so a trace continues through every service (see
+/// [`oxidubbo_filter::trace`]). The spans go to whatever `tracing` subscriber the
+/// application installs (a `tracing-opentelemetry` layer exports them).
+///
+/// When `enabled` is false (the default) the `tracing` filter is not in any chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TracingConfig {
+    /// Whether calls are traced (default `false`).
+    pub enabled: bool,
+    /// The probability a new trace is sampled, 0 to 1 (default 1); a trace continued from
+    /// a caller follows the caller's decision.
+    pub sampling: f64,
+}
+
+impl Default for TracingConfig {
+    fn default() -> Self {
+        TracingConfig {
+            enabled: false,
+            sampling: 1.0,
+        }
     }
 }
 
@@ -967,6 +999,12 @@ impl Config {
                     format!("{:?} does not start with '/'", self.metrics.path),
                 ));
             }
+        }
+        if !(0.0..=1.0).contains(&self.tracing.sampling) {
+            return Err(self.error_at(
+                &["tracing", "sampling"],
+                format!("{} is not between 0 and 1", self.tracing.sampling),
+            ));
         }
         for name in self.services.keys() {
             self.service_protocols(name)?;
