@@ -25,8 +25,9 @@ pub struct ProviderService {
 pub struct ConsumerService {
     /// The service key, `group/interface:version` (group and version only when set).
     pub service_key: String,
-    /// How many provider addresses it may call now.
-    pub addresses: usize,
+    /// Whether it has a provider to call now (Java's `NUM` column counts the addresses;
+    /// the consumer chain does not tell how many, so `ls` prints `AVL` `Y` or `N`).
+    pub available: bool,
 }
 
 /// The kubelet probes, Java's `live`, `ready` and `startup` commands.

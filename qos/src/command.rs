@@ -117,9 +117,10 @@ fn ls(app: &dyn QosApplication) -> String {
         let published = if p.published { "Y" } else { "N" };
         providers.push(vec![p.service_key, published.to_owned()]);
     }
-    let mut consumers = vec![vec!["Consumer Service Name".to_owned(), "NUM".to_owned()]];
+    let mut consumers = vec![vec!["Consumer Service Name".to_owned(), "AVL".to_owned()]];
     for c in app.consumers() {
-        consumers.push(vec![c.service_key, c.addresses.to_string()]);
+        let available = if c.available { "Y" } else { "N" };
+        consumers.push(vec![c.service_key, available.to_owned()]);
     }
     format!(
         "As Provider side:\r\n{}As Consumer side:\r\n{}",

@@ -39,6 +39,12 @@
 //! host = "127.0.0.1"              # default
 //! port = 9090                     # default (0: a free port)
 //! path = "/metrics"               # default
+//!
+//! [qos]                           # Dubbo Java's QoS port: telnet and HTTP commands
+//! enabled = true                  # default false
+//! port = 22222                    # default (0: a free port)
+//! host = "127.0.0.1"              # default; 0.0.0.0 with accept-foreign-ip = true
+//! accept-foreign-ip = false       # default: peers off this host are refused
 //! ```
 //!
 //! Every table rejects unknown keys. Values map onto Dubbo URL parameters: `timeout`,
@@ -129,6 +135,8 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     /// `[metrics]`: the Prometheus endpoint (off by default).
     pub metrics: MetricsConfig,
+    /// `[qos]`: Dubbo Java's QoS server (off by default).
+    pub qos: QosConfig,
     /// Where the configuration came from, to locate errors found later.
     #[serde(skip)]
     origin: Origin,
@@ -456,6 +464,51 @@ impl MetricsConfig {
             .parse()
             .map_err(|_| format!("{:?} is not an IP address", self.host))?;
         Ok(std::net::SocketAddr::new(ip, self.port))
+    }
+}
+
+/// `[qos]`: Dubbo Java's QoS server (see [`oxidubbo_qos`]): `ls`, `online`, `offline`,
+/// `invoke`, the `live`/`ready`/`startup` probes… over telnet and HTTP on one port.
+///
+/// Off by default, unlike Java's: the server runs commands that change the application
+/// (`offline` withdraws every service from its registries, `invoke` calls any method), and
+/// a library should not open such a port unless asked; two applications of one host would
+/// also race for port 22222.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QosConfig {
+    /// Whether the server runs (default `false`).
+    pub enabled: bool,
+    /// The port (default 22222, Java's; 0: a free port).
+    pub port: u16,
+    /// The IP address bound (default `127.0.0.1`, or `0.0.0.0` when foreign IPs are
+    /// accepted).
+    pub host: Option<String>,
+    /// Whether peers off this host may connect (default `false`: they are refused with
+    /// Java's message).
+    #[serde(rename = "accept-foreign-ip")]
+    pub accept_foreign_ip: bool,
+}
+
+impl Default for QosConfig {
+    fn default() -> Self {
+        QosConfig {
+            enabled: false,
+            port: oxidubbo_qos::DEFAULT_PORT,
+            host: None,
+            accept_foreign_ip: false,
+        }
+    }
+}
+
+impl QosConfig {
+    /// The address the server binds.
+    ///
+    /// # Errors
+    ///
+    /// A message when `host` is not an IP address.
+    pub fn socket_addr(&self) -> Result<std::net::SocketAddr, String> {
+        oxidubbo_qos::bind_addr(self.host.as_deref(), self.port, self.accept_foreign_ip)
     }
 }
 
@@ -911,6 +964,11 @@ impl Config {
                     &["metrics", "path"],
                     format!("{:?} does not start with '/'", self.metrics.path),
                 ));
+            }
+        }
+        if self.qos.enabled {
+            if let Err(m) = self.qos.socket_addr() {
+                return Err(self.error_at(&["qos", "host"], m));
             }
         }
         for name in self.services.keys() {
