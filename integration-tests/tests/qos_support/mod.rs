@@ -60,6 +60,11 @@ impl Telnet {
         self.read_to_prompt().await
     }
 
+    /// Sends `bytes` as they are.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.expect("sent");
+    }
+
     /// Sends `line` (and the line end).
     pub async fn send(&mut self, line: &str) {
         self.stream
