@@ -316,6 +316,75 @@ mod tests {
         assert!(permitted(mapped, false));
     }
 
+    struct NoApplication;
+
+    #[async_trait::async_trait]
+    impl QosApplication for NoApplication {
+        fn providers(&self) -> Vec<crate::ProviderService> {
+            Vec::new()
+        }
+        fn consumers(&self) -> Vec<crate::ConsumerService> {
+            Vec::new()
+        }
+        fn ports(&self) -> Vec<u16> {
+            Vec::new()
+        }
+        fn probe(&self, _: crate::Probe) -> bool {
+            true
+        }
+        fn config_text(&self) -> String {
+            String::new()
+        }
+        fn metrics_text(&self) -> Option<String> {
+            None
+        }
+        async fn set_online(&self, _: Option<&str>, _: bool) -> Result<usize, String> {
+            Ok(0)
+        }
+    }
+
+    /// What a session with a peer at `peer` answers to `GET /live`.
+    async fn session_from(peer: IpAddr, accept_foreign_ip: bool) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
+        let addr = listener.local_addr().expect("addr");
+        let mut client = TcpStream::connect(addr).await.expect("connected");
+        let (stream, _) = listener.accept().await.expect("accepted");
+        let session = tokio::spawn(serve(
+            stream,
+            peer,
+            accept_foreign_ip,
+            Arc::new(NoApplication),
+        ));
+        client
+            .write_all(b"GET /live HTTP/1.1\r\n\r\n")
+            .await
+            .expect("sent");
+        let mut answer = String::new();
+        let read = client.read_to_string(&mut answer);
+        tokio::time::timeout(Duration::from_secs(10), read)
+            .await
+            .expect("closed within 10 s")
+            .expect("read");
+        session.await.expect("session ended");
+        answer
+    }
+
+    #[tokio::test]
+    async fn a_foreign_peer_gets_java_refusal_and_nothing_else() {
+        let foreign: IpAddr = "192.0.2.7".parse().expect("ip");
+        assert_eq!(
+            session_from(foreign, false).await,
+            format!("{FOREIGN_IP_REFUSED}\r\n")
+        );
+        assert!(
+            session_from(foreign, true)
+                .await
+                .starts_with("HTTP/1.1 200 OK")
+        );
+        let local = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        assert!(session_from(local, false).await.ends_with("\r\n\r\ntrue"));
+    }
+
     #[test]
     fn binds_loopback_unless_foreign_ips_are_accepted() {
         assert_eq!(
