@@ -5,7 +5,8 @@
 //! * `oxidubbo ls` lists the services of a ZooKeeper registry with their providers and
 //!   consumers, as readable URLs, and its applications with their instances;
 //! * `oxidubbo decode` prints Dubbo frames or bare Hessian streams as JSON;
-//! * `oxidubbo bench` load-tests a provider and prints QPS and latency percentiles.
+//! * `oxidubbo bench` load-tests a provider and prints QPS and latency percentiles;
+//! * `oxidubbo qos` runs a command of a QoS server (Java's or oxidubbo's `[qos]`).
 //!
 //! The JSON ↔ Hessian mapping is described in [`json`]; exit codes in [`error::exit`].
 //! The binary is a thin wrapper around [`run`].
@@ -14,6 +15,7 @@ pub mod bench;
 pub mod call;
 pub mod decode;
 pub mod error;
+pub mod qos;
 pub mod registry;
 
 /// The JSON ↔ Hessian mapping of arguments and results ([`oxidubbo_hessian2::json`]).
@@ -107,6 +109,9 @@ the successful calls and the errors by kind. The progress line (stderr, once a s
 when stderr is a terminal, or with --progress."
     ))]
     Bench(BenchArgs),
+    /// Run a command of a QoS server (`ls`, `online`, `ready`, `invoke …`) and print it.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Qos(qos::QosArgs),
 }
 
 /// What identifies a call (shared by `invoke` and `bench`).
@@ -287,6 +292,7 @@ pub fn run_command(command: Command) -> Result<(), CliError> {
         Command::Invoke(args) => runtime()?.block_on(invoke_command(args)),
         Command::Ls(args) => runtime()?.block_on(ls_command(args)),
         Command::Bench(args) => runtime()?.block_on(bench_command(args)),
+        Command::Qos(args) => runtime()?.block_on(qos::qos_command(args)),
     }
 }
 

@@ -128,6 +128,7 @@ pub use oxidubbo_metrics as metrics;
 pub use oxidubbo_protocol::{
     DubboProtocol, Exporter, InjvmProtocol, Protocol, ProtocolCounts, TripleProtocol,
 };
+pub use oxidubbo_qos as qos;
 pub use oxidubbo_registry as registry;
 
 pub use bootstrap::{Bootstrap, Running, ShutdownReport};

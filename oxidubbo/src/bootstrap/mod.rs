@@ -28,6 +28,7 @@
 //! registries while the services still answer the calls in flight (see [`Running::shutdown`]).
 
 mod gauges;
+mod qos;
 mod running;
 mod urls;
 
@@ -336,6 +337,9 @@ impl Bootstrap {
             report: tokio::sync::Mutex::new(None),
             metrics,
             metrics_server,
+            qos_server: Default::default(),
+            started: Default::default(),
+            shutdown_began: Default::default(),
             config,
         });
         let running = Running::new(Arc::clone(&shared));
@@ -344,6 +348,10 @@ impl Bootstrap {
             ports: &ports,
         };
         let started = async {
+            if shared.config.qos.enabled {
+                let server = qos::start_qos_server(&shared.config, &shared).await?;
+                let _ = shared.qos_server.set(server);
+            }
             for (name, binding) in &self.bindings {
                 export(&shared, &filters, name, binding, &serving, &registry_urls).await?;
             }
@@ -354,7 +362,12 @@ impl Bootstrap {
         }
         .await;
         match started {
-            Ok(()) => Ok(running),
+            Ok(()) => {
+                shared
+                    .started
+                    .store(true, std::sync::atomic::Ordering::Release);
+                Ok(running)
+            }
             Err(e) => {
                 running.shutdown().await;
                 Err(e)
@@ -532,6 +545,7 @@ async fn export_on(
         url: Arc::clone(&url),
         exporter,
         registrations: Default::default(),
+        withdrawn: Default::default(),
     };
     let exported = Arc::new(exported);
     shared.lock_exported().push(Arc::clone(&exported));

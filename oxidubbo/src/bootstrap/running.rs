@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use oxidubbo_common::Url;
@@ -11,6 +12,7 @@ use oxidubbo_filter::Graceful;
 use oxidubbo_invoker::Invoker;
 use oxidubbo_metrics::{MetricsServer, RpcMetrics};
 use oxidubbo_protocol::{DubboProtocol, Exporter, Protocol};
+use oxidubbo_qos::QosServer;
 use oxidubbo_registry::{MetadataServiceDelegation, Protocols, Registry, RegistryProtocol};
 use tokio::time::Instant;
 
@@ -34,6 +36,8 @@ pub(crate) struct Exported {
     pub(crate) url: Arc<Url>,
     pub(crate) exporter: Arc<dyn Exporter>,
     pub(crate) registrations: Mutex<Vec<Registration>>,
+    /// Registrations withdrawn by the QoS `offline` command, for `online` to restore.
+    pub(crate) withdrawn: Mutex<Vec<Registration>>,
 }
 
 impl Exported {
@@ -69,6 +73,12 @@ pub(crate) struct Shared {
     pub(crate) metrics: Option<Arc<RpcMetrics>>,
     /// Their endpoint; stopped by the shutdown.
     pub(crate) metrics_server: Option<MetricsServer>,
+    /// The `[qos]` server (`enabled = true`); stopped by the shutdown.
+    pub(crate) qos_server: OnceLock<QosServer>,
+    /// Set once `start` has exported and referred everything.
+    pub(crate) started: AtomicBool,
+    /// Set when `shutdown` begins.
+    pub(crate) shutdown_began: AtomicBool,
 }
 
 impl Shared {
@@ -214,6 +224,11 @@ impl Running {
             .map(MetricsServer::local_addr)
     }
 
+    /// The address the `[qos]` server listens on (`enabled = true`), until the shutdown.
+    pub fn qos_addr(&self) -> Option<SocketAddr> {
+        self.shared.qos_server.get().map(QosServer::local_addr)
+    }
+
     /// Provider calls in flight now.
     pub fn provider_calls_in_flight(&self) -> usize {
         self.shared.provider_graceful.in_flight()
@@ -255,7 +270,8 @@ impl Running {
     ///    registries) and its references (their invokers and connections leave the
     ///    protocol), and destroys a protocol injected with
     ///    [`Bootstrap::dubbo_protocol`](crate::Bootstrap::dubbo_protocol), and stops the
-    ///    `[metrics]` endpoint (its port is free when `shutdown` returns).
+    ///    `[metrics]` endpoint and the `[qos]` server (their ports are free when `shutdown`
+    ///    returns; the QoS probes `ready` and `startup` answer 503 from the first step on).
     ///
     /// The whole of it takes at most `shutdown.timeout` (default 10 s), even with a
     /// registry down or frozen: the registry work of steps 1 and 5 and the waits of step 4
@@ -276,6 +292,7 @@ impl Running {
             return report.clone();
         }
         let shared = &self.shared;
+        shared.shutdown_began.store(true, Ordering::Release);
         let mut report = ShutdownReport::default();
         let exported: Vec<Arc<Exported>> = shared.lock_exported().clone();
         let deadline = Instant::now() + shared.shutdown_timeout;
@@ -359,6 +376,9 @@ impl Running {
             own.destroy().await;
         }
         if let Some(server) = &shared.metrics_server {
+            server.shutdown().await;
+        }
+        if let Some(server) = shared.qos_server.get() {
             server.shutdown().await;
         }
         tracing::info!(?report, "shut down");

@@ -43,6 +43,12 @@
 //! [tracing]                       # a `tracing` span per call, W3C trace context propagated
 //! enabled = true                  # default false: no filter
 //! sampling = 0.1                  # share of new traces sampled (default 1.0)
+//!
+//! [qos]                           # Dubbo Java's QoS port: telnet and HTTP commands
+//! enabled = true                  # default false
+//! port = 22222                    # default (0: a free port)
+//! host = "127.0.0.1"              # default; 0.0.0.0 with accept-foreign-ip = true
+//! accept-foreign-ip = false       # default: peers off this host are refused
 //! ```
 //!
 //! Every table rejects unknown keys. Values map onto Dubbo URL parameters: `timeout`,
@@ -135,6 +141,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// `[tracing]`: spans and W3C trace context (off by default).
     pub tracing: TracingConfig,
+    /// `[qos]`: Dubbo Java's QoS server (off by default).
+    pub qos: QosConfig,
     /// Where the configuration came from, to locate errors found later.
     #[serde(skip)]
     origin: Origin,
@@ -523,6 +531,51 @@ impl Default for TracingConfig {
             enabled: false,
             sampling: 1.0,
         }
+    }
+}
+
+/// `[qos]`: Dubbo Java's QoS server (see [`oxidubbo_qos`]): `ls`, `online`, `offline`,
+/// `invoke`, the `live`/`ready`/`startup` probes… over telnet and HTTP on one port.
+///
+/// Off by default, unlike Java's: the server runs commands that change the application
+/// (`offline` withdraws every service from its registries, `invoke` calls any method), and
+/// a library should not open such a port unless asked; two applications of one host would
+/// also race for port 22222.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QosConfig {
+    /// Whether the server runs (default `false`).
+    pub enabled: bool,
+    /// The port (default 22222, Java's; 0: a free port).
+    pub port: u16,
+    /// The IP address bound (default `127.0.0.1`, or `0.0.0.0` when foreign IPs are
+    /// accepted).
+    pub host: Option<String>,
+    /// Whether peers off this host may connect (default `false`: they are refused with
+    /// Java's message).
+    #[serde(rename = "accept-foreign-ip")]
+    pub accept_foreign_ip: bool,
+}
+
+impl Default for QosConfig {
+    fn default() -> Self {
+        QosConfig {
+            enabled: false,
+            port: oxidubbo_qos::DEFAULT_PORT,
+            host: None,
+            accept_foreign_ip: false,
+        }
+    }
+}
+
+impl QosConfig {
+    /// The address the server binds.
+    ///
+    /// # Errors
+    ///
+    /// A message when `host` is not an IP address.
+    pub fn socket_addr(&self) -> Result<std::net::SocketAddr, String> {
+        oxidubbo_qos::bind_addr(self.host.as_deref(), self.port, self.accept_foreign_ip)
     }
 }
 
@@ -1005,6 +1058,11 @@ impl Config {
                 &["tracing", "sampling"],
                 format!("{} is not between 0 and 1", self.tracing.sampling),
             ));
+        }
+        if self.qos.enabled {
+            if let Err(m) = self.qos.socket_addr() {
+                return Err(self.error_at(&["qos", "host"], m));
+            }
         }
         for name in self.services.keys() {
             self.service_protocols(name)?;
