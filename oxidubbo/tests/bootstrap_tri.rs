@@ -1,7 +1,8 @@
 //! Triple in the bootstrap: a service served on dubbo and tri at once (one provider URL per
 //! protocol, the tri one registered with `serialization=hessian2`), references that call
-//! with their own protocol only — through the registry (`protocol = "tri"`, or dubbo by
-//! default) or directly (`url = "tri://…"`) — and a shutdown that leaves the process-wide
+//! with their own protocol only — through the registry (`protocol = "tri"`, found at
+//! application level only: the instance's `MetadataInfo` lists the service on both protocols;
+//! or dubbo by default) or directly (`url = "tri://…"`) — and a shutdown that leaves the process-wide
 //! `TripleProtocol` holding nothing of the application.
 //!
 //! One test: the process-wide Triple protocol and embedded registry are shared by every
@@ -37,6 +38,7 @@ version = \"1.0.0\"
 interface = \"org.apache.dubbo.samples.api.GreeterService\"
 version = \"1.0.0\"
 protocol = \"tri\"
+migration-step = \"FORCE_APPLICATION\"
 ";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
