@@ -176,6 +176,31 @@ impl FilterRegistry {
         Ok(())
     }
 
+    /// Registers `factory` under `name` and makes it a default filter of both sides, placed
+    /// right after [`graceful`](crate::graceful) (outermost but for it), so it sees every
+    /// call, the ones the other filters refuse included. The bootstrap adds `metrics` and
+    /// `tracing` this way when they are enabled.
+    ///
+    /// # Errors
+    ///
+    /// As [`register_filter`](Self::register_filter).
+    pub fn register_default_filter(
+        &mut self,
+        name: &str,
+        factory: impl FilterFactory,
+    ) -> Result<(), RpcError> {
+        self.register_filter(name, factory)?;
+        for names in [&mut self.provider_defaults, &mut self.consumer_defaults] {
+            names.retain(|n| n != name);
+            let at = names
+                .iter()
+                .position(|n| n == crate::graceful::NAME)
+                .map_or(0, |i| i + 1);
+            names.insert(at, name.to_owned());
+        }
+        Ok(())
+    }
+
     /// Whether a filter named `name` is registered.
     pub fn contains(&self, name: &str) -> bool {
         self.factories.contains_key(name)

@@ -144,6 +144,34 @@ fn unknown_names_are_config_errors_naming_the_filter() {
 }
 
 #[test]
+fn a_registered_default_filter_goes_right_after_graceful_on_both_sides() {
+    let trace = Arc::new(Mutex::new(Vec::new()));
+    let mut r = registry_with(&[], &trace);
+    let make = move |_: &FilterContext<'_>| {
+        Ok(Some(Arc::new(Trace {
+            name: "m",
+            trace: Arc::clone(&trace),
+        }) as Arc<dyn Filter>))
+    };
+    r.register_default_filter("m", make.clone()).unwrap();
+    // Registering it again keeps one place.
+    r.register_default_filter("m", make).unwrap();
+    for (side, defaults) in [
+        (Side::Provider, PROVIDER_DEFAULTS),
+        (Side::Consumer, CONSUMER_DEFAULTS),
+    ] {
+        let mut expected: Vec<&str> = defaults.to_vec();
+        expected.insert(1, "m");
+        assert_eq!(expected[0], "graceful");
+        assert_eq!(r.resolve(side, None).unwrap(), expected, "{side:?}");
+    }
+    assert!(
+        r.register_default_filter("a,b", |_: &FilterContext<'_>| Ok(None))
+            .is_err()
+    );
+}
+
+#[test]
 fn invalid_custom_names_are_refused() {
     let mut r = FilterRegistry::new();
     for name in ["", "default", "-x", "a,b", "a b"] {

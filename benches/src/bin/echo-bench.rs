@@ -15,13 +15,20 @@
 //!    for this concurrency model on this machine. `ratio` is measured against it.
 //!
 //! Prints QPS and p50/p99 latency for each, and last `ratio=<oxidubbo_qps/raw_qps>`.
+//!
+//! `--metrics` measures what `[metrics] enabled = true` costs: both sides of oxidubbo get
+//! the default filter chains the bootstrap builds, and each round runs them twice, without
+//! and with the `metrics` filter (recording into a live `RpcMetrics`, as the bootstrap's);
+//! it prints `metrics_ratio=<with/without>` as well.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oxidubbo_benches::{Report, arg, micros};
+use oxidubbo_filter::{ChainBuilder, FilterRegistry, Side};
 use oxidubbo_hessian2::Value;
-use oxidubbo_invoker::{Invocation, RpcResult, ServiceInvoker, Url, service_fn};
+use oxidubbo_invoker::{Invocation, Invoker, RpcResult, ServiceInvoker, Url, service_fn};
+use oxidubbo_metrics::RpcMetrics;
 use oxidubbo_protocol::dubbo::header::{HEADER_LEN, Header};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
@@ -34,24 +41,50 @@ fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
+/// The filters of both sides' chains: the built-in defaults, as the bootstrap's, with the
+/// `metrics` filter added as `[metrics] enabled = true` adds it when `metrics` is given.
+fn chain_filters(
+    metrics: Option<&Arc<RpcMetrics>>,
+) -> Result<Arc<FilterRegistry>, Box<dyn std::error::Error>> {
+    let mut filters = FilterRegistry::with_builtins();
+    if let Some(metrics) = metrics {
+        filters.register_default_filter(
+            oxidubbo_metrics::filter::NAME,
+            oxidubbo_metrics::filter::factory(Arc::clone(metrics)),
+        )?;
+    }
+    Ok(Arc::new(filters))
+}
+
+/// Runs the oxidubbo echo; with `filters`, both sides are wrapped in chains of them.
 async fn bench_oxidubbo(
     concurrency: usize,
     payload: usize,
     seconds: u64,
+    filters: Option<Arc<FilterRegistry>>,
 ) -> Result<Report, Box<dyn std::error::Error>> {
     let port = free_port()?;
     let url = Arc::new(Url::parse(&format!(
-        "dubbo://127.0.0.1:{port}/org.apache.dubbo.bench.EchoService?version=1.0.0&timeout=10000"
+        "dubbo://127.0.0.1:{port}/org.apache.dubbo.bench.EchoService?version=1.0.0&timeout=10000&methods=echo"
     ))?);
     let protocol = DubboProtocol::new();
     let echo = service_fn(|mut inv: Invocation| async move {
         let mut args = inv.take_arguments();
         Ok(RpcResult::new(args.pop().unwrap_or_default()))
     });
-    let _exporter = protocol
-        .export(Arc::new(ServiceInvoker::new(url.clone(), echo)))
-        .await?;
-    let invoker = protocol.refer(url).await?;
+    let mut service: Arc<dyn Invoker> = Arc::new(ServiceInvoker::new(url.clone(), echo));
+    if let Some(filters) = &filters {
+        service = ChainBuilder::new(Side::Provider)
+            .registry(Arc::clone(filters))
+            .build(&url, service)?;
+    }
+    let _exporter = protocol.export(service).await?;
+    let mut invoker = protocol.refer(url.clone()).await?;
+    if let Some(filters) = &filters {
+        invoker = ChainBuilder::new(Side::Consumer)
+            .registry(Arc::clone(filters))
+            .build(&url, invoker)?;
+    }
     let body = Value::Binary(vec![b'x'; payload]);
     // Warm up.
     for _ in 0..1000 {
@@ -260,6 +293,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    let metrics = args.iter().any(|a| a == "--metrics");
     // `--single-thread` runs everything on one thread (no cross-thread wake-ups): what is
     // left is the CPU cost per call.
     let rt = if args.iter().any(|a| a == "--single-thread") {
@@ -278,13 +312,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or(1)
     );
     let (mut ox, mut raw, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ox_metrics, mut metrics_ratios) = (Vec::new(), Vec::new());
+    // One registry for every round, as one process's: series are made once.
+    let rpc_metrics = Arc::new(RpcMetrics::new("echo-bench", "127.0.0.1"));
     for round in 1..=rounds {
         let mut pair = (None, None);
         if runs("oxidubbo") {
-            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds))?;
+            let filters = metrics.then(|| chain_filters(None)).transpose()?;
+            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, filters))?;
             println!("  round {round} {}", r.line("oxidubbo"));
             pair.0 = Some(r.qps());
             ox.push(r);
+        }
+        if metrics && runs("oxidubbo+metrics") {
+            let filters = Some(chain_filters(Some(&rpc_metrics))?);
+            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, filters))?;
+            println!("  round {round} {}", r.line("oxidubbo+metrics"));
+            if let Some(plain) = pair.0 {
+                metrics_ratios.push(r.qps() / plain.max(1e-9));
+            }
+            ox_metrics.push(r);
         }
         if runs("raw") {
             let r = rt.block_on(bench_raw(concurrency, payload, seconds))?;
@@ -310,9 +357,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     };
     summary("oxidubbo", &ox);
+    summary("oxidubbo+metrics", &ox_metrics);
     summary("raw", &raw);
     if !ratios.is_empty() {
         println!("ratio={:.3}", median(ratios));
+    }
+    if !metrics_ratios.is_empty() {
+        println!("metrics_ratio={:.3}", median(metrics_ratios));
+    }
+    if !ox_metrics.is_empty() {
+        // What the metrics saw, against the calls made (each run also makes 1000 warm-up
+        // calls): the filter recorded every call.
+        let made: usize = ox_metrics.iter().map(|r| r.calls + 1000).sum();
+        let text = oxidubbo_metrics::encode(&rpc_metrics.registry());
+        for line in text.lines().filter(|l| l.contains("_requests_total{")) {
+            println!("  {line}");
+        }
+        println!("  calls made with metrics: {made}");
     }
     Ok(())
 }

@@ -412,17 +412,7 @@ fn with_default_filter(
     factory: impl oxidubbo_filter::FilterFactory,
 ) -> Result<Arc<FilterRegistry>, RpcError> {
     let mut filters = filters.clone();
-    filters.register_filter(name, factory)?;
-    for side in [Side::Provider, Side::Consumer] {
-        let mut names = filters.defaults(side).to_vec();
-        names.retain(|n| n != name);
-        let at = names
-            .iter()
-            .position(|n| n == oxidubbo_filter::graceful::NAME)
-            .map_or(0, |i| i + 1);
-        names.insert(at, name.to_owned());
-        filters.set_defaults(side, names)?;
-    }
+    filters.register_default_filter(name, factory)?;
     Ok(Arc::new(filters))
 }
 
