@@ -11,12 +11,13 @@
 //!
 //! The span is named `dubbo.client` / `dubbo.server`, with `otel.name` =
 //! `<service>/<method>` and `otel.kind` (the names `tracing-opentelemetry` reads), and the
-//! attributes `rpc.system = "apache_dubbo"`, `rpc.service`, `rpc.method`, on the provider
-//! `server.address` / `server.port` (its own) and `network.peer.address` /
-//! `network.peer.port` (the consumer's; the consumer's chain wraps the cluster, which picks
-//! the provider later, so a client span has no peer address), `rpc.dubbo.status` (`OK` or the
-//! Dubbo status of the error), `error.type` and `otel.status_code = "ERROR"` on failure,
-//! and `trace_id`, `span_id`, `parent_span_id` in hex.
+//! attributes `rpc.system = "apache_dubbo"`, `rpc.service`, `rpc.method`,
+//! `server.address` / `server.port` (on the provider its own; on the consumer the provider
+//! the call went to, which the protocol invoker records once the cluster has picked it — the
+//! last one tried after a failover), on the provider `network.peer.address` /
+//! `network.peer.port` (the consumer's), `rpc.dubbo.status` (`OK` or the Dubbo status of the
+//! error), `error.type` and `otel.status_code = "ERROR"` on failure, and `trace_id`,
+//! `span_id`, `parent_span_id` in hex.
 //!
 //! Sampling: a new trace is sampled with the configured probability; a continued one
 //! follows its caller's flag. An unsampled call makes no span but still propagates.
@@ -94,6 +95,8 @@ impl TracingFilter {
                 rpc.system = "apache_dubbo",
                 rpc.service = %self.service,
                 rpc.method = %invocation.method_name(),
+                server.address = Empty,
+                server.port = Empty,
                 rpc.dubbo.status = Empty,
                 error.type = Empty,
                 otel.status_code = Empty,

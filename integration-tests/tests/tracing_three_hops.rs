@@ -109,6 +109,12 @@ async fn three_hops(protocol: &str) {
     assert_eq!(server_a.name, "dubbo.server");
     assert_eq!(server_a.get("server.address"), "127.0.0.1");
     assert_eq!(server_b.get("network.peer.address"), "127.0.0.1");
+    // A client span names the provider the call went to, recorded by the protocol invoker
+    // once the cluster picked it.
+    for (client_span, port) in [(&consumer_client, port_a), (&a_client, port_b)] {
+        assert_eq!(client_span.get("server.address"), "127.0.0.1", "{protocol}");
+        assert_eq!(client_span.get("server.port"), port.to_string(), "{protocol}");
+    }
 
     // A call made inside a trace continues it.
     let root = TraceContext::new_root(true);

@@ -38,6 +38,7 @@
 pub mod dubbo;
 mod exporter;
 mod injvm;
+mod peer_span;
 mod protocol;
 mod referred;
 mod reserve;

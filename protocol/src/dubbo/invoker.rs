@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::peer_span::PeerAddress;
 use arc_swap::ArcSwapOption;
 use async_trait::async_trait;
 use oxidubbo_common::{Url, defaults, keys};
@@ -21,6 +22,8 @@ pub(crate) struct DubboInvoker {
     base: BaseInvoker,
     id: u64,
     address: String,
+    /// Recorded on the caller's span per call.
+    peer: PeerAddress,
     /// The connection it shares: found by this key in the protocol's table.
     key: Arc<ClientKey>,
     /// Where calls go; `None` once destroyed.
@@ -64,6 +67,7 @@ impl DubboInvoker {
             .collect();
         DubboInvoker {
             address: url.address(),
+            peer: PeerAddress::of(&url),
             base: BaseInvoker::new(url),
             id,
             key,
@@ -85,6 +89,7 @@ impl Invoker for DubboInvoker {
                 self.address
             )));
         }
+        self.peer.record();
         let (timeout, timeout_ms) = match self.method_timeouts.get(invocation.method_name()) {
             Some((d, text)) => (*d, text.as_str()),
             None => (self.timeout.0, self.timeout.1.as_str()),

@@ -7,6 +7,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::peer_span::PeerAddress;
 use async_trait::async_trait;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, TE};
 use http::{Method, Request, Response};
@@ -33,6 +34,8 @@ pub(crate) struct TripleInvoker {
     base: BaseInvoker,
     id: u64,
     address: String,
+    /// Recorded on the caller's span per call.
+    peer: PeerAddress,
     interface: String,
     /// Headers every call sends: `te`, accepted encodings, version, group, application.
     fixed: HeaderMap,
@@ -68,6 +71,7 @@ impl TripleInvoker {
         }
         TripleInvoker {
             address: url.address(),
+            peer: PeerAddress::of(&url),
             interface: url.interface().to_owned(),
             fixed,
             timeout: url
@@ -293,6 +297,7 @@ impl Invoker for TripleInvoker {
                 self.address
             )));
         }
+        self.peer.record();
         let idl = invocation.attributes().get_arc::<IdlCall>();
         let result = match idl {
             Some(call) if call.kind().is_some_and(|k| k != CallKind::Unary) => {
