@@ -7,7 +7,8 @@
 #     to scrape an oxidubbo provider and consumer (integration-tests/tests/metrics_prometheus.rs)
 #   - the Node.js packages of the sofa-rpc-node peers (integration-tests/peers/sofa)
 #   - the Triple (gRPC) peers (integration-tests/peers/grpc): grpcio in a Python venv
-#     (.venv there, from requirements.txt) and @grpc/grpc-js (npm, package.json)
+#     (.venv there, from requirements.txt) and @grpc/grpc-js (npm, package.json); the
+#     same venv has opentelemetry-proto for the OTLP receiver (otlp_receiver.py)
 # Idempotent: does nothing when everything is already there. Fails loudly.
 set -euo pipefail
 
@@ -102,6 +103,6 @@ if [ ! -f "$VENV/.oxidubbo-installed" ] || [ "$GRPC_DIR/requirements.txt" -nt "$
     || die "pip install -r requirements.txt failed in $GRPC_DIR"
   touch "$VENV/.oxidubbo-installed"
 fi
-"$VENV/bin/python" -c "import grpc, grpc_tools.protoc" || die "grpcio does not load from $VENV; remove it and retry"
+"$VENV/bin/python" -c "import grpc, grpc_tools.protoc, opentelemetry.proto.collector.trace.v1.trace_service_pb2" || die "grpcio or opentelemetry-proto does not load from $VENV; remove it and retry"
 
 log "ok"

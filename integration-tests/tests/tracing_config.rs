@@ -1,5 +1,5 @@
 //! `[tracing]`: off by default (no trace context in a provider call), set by
-//! `OXIDUBBO_TRACING__*` overrides, `sampling` checked; `sampling = 0` makes new traces
+//! `OXIDUBBO_TRACING__*` overrides, `sampling` and the exporter settings checked; `sampling = 0` makes new traces
 //! unsampled (no spans) yet still propagated.
 #![allow(missing_docs)]
 
@@ -36,8 +36,25 @@ fn tracing_config_is_checked_and_overridable() {
             "{err}"
         );
     }
-    let err = Config::parse("[tracing]\nexporter = \"otlp\"\n", "app.toml").unwrap_err();
-    assert!(err.to_string().contains("exporter"), "{err}");
+    // The exporter: dubbo-go's `otlp-http` only, with spans made, to an http:// endpoint.
+    let exporter = |lines: &str| Config::parse(&format!("[tracing]\n{lines}"), "app.toml");
+    let err = exporter("enabled = true\nexporter = \"otlp\"\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("app.toml:3:1: tracing.exporter: unknown exporter \"otlp\""),
+        "{err}"
+    );
+    let err = exporter("exporter = \"otlp-http\"\n").unwrap_err();
+    assert!(err.to_string().contains("needs `enabled = true`"), "{err}");
+    let err = exporter("enabled = true\nexporter = \"otlp-http\"\nendpoint = \"127.0.0.1:4318\"\n")
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("app.toml:4:1: tracing.endpoint"),
+        "{err}"
+    );
+    let config = exporter("enabled = true\nexporter = \"otlp-http\"\n").unwrap();
+    assert_eq!(config.tracing.endpoint, "http://127.0.0.1:4318/v1/traces");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -113,7 +113,11 @@ async fn three_hops(protocol: &str) {
     // once the cluster picked it.
     for (client_span, port) in [(&consumer_client, port_a), (&a_client, port_b)] {
         assert_eq!(client_span.get("server.address"), "127.0.0.1", "{protocol}");
-        assert_eq!(client_span.get("server.port"), port.to_string(), "{protocol}");
+        assert_eq!(
+            client_span.get("server.port"),
+            port.to_string(),
+            "{protocol}"
+        );
     }
 
     // A call made inside a trace continues it.

@@ -17,6 +17,9 @@
 //! - **graceful shutdown** ([`Running::shutdown`], [`Running::run_until_signal`]):
 //!   unregister, send the read-only event, refuse new calls, wait for the calls in flight
 //!   (bounded), destroy;
+//! - **observability**: `[metrics]` (Prometheus), `[tracing]` (a span per call, W3C trace
+//!   context) and `[qos]` (Dubbo's operator commands); with the `otlp` cargo feature,
+//!   `oxidubbo::otlp` exports the call spans to an OpenTelemetry collector;
 //! - re-exports of the building blocks: the Hessian 2 codec, the `Url`, invokers,
 //!   protocols, and the [`filter`], [`cluster`] and [`registry`] crates.
 //!
@@ -109,6 +112,8 @@
 mod bootstrap;
 pub mod config;
 mod error;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod triple;
 
 use std::sync::Arc;

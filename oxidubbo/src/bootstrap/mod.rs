@@ -273,6 +273,17 @@ impl Bootstrap {
         } else {
             filters
         };
+        #[cfg(feature = "otlp")]
+        let otlp = start_otlp(&config)?;
+        #[cfg(not(feature = "otlp"))]
+        if config.tracing.exporter.is_some() {
+            return Err(config
+                .error_at(
+                    &["tracing", "exporter"],
+                    "this program was built without oxidubbo's `otlp` feature",
+                )
+                .into());
+        }
         for (name, service) in &config.services {
             if !self.bindings.contains_key(name) {
                 return Err(Error::Usage(format!(
@@ -340,6 +351,8 @@ impl Bootstrap {
             qos_server: Default::default(),
             started: Default::default(),
             shutdown_began: Default::default(),
+            #[cfg(feature = "otlp")]
+            otlp,
             config,
         });
         let running = Running::new(Arc::clone(&shared));
@@ -374,6 +387,21 @@ impl Bootstrap {
             }
         }
     }
+}
+
+/// `[tracing] exporter = "otlp-http"`: the OTLP export, with the global subscriber that
+/// feeds it installed.
+#[cfg(feature = "otlp")]
+fn start_otlp(config: &Config) -> Result<Option<crate::otlp::OtlpTracing>, Error> {
+    if config.tracing.exporter.is_none() {
+        return Ok(None);
+    }
+    let service = config.application.name.as_deref().unwrap_or("oxidubbo");
+    let otlp = crate::otlp::OtlpTracing::start(&config.tracing.endpoint, service)
+        .map_err(|e| config.error_at(&["tracing", "endpoint"], e.to_string()))?;
+    otlp.install_global()
+        .map_err(|e| config.error_at(&["tracing", "exporter"], e.to_string()))?;
+    Ok(Some(otlp))
 }
 
 /// `filters` with the `metrics` filter recording into `metrics`, placed in both sides'

@@ -79,6 +79,9 @@ pub(crate) struct Shared {
     pub(crate) started: AtomicBool,
     /// Set when `shutdown` begins.
     pub(crate) shutdown_began: AtomicBool,
+    /// The OTLP export of `[tracing] exporter`; flushed by the shutdown.
+    #[cfg(feature = "otlp")]
+    pub(crate) otlp: Option<crate::otlp::OtlpTracing>,
 }
 
 impl Shared {
@@ -382,6 +385,13 @@ impl Running {
             server.shutdown().await;
         }
         tracing::info!(?report, "shut down");
+        #[cfg(feature = "otlp")]
+        if let Some(otlp) = &shared.otlp {
+            // The last spans, within the bound (a collector that is down must not hold
+            // the shutdown up).
+            let left = deadline.saturating_duration_since(Instant::now());
+            otlp.shutdown(left.max(Duration::from_secs(1))).await;
+        }
         *report_slot = Some(report.clone());
         report
     }

@@ -43,6 +43,8 @@
 //! [tracing]                       # a `tracing` span per call, W3C trace context propagated
 //! enabled = true                  # default false: no filter
 //! sampling = 0.1                  # share of new traces sampled (default 1.0)
+//! exporter = "otlp-http"          # also export spans over OTLP (cargo feature `otlp`)
+//! endpoint = "http://127.0.0.1:4318/v1/traces"   # default
 //!
 //! [qos]                           # Dubbo Java's QoS port: telnet and HTTP commands
 //! enabled = true                  # default false
@@ -515,6 +517,11 @@ impl MetricsConfig {
 /// application installs (a `tracing-opentelemetry` layer exports them).
 ///
 /// When `enabled` is false (the default) the `tracing` filter is not in any chain.
+///
+/// `exporter = "otlp-http"` (dubbo-go's name) also sends the spans to an OpenTelemetry
+/// collector at `endpoint`, when oxidubbo is built with its `otlp` feature (see
+/// `oxidubbo::otlp`); without an exporter the spans go only to the application's own
+/// `tracing` subscriber.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TracingConfig {
@@ -523,6 +530,19 @@ pub struct TracingConfig {
     /// The probability a new trace is sampled, 0 to 1 (default 1); a trace continued from
     /// a caller follows the caller's decision.
     pub sampling: f64,
+    /// Where spans are exported besides the application's subscriber: `otlp-http`, or none
+    /// (the default).
+    pub exporter: Option<String>,
+    /// The OTLP/HTTP endpoint receiving the spans (default
+    /// [`DEFAULT_OTLP_ENDPOINT`](Self::DEFAULT_OTLP_ENDPOINT), a collector on this host).
+    pub endpoint: String,
+}
+
+impl TracingConfig {
+    /// The exporter name for OTLP over HTTP (protobuf), dubbo-go's.
+    pub const OTLP_HTTP: &str = "otlp-http";
+    /// The default OTLP/HTTP traces endpoint: a collector on this host, on OTLP/HTTP's port.
+    pub const DEFAULT_OTLP_ENDPOINT: &str = "http://127.0.0.1:4318/v1/traces";
 }
 
 impl Default for TracingConfig {
@@ -530,6 +550,8 @@ impl Default for TracingConfig {
         TracingConfig {
             enabled: false,
             sampling: 1.0,
+            exporter: None,
+            endpoint: TracingConfig::DEFAULT_OTLP_ENDPOINT.to_owned(),
         }
     }
 }
@@ -1058,6 +1080,30 @@ impl Config {
                 &["tracing", "sampling"],
                 format!("{} is not between 0 and 1", self.tracing.sampling),
             ));
+        }
+        if let Some(exporter) = &self.tracing.exporter {
+            if exporter != TracingConfig::OTLP_HTTP {
+                return Err(self.error_at(
+                    &["tracing", "exporter"],
+                    format!(
+                        "unknown exporter {exporter:?} (known: {})",
+                        TracingConfig::OTLP_HTTP
+                    ),
+                ));
+            }
+            if !self.tracing.enabled {
+                return Err(self.error_at(
+                    &["tracing", "exporter"],
+                    "an exporter needs `enabled = true`: no span is made otherwise",
+                ));
+            }
+            let endpoint = &self.tracing.endpoint;
+            if !endpoint.starts_with("http://") {
+                return Err(self.error_at(
+                    &["tracing", "endpoint"],
+                    format!("{endpoint:?} is not an http:// URL (the exporter speaks plain HTTP)"),
+                ));
+            }
         }
         if self.qos.enabled {
             if let Err(m) = self.qos.socket_addr() {
