@@ -11,7 +11,8 @@
 #   OXIDUBBO_SOFA_DIR=<repo>/integration-tests/peers/sofa
 #   OXIDUBBO_GRPC_DIR=<repo>/integration-tests/peers/grpc
 #   OXIDUBBO_REQUIRE_PEERS=1   (tests must fail, not skip, when a peer is missing)
-# run cargo test, stop ZooKeeper (also on failure or interrupt) and exit with
+# run cargo test (then the doc tests and a short run of every fuzz target,
+# scripts/fuzz.sh), stop ZooKeeper (also on failure or interrupt) and exit with
 # cargo's status. Time limits (seconds): OXIDUBBO_TEST_TIMEOUT for cargo test
 # (default 4800), ZK_READY_TIMEOUT for ZooKeeper's start (default 30).
 set -euo pipefail
@@ -94,5 +95,11 @@ run_cargo "${cargo_args[@]}" || status=$?
 # `--all-targets` leaves out doc tests; the crate docs' examples run here (full runs only).
 if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
   run_cargo test --workspace --doc || status=$?
+fi
+# A short run of every fuzz target (full runs only; OXIDUBBO_FUZZ_SECONDS per target,
+# default 60, 0 to leave out).
+FUZZ_SECONDS="${OXIDUBBO_FUZZ_SECONDS:-60}"
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ] && [ "$FUZZ_SECONDS" -gt 0 ]; then
+  bash "$ROOT/scripts/fuzz.sh" "$FUZZ_SECONDS" || status=$?
 fi
 exit "$status"
