@@ -1,6 +1,7 @@
 //! Helpers for tests that need real peers: finding them, failing loudly (in CI) or
 //! skipping loudly (locally) when they are missing, and running the sofa-rpc-node peers.
 
+pub mod chaos;
 pub mod counting_alloc;
 pub mod grpc_peers;
 pub mod rss;
