@@ -308,7 +308,10 @@ async fn a_connection_cut_mid_frame_fails_its_calls_at_once_and_only_them() {
         "failed by the cut, not the 20 s timeout"
     );
     assert_eq!(cut_outcome.lost, 0, "{cut_outcome:?}");
-    assert!(proxy.accepted() > connections, "the cut consumer reconnected");
+    assert!(
+        proxy.accepted() > connections,
+        "the cut consumer reconnected"
+    );
     for e in &cut_errors {
         let lower = e.to_lowercase();
         assert!(
@@ -323,4 +326,52 @@ async fn a_connection_cut_mid_frame_fails_its_calls_at_once_and_only_them() {
     cut.shutdown().await;
     direct.shutdown().await;
     provider.shutdown().await;
+}
+
+/// Scenario 3: a provider process frozen with SIGSTOP for 10 s under failover load → the
+/// calls sent to it time out on schedule and are retried on the other provider (none fails
+/// or is lost); after SIGCONT it serves again (the other is then killed, and calls still
+/// succeed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_frozen_for_10_s_costs_no_call_and_comes_back() {
+    let (p1, p2) = (free_port(), free_port());
+    let frozen = ChildProvider::start("provider_process", p1).await;
+    let other = ChildProvider::start("provider_process", p2).await;
+    // Calls time out after 1 s; the heartbeat finds a quiet provider after 1.5 s.
+    let consumer = consumer(
+        &format!("dubbo://127.0.0.1:{p1};dubbo://127.0.0.1:{p2}"),
+        "timeout = 1000\n[references.greeter.params]\nheartbeat = \"500\"\n\
+         \"heartbeat.timeout\" = \"1500\"\n",
+    )
+    .await;
+    let limit = Duration::from_secs(3) + MARGIN;
+    let load = hello_load(&consumer, 8, limit);
+    until(Duration::from_secs(20), "calls before the freeze", || {
+        load.outcome().succeeded >= 200
+    })
+    .await;
+    let at_freeze = load.outcome();
+    frozen.signal("STOP").await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let during = load.outcome();
+    frozen.signal("CONT").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    other.signal("KILL").await;
+    let at_kill = load.outcome();
+    until(
+        Duration::from_secs(20),
+        "calls served by the thawed provider",
+        || load.outcome().succeeded >= at_kill.succeeded + 200,
+    )
+    .await;
+    let (outcome, errors) = load.stop().await;
+    eprintln!("chaos SIGSTOP 10 s: during the freeze {during:?}; in all {outcome:?}");
+    assert!(
+        during.succeeded > 200,
+        "traffic went on during the freeze: {during:?}"
+    );
+    assert_eq!(outcome.failed, 0, "failed calls: {errors:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    consumer.shutdown().await;
+    drop(frozen);
 }
