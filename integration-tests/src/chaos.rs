@@ -286,14 +286,22 @@ pub struct ChildProvider {
 
 /// The variable that makes a `chaos` test binary a provider process.
 pub const PROVIDER_ENV: &str = "OXIDUBBO_CHAOS_PROVIDER";
+/// The variable giving such a provider a registry address (else it registers nowhere).
+pub const REGISTRY_ENV: &str = "OXIDUBBO_CHAOS_REGISTRY";
 
 impl ChildProvider {
     /// Runs the test `child_test` of this binary as a provider on `port` and waits (at
     /// most 30 s) for its `READY` line.
     pub async fn start(child_test: &str, port: u16) -> ChildProvider {
+        ChildProvider::start_with(child_test, port, &[]).await
+    }
+
+    /// The same, with more environment variables for the child.
+    pub async fn start_with(child_test: &str, port: u16, env: &[(&str, &str)]) -> ChildProvider {
         let exe = std::env::current_exe().expect("the test binary");
         let mut child = Command::new(exe)
             .args([child_test, "--exact", "--nocapture", "--test-threads=1"])
+            .envs(env.iter().copied())
             .env(PROVIDER_ENV, port.to_string())
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 use oxidubbo::hessian2::Value;
 use oxidubbo::{Bootstrap, Config, DubboProtocol, Running};
 use oxidubbo_examples::{Greeter, HelloGreeter};
-use oxidubbo_integration_tests::chaos::{ChaosProxy, ChildProvider, Fault, Load, PROVIDER_ENV};
-use oxidubbo_integration_tests::free_port;
+use oxidubbo_integration_tests::chaos::{
+    ChaosProxy, ChildProvider, Fault, Load, PROVIDER_ENV, REGISTRY_ENV,
+};
+use oxidubbo_integration_tests::{OwnZookeeper, free_port, zk_children, zk_client, zookeeper};
 
 const INTERFACE: &str = "org.apache.dubbo.samples.api.GreeterService";
 /// Each call's timeout (ms) in the failover scenarios, and the margin after which an
@@ -21,13 +23,19 @@ const INTERFACE: &str = "org.apache.dubbo.samples.api.GreeterService";
 const CALL_TIMEOUT_MS: u64 = 3000;
 const MARGIN: Duration = Duration::from_secs(2);
 
-fn provider_config(port: u16) -> Config {
+/// A greeter provider on `port`, registered at `registry` if given (else nowhere).
+fn provider_config(port: u16, registry: Option<&str>) -> Config {
+    let registry = registry.map_or(String::new(), |address| {
+        // `check = false`: a provider started while the registry is down starts anyway and
+        // registers once it is back (Java's failback).
+        format!("[registries.zk]\naddress = \"{address}\"\ncheck = false\n")
+    });
     Config::parse(
         &format!(
             "[application]\nname = \"chaos-provider\"\n\n\
              [protocols.dubbo]\nport = {port}\n\n\
              [services.greeter]\nversion = \"1.0.0\"\n\n\
-             [shutdown]\ntimeout = 5000\n"
+             [shutdown]\ntimeout = 5000\n\n{registry}"
         ),
         "provider.toml",
     )
@@ -36,7 +44,8 @@ fn provider_config(port: u16) -> Config {
 
 /// Not a test of its own: the entry of the provider processes the scenarios start (this
 /// binary run again with `OXIDUBBO_CHAOS_PROVIDER=<port>`). It serves the greeter until
-/// SIGTERM (graceful shutdown) or SIGKILL. Run without the variable, it does nothing.
+/// SIGTERM (graceful shutdown) or SIGKILL, registered where `OXIDUBBO_CHAOS_REGISTRY` says.
+/// Run without the variables, it does nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provider_process() {
     let Some(port) = std::env::var(PROVIDER_ENV)
@@ -45,7 +54,8 @@ async fn provider_process() {
     else {
         return;
     };
-    let running = Bootstrap::from_config(provider_config(port))
+    let registry = std::env::var(REGISTRY_ENV).ok();
+    let running = Bootstrap::from_config(provider_config(port, registry.as_deref()))
         .service::<dyn Greeter>("greeter", Arc::new(HelloGreeter))
         .start()
         .await
@@ -57,7 +67,7 @@ async fn provider_process() {
 
 /// An in-process provider on a protocol of its own.
 async fn provider(port: u16) -> Running {
-    Bootstrap::from_config(provider_config(port))
+    Bootstrap::from_config(provider_config(port, None))
         .service::<dyn Greeter>("greeter", Arc::new(HelloGreeter))
         .dubbo_protocol(Arc::new(DubboProtocol::new()))
         .start()
@@ -374,4 +384,84 @@ async fn a_provider_frozen_for_10_s_costs_no_call_and_comes_back() {
     assert_eq!(outcome.lost, 0, "{outcome:?}");
     consumer.shutdown().await;
     drop(frozen);
+}
+
+/// Scenario 6: ZooKeeper stopped for 30 s and started again (with no data: every session and
+/// node is gone, as after a session expiry) under load → the consumer keeps calling the
+/// providers it knows (no call fails or is lost), the providers' nodes come back by
+/// themselves, and a provider started during the outage is found afterwards (the first two
+/// are then killed, and calls still succeed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_30_s_zookeeper_outage_costs_no_call_and_everyone_comes_back() {
+    let Some(_) = zookeeper() else { return };
+    let own = OwnZookeeper::start("chaos");
+    let registry = format!("zookeeper://{}", own.address());
+    let env = [(REGISTRY_ENV, registry.as_str())];
+    let first = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    let second = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    let consumer = {
+        let text = format!(
+            "[application]\nname = \"chaos-consumer\"\n\n\
+             [registries.zk]\naddress = \"{registry}\"\n\n\
+             [references.greeter]\ninterface = \"{INTERFACE}\"\nversion = \"1.0.0\"\n\
+             cluster = \"failover\"\nretries = 2\ntimeout = {CALL_TIMEOUT_MS}\n"
+        );
+        Bootstrap::from_config(Config::parse(&text, "consumer.toml").expect("consumer config"))
+            .dubbo_protocol(Arc::new(DubboProtocol::new()))
+            .start()
+            .await
+            .expect("consumer started")
+    };
+    let limit = Duration::from_millis(CALL_TIMEOUT_MS) * 3 + MARGIN;
+    let load = hello_load(&consumer, 8, limit);
+    until(Duration::from_secs(20), "calls before the outage", || {
+        load.outcome().succeeded >= 200
+    })
+    .await;
+
+    own.stop_server();
+    let at_stop = load.outcome();
+    let third = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let during = load.outcome();
+    own.start_server();
+
+    let zk = zk_client(&own.address()).await;
+    let providers = format!("/dubbo/{INTERFACE}/providers");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let nodes = zk_children(&zk, &providers).await.len();
+        if nodes == 3 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{nodes} provider nodes 40 s after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The consumer hears of the third provider from its watches; give the notification
+    // time to arrive (the nodes are there), then leave it the only provider.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    first.signal("KILL").await;
+    second.signal("KILL").await;
+    let at_kill = load.outcome();
+    until(
+        Duration::from_secs(30),
+        "calls served by the provider started in the outage",
+        || load.outcome().succeeded >= at_kill.succeeded + 200,
+    )
+    .await;
+    let (outcome, errors) = load.stop().await;
+    eprintln!(
+        "chaos ZooKeeper outage: at the stop {at_stop:?}; after 30 s {during:?}; in all {outcome:?}"
+    );
+    assert!(
+        during.succeeded >= at_stop.succeeded + 200,
+        "calls went on during the outage: {at_stop:?} then {during:?}"
+    );
+    assert_eq!(outcome.failed, 0, "failed calls: {errors:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    consumer.shutdown().await;
+    drop(third);
 }

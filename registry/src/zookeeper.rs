@@ -44,7 +44,10 @@
 //! (`interface`, `instance` or `all`, default `all`; anything else is refused), `rootPath`
 //! (the instances root, default `/services`, or `/` + `group` when `group` is set, as Java
 //! reads it), `metadata-type` (`local` or `remote`, default `local`; anything else is
-//! refused).
+//! refused), `check` (default `true`: no ZooKeeper within the timeout fails `connect`, and
+//! `register`/`subscribe` fail without a session; `false`: the registry starts
+//! disconnected, keeps what is registered and subscribed, and writes and watches it once
+//! a session opens — Java's failback).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -143,6 +146,10 @@ struct Shared {
     metadata_type: MetadataStorageType,
     /// The application-level subscriptions (see [`discovery`]).
     discovery: Mutex<Vec<Arc<discovery::DiscoverySubscription>>>,
+    /// `check` (default true, Java's): whether an unreachable ZooKeeper fails the start
+    /// and `register`/`subscribe`. With `check=false` the registry starts disconnected,
+    /// keeps what is registered and subscribed, and writes and watches it once connected.
+    check: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -186,6 +193,7 @@ impl ZookeeperRegistry {
             _ => MetadataStorageType::Local,
         };
         let instances_root = paths::instances_root(&url);
+        let check = url.bool_param(keys::CHECK, true);
         let shared = Arc::new(Shared {
             url,
             address,
@@ -211,11 +219,26 @@ impl ZookeeperRegistry {
             instance_writes: tokio::sync::Mutex::new(()),
             metadata_type,
             discovery: Mutex::new(Vec::new()),
+            check,
         });
-        let client = shared.open_session().await?;
-        *lock(&shared.client) = Some(client.clone());
-        shared.connected.store(true, Ordering::Release);
-        let task = tokio::spawn(supervise(Arc::clone(&shared), client));
+        let first = match shared.open_session().await {
+            Ok(client) => {
+                *lock(&shared.client) = Some(client.clone());
+                shared.connected.store(true, Ordering::Release);
+                Some(client)
+            }
+            Err(e) if !check => {
+                tracing::warn!(
+                    address = %shared.address,
+                    error = %e,
+                    "ZooKeeper unreachable; check=false: starting disconnected, connecting in \
+                     the background"
+                );
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let task = tokio::spawn(supervise(Arc::clone(&shared), first));
         *lock(&shared.supervisor) = Some(task);
         Ok(ZookeeperRegistry { shared })
     }
@@ -527,6 +550,27 @@ impl Shared {
         tracing::info!(address = %self.address, new_session, "ZooKeeper registry recovered");
     }
 
+    /// Makes `client`'s session the current one: a new session token, the client, connected.
+    fn adopt(&self, client: &Client) {
+        {
+            let mut session = lock(&self.session);
+            session.cancel();
+            *session = self.cancel.child_token();
+        }
+        *lock(&self.client) = Some(client.clone());
+        self.connected.store(true, Ordering::Release);
+    }
+
+    /// The current session's client; `None` instead of an error when there is none and
+    /// `check=false` says to go on without it (what is asked is done once connected).
+    fn client_unless_checked(&self) -> Result<Option<Client>, RegistryError> {
+        match self.client() {
+            Ok(client) => Ok(Some(client)),
+            Err(RegistryError::Backend(_)) if !self.check => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Opens a new session after the old one ended; retries with back-off until it works
     /// or the registry is destroyed.
     async fn reopen(self: &Arc<Self>) -> Option<Client> {
@@ -615,8 +659,20 @@ async fn watch_category(
 /// Follows the session: refreshes after a reconnection, opens a new session after an
 /// expiry (or after ending one itself for a drill), and stops when the registry is
 /// destroyed.
-async fn supervise(shared: Arc<Shared>, first: Client) {
-    let mut client = first;
+/// Watches the session, reconnects and recovers; started without a client (`check=false`
+/// and ZooKeeper unreachable at the start), it first connects.
+async fn supervise(shared: Arc<Shared>, first: Option<Client>) {
+    let mut client = match first {
+        Some(client) => client,
+        None => {
+            let Some(client) = shared.reopen().await else {
+                return;
+            };
+            shared.adopt(&client);
+            shared.recover(&client, true).await;
+            client
+        }
+    };
     loop {
         let mut states = client.state_watcher();
         let mut disconnected = false;
@@ -658,13 +714,7 @@ async fn supervise(shared: Arc<Shared>, first: Client) {
         let Some(fresh) = shared.reopen().await else {
             return;
         };
-        {
-            let mut session = lock(&shared.session);
-            session.cancel();
-            *session = shared.cancel.child_token();
-        }
-        *lock(&shared.client) = Some(fresh.clone());
-        shared.connected.store(true, Ordering::Release);
+        shared.adopt(&fresh);
         client = fresh;
         shared.recover(&client, true).await;
     }
@@ -684,15 +734,29 @@ impl Registry for ZookeeperRegistry {
     /// Publishes `url` as the registry's `register-mode` says: its interface-level node
     /// (`interface`, `all`) and, for a provider URL, its service in the application instance
     /// (`instance`, `all`; see [`ZookeeperRegistry::instance_path`]).
+    ///
+    /// With `check=false`, a failure to reach ZooKeeper is logged, not returned: what was
+    /// registered is kept and written when the connection is back (Java's failback).
     async fn register(&self, url: &Url) -> Result<(), RegistryError> {
-        let client = self.shared.client()?;
+        let client = self.shared.client_unless_checked()?;
+        let mut done = Ok(());
         if self.shared.register_mode.registers_interface() {
-            self.register_interface(&client, url).await?;
+            done = self.register_interface(client.as_ref(), url).await;
         }
-        if self.shared.register_mode.registers_instance() {
-            self.register_in_instance(url).await?;
+        if done.is_ok() && self.shared.register_mode.registers_instance() {
+            done = self.register_in_instance(url).await;
         }
-        Ok(())
+        match done {
+            Err(RegistryError::Backend(e)) if !self.shared.check => {
+                tracing::warn!(
+                    url = %url.interface(),
+                    error = %e,
+                    "registered while ZooKeeper is unreachable; written once connected (check=false)"
+                );
+                Ok(())
+            }
+            done => done,
+        }
     }
 
     /// Withdraws `url` from what `register` wrote. Without a connection to ZooKeeper it does
@@ -716,7 +780,7 @@ impl Registry for ZookeeperRegistry {
         url: &Url,
         listener: Arc<dyn NotifyListener>,
     ) -> Result<(), RegistryError> {
-        let client = self.shared.client()?;
+        let client = self.shared.client_unless_checked()?;
         if url.interface() == values::ANY {
             return Err(RegistryError::Config(
                 "the ZooKeeper registry does not support subscriptions to every interface".into(),
@@ -731,7 +795,10 @@ impl Registry for ZookeeperRegistry {
             tasks: Mutex::new(Vec::new()),
         });
         lock(&self.shared.subs).push(Arc::clone(&sub));
-        self.shared.start_watches(&client, &sub).await;
+        // Without a session (`check=false`), the recovery starts the watches.
+        if let Some(client) = client {
+            self.shared.start_watches(&client, &sub).await;
+        }
         Ok(())
     }
 
@@ -871,8 +938,13 @@ impl Registry for ZookeeperRegistry {
 }
 
 impl ZookeeperRegistry {
-    /// The interface-level node of `url`.
-    async fn register_interface(&self, client: &Client, url: &Url) -> Result<(), RegistryError> {
+    /// The interface-level node of `url`; remembered (and written by the next recovery)
+    /// when there is no `client` or the write fails.
+    async fn register_interface(
+        &self,
+        client: Option<&Client>,
+        url: &Url,
+    ) -> Result<(), RegistryError> {
         let path = self.shared.node_path(url);
         let ephemeral = url.bool_param(keys::DYNAMIC, true);
         {
@@ -886,6 +958,12 @@ impl ZookeeperRegistry {
         }
         lock(&self.shared.withdrawn).retain(|p| *p != path);
         // Kept in the list even if this fails: the next recovery creates it (failback).
+        let Some(client) = client else {
+            return Err(RegistryError::Backend(format!(
+                "register: not connected to ZooKeeper at {}",
+                self.shared.address
+            )));
+        };
         self.shared
             .bounded(
                 "register",

@@ -35,6 +35,7 @@ pub(crate) fn registry_url(registry: &RegistryConfig) -> Result<Url, String> {
     );
     let b = opt(b, keys::REGISTRY_GROUP, registry.group.as_deref());
     let b = opt(b, keys::TIMEOUT, registry.timeout);
+    let b = opt(b, keys::CHECK, registry.check);
     let b = opt(
         b,
         oxidubbo_metadata::keys::REGISTER_MODE,

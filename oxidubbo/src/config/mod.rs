@@ -217,6 +217,11 @@ pub struct RegistryConfig {
         deserialize_with = "migration_step"
     )]
     pub migration_step: Option<String>,
+    /// Whether an unreachable registry fails the start (`check`, default true, Java's).
+    /// With `false` the application starts anyway; what it registers and subscribes is
+    /// kept and done once the registry is reachable (ZooKeeper).
+    #[serde(default)]
+    pub check: Option<bool>,
     /// Other parameters of the registry URL.
     #[serde(default, deserialize_with = "scalar_map")]
     pub params: BTreeMap<String, String>,
@@ -232,6 +237,7 @@ impl RegistryConfig {
             register_mode: None,
             metadata_type: None,
             migration_step: None,
+            check: None,
             params: BTreeMap::new(),
         }
     }
