@@ -1,5 +1,5 @@
 //! What `invoke` and `bench` share: the target, the call built from JSON, and the provider
-//! chosen (directly or through a ZooKeeper registry).
+//! chosen (directly or through a ZooKeeper or etcd registry).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::error::CliError;
 use crate::json::{guess_java_type, source_type_name, split_types, typed_arguments};
-use crate::registry::{ZkView, is_registry_url, parse_registry_url};
+use crate::registry::{RegistryView, is_registry_url, parse_registry_url};
 
 /// The interface name of Dubbo's registry service, which registry URLs often carry as their
 /// path; it is never the service to call.
@@ -25,7 +25,7 @@ const REGISTRY_SERVICE: &str = "org.apache.dubbo.registry.RegistryService";
 pub enum Endpoint {
     /// A provider address: `dubbo://host:port/Interface?version=…&group=…`.
     Direct(Url),
-    /// A ZooKeeper registry to pick a provider from.
+    /// A ZooKeeper or etcd registry to pick a provider from.
     Registry(Url),
 }
 
@@ -57,7 +57,8 @@ pub struct CallSpec {
 /// Raw command-line inputs of a call.
 #[derive(Debug, Clone, Default)]
 pub struct CallInput {
-    /// `dubbo://host:port/Interface`, `host:port/Interface` or `zookeeper://host:port`.
+    /// `dubbo://host:port/Interface`, `host:port/Interface`, `zookeeper://host:port` or
+    /// `etcdv3://host:port`.
     pub target: String,
     /// `--interface` (needed with a registry unless the registry URL's path names it).
     pub interface: Option<String>,
@@ -135,7 +136,7 @@ impl CallSpec {
                 .map_err(|e| CliError::usage(format!("bad target {target:?}: {e}")))?;
             if url.protocol() != "dubbo" {
                 return Err(CliError::usage(format!(
-                    "unsupported protocol {:?}: targets are dubbo://host:port/Interface or zookeeper://host:port",
+                    "unsupported protocol {:?}: targets are dubbo://host:port/Interface, zookeeper://host:port or etcdv3://host:port",
                     url.protocol()
                 )));
             }
@@ -246,7 +247,8 @@ impl CallSpec {
     }
 
     async fn pick_provider(&self, registry: &Url) -> Result<Url, CliError> {
-        let view = ZkView::connect(registry, self.timeout.max(Duration::from_secs(3))).await?;
+        let view =
+            RegistryView::connect(registry, self.timeout.max(Duration::from_secs(3))).await?;
         let nodes = view.nodes(&self.interface, "providers").await?;
         let all: Vec<Url> = nodes.into_iter().filter_map(|n| n.url.ok()).collect();
         let matching: Vec<&Url> = all

@@ -1,0 +1,92 @@
+//! `oxidubbo ls` and `oxidubbo invoke` through an etcd registry (`OXIDUBBO_ETCD`), with a
+//! provider key the test writes with `etcdctl` in dubbo-go's `etcdv3` layout.
+
+mod common;
+
+use common::{Greeter, code, oxidubbo, stderr, stdout, stdout_json};
+use oxidubbo_common::Url;
+use serde_json::json;
+
+#[test]
+fn ls_and_invoke_through_etcd() {
+    let Some(etcd) = common::etcd("ls and invoke through etcd") else {
+        return;
+    };
+    let greeter = Greeter::start();
+    let root = common::unique("oxidubbo-cli-etcd-");
+    let provider = Url::builder("dubbo")
+        .host("127.0.0.1")
+        .port(greeter.port)
+        .path(common::GREETER)
+        .param("interface", common::GREETER)
+        .param("version", "1.0.0")
+        .param("side", "provider")
+        .build();
+    let consumer = Url::builder("consumer")
+        .host("10.0.0.9")
+        .path(common::GREETER)
+        .param("interface", common::GREETER)
+        .param("side", "consumer")
+        .param("category", "consumers")
+        .build();
+    for (category, url) in [("providers", &provider), ("consumers", &consumer)] {
+        let key = format!(
+            "/{root}/{}/{category}/{}",
+            Url::encode_component(common::GREETER),
+            url.to_node_name()
+        );
+        common::etcdctl(&etcd, &["put", &key, ""]);
+    }
+    let registry = format!("etcdv3://{etcd}?group={root}");
+
+    // ls: the service with its provider and consumer, decoded.
+    let out = oxidubbo(&["ls", &registry]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let expected = format!(
+        "{}\n  providers (1):\n    {}\n  consumers (1):\n    {}\n",
+        common::GREETER,
+        provider.to_full_string(),
+        consumer.to_full_string()
+    );
+    assert!(stdout(&out).contains(&expected), "{}", stdout(&out));
+    // etcd:// is the same registry.
+    let out = oxidubbo(&[
+        "ls",
+        &format!("etcd://{etcd}?group={root}"),
+        common::GREETER,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), expected);
+
+    // invoke: the provider is picked from etcd.
+    let out = oxidubbo(&[
+        "invoke",
+        &registry,
+        "--interface",
+        common::GREETER,
+        "sayHello",
+        r#"["etcd"]"#,
+    ]);
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert_eq!(stdout_json(&out), json!("Hello, etcd"));
+    // A version nobody registered: no provider (exit 3).
+    let out = oxidubbo(&[
+        "invoke",
+        &registry,
+        "--interface",
+        common::GREETER,
+        "--version",
+        "2.0.0",
+        "sayHello",
+        r#"["etcd"]"#,
+    ]);
+    assert_eq!(code(&out), 3, "stderr: {}", stderr(&out));
+    common::etcdctl(&etcd, &["del", "--prefix", &format!("/{root}/")]);
+}
+
+#[test]
+fn unreachable_etcd_exits_3() {
+    // Nothing listens on this port (a port of the discard range, refused at once).
+    let out = oxidubbo(&["ls", "etcdv3://127.0.0.1:9", "--timeout", "1000"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+}
