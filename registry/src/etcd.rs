@@ -30,9 +30,17 @@
 //! keys, revoking the lease) and none when etcd is not reachable: the lease then expires
 //! with its keys.
 //!
+//! Application level (the `discovery` submodule): with `register-mode` `instance` or `all` (the
+//! default), a provider URL also goes into the application instance
+//! `<instances root>/<application>/<host>:<port>` (dubbo-go's `DefaultServiceInstance` JSON,
+//! under the lease) and its interface is mapped at `<root>/mapping/<interface>`; consumers
+//! find applications through [`Registry::discovery`].
+//!
 //! Registry URL parameters: `group` (root, default `dubbo`), `backup` (more comma-separated
 //! `host:port` endpoints; `etcdv3://a:1,b:2` is read as `backup=b:2`), `timeout` (ms), `ttl`
-//! (lease TTL in seconds).
+//! (lease TTL in seconds), `register-mode` (`interface`, `instance` or `all`), `rootPath`
+//! (the instances root, default `/services`, or `/` + `group` when `group` is set, as for
+//! ZooKeeper), `metadata-type` (`local` or `remote`).
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -45,11 +53,14 @@ use etcd_client::{
     WatchOptions,
 };
 use oxidubbo_common::{Url, defaults, keys, values};
+use oxidubbo_metadata::{MetadataStorageType, RegisterMode, keys as metadata_keys, paths};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::registry::{category_of, empty_url, is_match, same_listener, subscribed_categories};
 use crate::{NotifyListener, Registry, RegistryCounts, RegistryError};
+
+mod discovery;
 
 /// Default time limit of every request (ms).
 const DEFAULT_TIMEOUT_MS: u64 = 5_000;
@@ -114,6 +125,20 @@ struct Shared {
     cancel: CancellationToken,
     watches: AtomicUsize,
     keeper: Mutex<Option<JoinHandle<()>>>,
+    /// `register-mode`: interface-level keys, the application instance, or both.
+    register_mode: RegisterMode,
+    /// Where application instances live (`paths::instances_root`, default `/services`).
+    instances_root: String,
+    /// `metadata-type`: where the instance's `MetadataInfo` is kept.
+    metadata_type: MetadataStorageType,
+    /// The application instance registered, if any (see the `discovery` submodule).
+    instance: Mutex<Option<discovery::AppInstance>>,
+    /// The `MetadataService` answering for the instance, if one is served.
+    metadata_service: Mutex<Option<discovery::ServedMetadata>>,
+    /// Held while the instance is changed and written: writes never overlap or reorder.
+    instance_writes: tokio::sync::Mutex<()>,
+    /// The application-level subscriptions.
+    discovery: Mutex<Vec<Arc<discovery::DiscoverySubscription>>>,
 }
 
 /// The etcd v3 registry. See the [module docs](self).
@@ -155,6 +180,14 @@ impl EtcdRegistry {
                 "etcd registry: ttl must be at least 1 second, not {ttl}"
             )));
         }
+        let register_mode = crate::instance::register_mode(&url)?;
+        let metadata_type = match url.param(metadata_keys::METADATA_TYPE) {
+            Some(kind) if !kind.trim().is_empty() => kind
+                .parse::<MetadataStorageType>()
+                .map_err(|e| RegistryError::Config(e.to_string()))?,
+            _ => MetadataStorageType::Local,
+        };
+        let instances_root = paths::instances_root(&url);
         // HTTP/2 pings find a dead or frozen etcd while a watch waits for events.
         let options = ConnectOptions::new()
             .with_connect_timeout(timeout)
@@ -183,6 +216,13 @@ impl EtcdRegistry {
             cancel: CancellationToken::new(),
             watches: AtomicUsize::new(0),
             keeper: Mutex::new(None),
+            register_mode,
+            instances_root,
+            metadata_type,
+            instance: Mutex::new(None),
+            metadata_service: Mutex::new(None),
+            instance_writes: tokio::sync::Mutex::new(()),
+            discovery: Mutex::new(Vec::new()),
         });
         // The first lease proves etcd answers.
         let id = shared.grant().await?;
@@ -335,6 +375,7 @@ impl Shared {
                 self.withdraw_later(key);
             }
         }
+        self.restore_instance(lease).await;
         let withdrawn: Vec<String> = std::mem::take(&mut *lock(&self.withdrawn));
         for key in withdrawn {
             if let Err(e) = self.delete_key(&key).await {
@@ -739,20 +780,11 @@ async fn watch_category(
     }
 }
 
-#[async_trait]
-impl Registry for EtcdRegistry {
-    fn url(&self) -> Url {
-        self.shared.url.clone()
-    }
-
-    fn is_available(&self) -> bool {
-        !self.shared.destroyed.load(Ordering::Acquire)
-            && self.shared.connected.load(Ordering::Acquire)
-    }
-
-    /// Puts the key of `url` under the registry's lease (without one for `dynamic=false`).
-    /// When etcd does not answer this fails, and the key is put when etcd answers again.
-    async fn register(&self, url: &Url) -> Result<(), RegistryError> {
+impl EtcdRegistry {
+    /// Puts the interface-level key of `url` under the registry's lease (without one for
+    /// `dynamic=false`). When etcd does not answer this fails, and the key is put when etcd
+    /// answers again.
+    async fn register_interface(&self, url: &Url) -> Result<(), RegistryError> {
         let shared = &self.shared;
         shared.client()?;
         let key = shared.node_key(url);
@@ -784,9 +816,8 @@ impl Registry for EtcdRegistry {
         shared.put_key(&key, lease).await
     }
 
-    /// Deletes the key of `url`. Without etcd it does not wait: the key is deleted when etcd
-    /// answers again (or goes with the lease), and this fails saying so.
-    async fn unregister(&self, url: &Url) -> Result<(), RegistryError> {
+    /// Deletes the interface-level key of `url` (see [`Registry::unregister`]).
+    async fn unregister_interface(&self, url: &Url) -> Result<(), RegistryError> {
         let shared = &self.shared;
         shared.client()?;
         let key = shared.node_key(url);
@@ -803,6 +834,47 @@ impl Registry for EtcdRegistry {
             shared.withdraw_later(key);
         }
         deleted
+    }
+}
+
+#[async_trait]
+impl Registry for EtcdRegistry {
+    fn url(&self) -> Url {
+        self.shared.url.clone()
+    }
+
+    fn is_available(&self) -> bool {
+        !self.shared.destroyed.load(Ordering::Acquire)
+            && self.shared.connected.load(Ordering::Acquire)
+    }
+
+    /// Publishes `url` as the registry's `register-mode` says: its interface-level key
+    /// (`interface`, `all`) and, for a provider URL, its service in the application instance
+    /// (`instance`, `all`; see [`EtcdRegistry::instance_key`]).
+    async fn register(&self, url: &Url) -> Result<(), RegistryError> {
+        self.shared.client()?;
+        if self.shared.register_mode.registers_interface() {
+            self.register_interface(url).await?;
+        }
+        if self.shared.register_mode.registers_instance() {
+            self.register_in_instance(url).await?;
+        }
+        Ok(())
+    }
+
+    /// Withdraws `url` from what `register` wrote. Without etcd it does not wait: the key is
+    /// deleted when etcd answers again (or goes with the lease), and this fails saying so.
+    async fn unregister(&self, url: &Url) -> Result<(), RegistryError> {
+        self.shared.client()?;
+        let interface = if self.shared.register_mode.registers_interface() {
+            self.unregister_interface(url).await
+        } else {
+            Ok(())
+        };
+        if self.shared.register_mode.registers_instance() {
+            self.unregister_in_instance(url).await?;
+        }
+        interface
     }
 
     async fn subscribe(
@@ -878,6 +950,23 @@ impl Registry for EtcdRegistry {
         Ok(out)
     }
 
+    fn discovery(&self) -> Option<&dyn crate::ServiceDiscovery> {
+        Some(self)
+    }
+
+    fn needs_metadata_service(&self) -> bool {
+        self.shared.register_mode.registers_instance()
+            && self.shared.metadata_type == MetadataStorageType::Local
+    }
+
+    async fn serve_metadata(
+        &self,
+        service: crate::MetadataServiceDelegation,
+        url: &Url,
+    ) -> Result<(), RegistryError> {
+        self.attach_metadata_service(service, url.clone()).await
+    }
+
     async fn destroy(&self) {
         let shared = &self.shared;
         if shared.destroyed.swap(true, Ordering::AcqRel) {
@@ -885,10 +974,23 @@ impl Registry for EtcdRegistry {
         }
         // What is ours is released at once: every watch and the lease task stop.
         let connected = shared.connected.swap(false, Ordering::AcqRel);
-        let registered: Vec<Registered> = std::mem::take(&mut *lock(&shared.registered));
+        let mut registered: Vec<Registered> = std::mem::take(&mut *lock(&shared.registered));
+        if let Some(served) = lock(&shared.metadata_service).take() {
+            served.withdraw();
+        }
+        if let Some(instance) = lock(&shared.instance).take() {
+            registered.push(Registered {
+                key: instance.key,
+                leased: true,
+            });
+        }
         let withdrawn: Vec<String> = std::mem::take(&mut *lock(&shared.withdrawn));
         let subs: Vec<Arc<Subscription>> = std::mem::take(&mut *lock(&shared.subs));
         for sub in &subs {
+            sub.cancel.cancel();
+        }
+        let discovery = std::mem::take(&mut *lock(&shared.discovery));
+        for sub in &discovery {
             sub.cancel.cancel();
         }
         shared.cancel.cancel();
@@ -925,6 +1027,11 @@ impl Registry for EtcdRegistry {
         let tasks: Vec<JoinHandle<()>> = subs
             .iter()
             .flat_map(|sub| std::mem::take(&mut *lock(&sub.tasks)))
+            .chain(
+                discovery
+                    .iter()
+                    .flat_map(|sub| std::mem::take(&mut *lock(&sub.tasks))),
+            )
             .chain(keeper)
             .collect();
         join_or_abort(tasks, deadline).await;
@@ -934,9 +1041,9 @@ impl Registry for EtcdRegistry {
     fn counts(&self) -> RegistryCounts {
         RegistryCounts {
             registered: lock(&self.shared.registered).len(),
-            subscriptions: lock(&self.shared.subs).len(),
+            subscriptions: lock(&self.shared.subs).len() + lock(&self.shared.discovery).len(),
             watches: self.shared.watches.load(Ordering::Acquire),
-            instances: 0,
+            instances: usize::from(lock(&self.shared.instance).is_some()),
         }
     }
 }
