@@ -255,6 +255,10 @@ impl RegistryView {
         let mut instances = Vec::new();
         for name in self.children(&folder).await? {
             let instance = match self.data(&format!("{folder}/{name}")).await? {
+                // On etcd, dubbo-go's DefaultServiceInstance JSON (Curator's form is read too).
+                Some(data) if matches!(self.store, Store::Etcd(_)) => {
+                    ServiceInstance::from_dubbo_go_json(&data).map_err(|e| e.to_string())
+                }
                 Some(data) => ServiceInstance::from_curator_json(&data).map_err(|e| e.to_string()),
                 None => continue,
             };

@@ -81,6 +81,29 @@ fn ls_and_invoke_through_etcd() {
         r#"["etcd"]"#,
     ]);
     assert_eq!(code(&out), 3, "stderr: {}", stderr(&out));
+
+    // The application level, as dubbo-go writes it on etcd: the mapping and an instance
+    // (DefaultServiceInstance JSON) under the instances root (here the group).
+    common::etcdctl(
+        &etcd,
+        &[
+            "put",
+            &format!("/{root}/mapping/{}", common::GREETER),
+            "app-x",
+        ],
+    );
+    let instance = r#"{"ID":"10.0.0.5:20880","ServiceName":"app-x","Host":"10.0.0.5","Port":20880,"Enable":true,"Healthy":true,"Metadata":{"dubbo.metadata.revision":"r1"},"ServiceMetadata":null,"Address":"10.0.0.5:20880","GroupName":"","Tag":""}"#;
+    common::etcdctl(
+        &etcd,
+        &["put", &format!("/{root}/app-x/10.0.0.5:20880"), instance],
+    );
+    let out = oxidubbo(&["ls", &registry]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("applications (1):\n  app-x (1):\n    10.0.0.5:20880 revision=r1\n"),
+        "{text}"
+    );
     common::etcdctl(&etcd, &["del", "--prefix", &format!("/{root}/")]);
 }
 
