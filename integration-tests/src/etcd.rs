@@ -104,6 +104,26 @@ impl OwnEtcd {
         self.script("stop");
     }
 
+    /// Freezes the server (`SIGSTOP`): connections stay open and nothing answers.
+    pub fn freeze(&self) {
+        self.signal("STOP");
+    }
+
+    /// Lets a frozen server go on (`SIGCONT`).
+    pub fn thaw(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = std::fs::read_to_string(self.state.join("pid")).expect("etcd pid file");
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.trim())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {pid}");
+    }
+
     fn script(&self, command: &str) -> String {
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/etcd.sh");
         let out = std::process::Command::new("bash")
@@ -126,7 +146,12 @@ impl OwnEtcd {
 
 impl Drop for OwnEtcd {
     fn drop(&mut self) {
-        let _ = std::panic::catch_unwind(|| self.script("stop"));
+        let _ = std::panic::catch_unwind(|| {
+            if std::fs::read_to_string(self.state.join("pid")).is_ok() {
+                self.thaw();
+            }
+            self.script("stop")
+        });
         let _ = std::fs::remove_dir_all(&self.state);
     }
 }
