@@ -562,3 +562,109 @@ async fn destroy_is_bounded_with_etcd_down() {
     println!("destroy with etcd down took {:?}", started.elapsed());
     assert!(registry.counts().is_empty(), "{:?}", registry.counts());
 }
+
+/// Keeps the last list a subscription was notified with.
+#[derive(Default)]
+struct LastList(std::sync::Mutex<Vec<Url>>);
+
+#[async_trait::async_trait]
+impl oxidubbo_registry::NotifyListener for LastList {
+    async fn notify(&self, urls: Vec<Url>) {
+        *self.0.lock().unwrap() = urls;
+    }
+}
+
+impl LastList {
+    fn ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|u| u.protocol() != "empty")
+            .map(|u| u.port())
+            .collect();
+        ports.sort_unstable();
+        ports
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_resumed_past_a_compaction_lists_again() {
+    use oxidubbo_integration_tests::etcd::OwnEtcd;
+    let Some(_) = etcd() else { return };
+    let own = OwnEtcd::start("compact");
+    let addr = own.address();
+    let reg = Url::parse(&format!(
+        "etcdv3://{addr}?group=oxitest-compact&timeout=1000"
+    ))
+    .unwrap();
+    let registry = EtcdRegistry::connect(reg).await.unwrap();
+    let last = Arc::new(LastList::default());
+    let listener: Arc<dyn oxidubbo_registry::NotifyListener> = last.clone();
+    registry
+        .subscribe(&reference(GREETER), listener.clone())
+        .await
+        .unwrap();
+    let key = |url: &Url| {
+        format!(
+            "/oxitest-compact/{GREETER}/providers/{}",
+            Url::encode_component(&url.to_full_string())
+        )
+    };
+    let a = provider_url(GREETER, 20001);
+    etcdctl(&addr, &["put", &key(&a), ""]);
+    assert!(
+        within(Duration::from_secs(10), || {
+            let ports = last.ports();
+            async move { ports == [20001] }
+        })
+        .await
+    );
+
+    // etcd goes away long enough for the watch to back off; when it is back, changes are
+    // made and the history compacted before the watch resumes: resuming from the last
+    // revision seen is refused (compacted), the category is listed again.
+    own.kill_server();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    own.start_server();
+    let b = provider_url(GREETER, 20002);
+    etcdctl(&addr, &["put", &key(&b), ""]);
+    etcdctl(&addr, &["del", &key(&a)]);
+    let status = etcdctl(&addr, &["get", "/", "-w", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let revision = status["header"]["revision"].as_i64().unwrap();
+    etcdctl(&addr, &["compact", &revision.to_string()]);
+    assert!(
+        within(Duration::from_secs(10), || {
+            let ports = last.ports();
+            async move { ports == [20002] }
+        })
+        .await,
+        "after the compaction the consumer lists {:?}",
+        last.ports()
+    );
+    // And it goes on watching.
+    let c = provider_url(GREETER, 20003);
+    etcdctl(&addr, &["put", &key(&c), ""]);
+    assert!(
+        within(Duration::from_secs(10), || {
+            let ports = last.ports();
+            async move { ports == [20002, 20003] }
+        })
+        .await,
+        "{:?}",
+        last.ports()
+    );
+    registry
+        .unsubscribe(&reference(GREETER), &listener)
+        .await
+        .unwrap();
+    registry.destroy().await;
+    assert!(registry.counts().is_empty(), "{:?}", registry.counts());
+    assert_eq!(
+        Arc::strong_count(&last),
+        2,
+        "the registry dropped the listener"
+    );
+}
