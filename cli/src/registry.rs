@@ -4,7 +4,9 @@
 //!
 //! Dubbo 3's application level lives there too: the mapping `/<group>/mapping/<interface>`
 //! (comma-separated application names) and each application's instances
-//! `/<group>/<application>/<host:port>` (Curator's `ServiceInstance` JSON).
+//! `<instances root>/<application>/<host:port>` (Curator's `ServiceInstance` JSON on
+//! ZooKeeper, dubbo-go's `DefaultServiceInstance` JSON on etcd), the instances root being
+//! `/services`, or `/<group>` when the registry URL has a `group`.
 //!
 //! Reading the nodes directly (rather than through a registry client that subscribes and
 //! filters) shows exactly what is registered, including nodes a consumer would skip.
@@ -13,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use oxidubbo_common::Url;
-use oxidubbo_metadata::ServiceInstance;
 use oxidubbo_metadata::mapping::parse_app_names;
+use oxidubbo_metadata::{ServiceInstance, paths};
 use zookeeper_client as zk;
 
 mod etcd;
@@ -139,6 +141,9 @@ enum Store {
 pub struct RegistryView {
     store: Store,
     root: String,
+    /// Where application instances live: `/services`, or `/<group>` when the registry URL
+    /// has a `group` (or its `rootPath`), as the registries write them.
+    instances_root: String,
     address: String,
 }
 
@@ -169,6 +174,7 @@ impl RegistryView {
             return Ok(RegistryView {
                 store: Store::Etcd(Box::new(store)),
                 root,
+                instances_root: paths::instances_root(url),
                 address,
             });
         }
@@ -190,6 +196,7 @@ impl RegistryView {
         Ok(RegistryView {
             store: Store::Zookeeper(client),
             root,
+            instances_root: paths::instances_root(url),
             address,
         })
     }
@@ -251,7 +258,10 @@ impl RegistryView {
 
     /// The instance nodes of `application`, decoded, sorted by name.
     pub async fn instances(&self, application: &str) -> Result<Vec<InstanceNode>, CliError> {
-        let folder = format!("{}/{application}", self.root);
+        let folder = format!(
+            "{}/{application}",
+            self.instances_root.trim_end_matches('/')
+        );
         let mut instances = Vec::new();
         for name in self.children(&folder).await? {
             let instance = match self.data(&format!("{folder}/{name}")).await? {
