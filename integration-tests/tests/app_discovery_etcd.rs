@@ -310,3 +310,60 @@ async fn a_remote_metadata_provider_is_found_through_the_report() {
     consumer.shutdown().await;
     provider.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn application_level_calls_go_on_while_etcd_restarts_or_loses_its_data() {
+    use oxidubbo_integration_tests::etcd::OwnEtcd;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let Some(_) = etcd() else { return };
+    let own = OwnEtcd::start("app-restart");
+    let addr = own.address();
+    let root = "oxitest-app-restart";
+    let provider = provider(&addr, root, "app-r", "instance", "ttl = \"6\"").await;
+    let (consumer, client) = consumer(&addr, root, "FORCE_APPLICATION").await;
+    assert!(eventually(async || answers(&client, "app-r").await).await);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let load = tokio::spawn({
+        let (stop, ok, failed, client) = (stop.clone(), ok.clone(), failed.clone(), client.clone());
+        async move {
+            while !stop.load(Ordering::Relaxed) {
+                if answers(&client, "app-r").await {
+                    ok.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+    });
+
+    // Killed and restarted with its data.
+    own.kill_server();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    own.start_server();
+    assert!(
+        eventually(async || instances(&addr, root, "app-r").len() == 1).await,
+        "the instance is there after the restart"
+    );
+    // Replaced by an empty etcd: the provider puts its instance and its mapping back.
+    own.stop_server();
+    own.start_server();
+    assert!(
+        eventually(
+            async || instances(&addr, root, "app-r").len() == 1 && mapping(&addr, root) == "app-r"
+        )
+        .await,
+        "instance and mapping back after the data was lost"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    load.await.unwrap();
+    let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    println!("application-level load through two etcd restarts: {ok} calls ok, {failed} failed");
+    assert_eq!(failed, 0, "no call failed while the provider stayed up");
+    assert!(ok > 0);
+    consumer.shutdown().await;
+    provider.shutdown().await;
+}

@@ -17,7 +17,9 @@
 //! Consumers ([`ServiceDiscovery`]) watch the mapping key and an application's instance
 //! prefix the way the interface-level categories are watched: listed, notified, then watched
 //! from the listed revision + 1, resumed from the last revision seen after a broken watch,
-//! listed again after a compaction or after etcd lost its data.
+//! listed again after a compaction or after etcd lost its data (an empty state then held
+//! back for one TTL while providers put their instances and mappings back: a provider
+//! maps its interfaces again whenever it puts its instance back).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -104,45 +106,7 @@ impl EtcdRegistry {
         interface: &str,
         application: &str,
     ) -> Result<(), RegistryError> {
-        let shared = &self.shared;
-        let key = paths::mapping_path(&shared.root_or_slash(), interface).map_err(config)?;
-        mapping::merge_app_name(None, application).map_err(config)?;
-        for _ in 0..CAS_ATTEMPTS {
-            let mut client = shared.client()?;
-            let done = shared
-                .bounded("map service", async {
-                    let current = client.get(key.as_str(), None).await.map_err(backend)?;
-                    let txn = match current.kvs().first() {
-                        None => Txn::new()
-                            .when([Compare::version(key.as_str(), CompareOp::Equal, 0)])
-                            .and_then([TxnOp::put(key.as_str(), application, None)]),
-                        Some(kv) => {
-                            let text = String::from_utf8_lossy(kv.value());
-                            let merged = mapping::merge_app_name(Some(&text), application)
-                                .map_err(config)?;
-                            let Some(merged) = merged else {
-                                return Ok(true);
-                            };
-                            Txn::new()
-                                .when([Compare::mod_revision(
-                                    key.as_str(),
-                                    CompareOp::Equal,
-                                    kv.mod_revision(),
-                                )])
-                                .and_then([TxnOp::put(key.as_str(), merged, None)])
-                        }
-                    };
-                    Ok(client.txn(txn).await.map_err(backend)?.succeeded())
-                })
-                .await?;
-            if done {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        Err(RegistryError::Backend(format!(
-            "mapping {application} to {interface}: {key} kept changing for {CAS_ATTEMPTS} attempts"
-        )))
+        self.shared.map_service(interface, application).await
     }
 
     /// The applications that provide `interface` according to the mapping, sorted.
@@ -264,6 +228,51 @@ impl EtcdRegistry {
 }
 
 impl Shared {
+    /// See [`EtcdRegistry::map_service`].
+    async fn map_service(&self, interface: &str, application: &str) -> Result<(), RegistryError> {
+        let shared = self;
+        let key = paths::mapping_path(&shared.root_or_slash(), interface).map_err(config)?;
+        mapping::merge_app_name(None, application).map_err(config)?;
+        for _ in 0..CAS_ATTEMPTS {
+            let mut client = shared.client()?;
+            let done = shared
+                .bounded("map service", async {
+                    let current = client.get(key.as_str(), None).await.map_err(backend)?;
+                    let txn = match current.kvs().first() {
+                        None => Txn::new()
+                            .when([Compare::version(key.as_str(), CompareOp::Equal, 0)])
+                            .and_then([TxnOp::put(key.as_str(), application, None)]),
+                        Some(kv) => {
+                            let text = String::from_utf8_lossy(kv.value());
+                            let merged = mapping::merge_app_name(Some(&text), application)
+                                .map_err(config)?;
+                            let Some(merged) = merged else {
+                                return Ok(true);
+                            };
+                            Txn::new()
+                                .when([Compare::mod_revision(
+                                    key.as_str(),
+                                    CompareOp::Equal,
+                                    kv.mod_revision(),
+                                )])
+                                .and_then([TxnOp::put(key.as_str(), merged, None)])
+                        }
+                    };
+                    Ok(client.txn(txn).await.map_err(backend)?.succeeded())
+                })
+                .await?;
+            if done {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Err(RegistryError::Backend(format!(
+            "mapping {application} to {interface}: {key} kept changing for {CAS_ATTEMPTS} attempts"
+        )))
+    }
+}
+
+impl Shared {
     /// The metadata root as a path (`/` when the root is empty).
     fn root_or_slash(&self) -> String {
         if self.root.is_empty() {
@@ -338,6 +347,28 @@ impl Shared {
         if let Err(e) = self.write_instance_with(&write, lease).await {
             let key = &write.key;
             tracing::warn!(%key, error = %e, "re-registering the application instance failed");
+        }
+        // An etcd that lost its data lost the mapping too: map every service again (a
+        // no-op when it is there).
+        let mapped: Vec<(String, String)> = lock(&self.instance)
+            .as_ref()
+            .map(|i| {
+                let app = i.provider.instance.name.clone();
+                let mut interfaces: Vec<String> = i
+                    .provider
+                    .metadata
+                    .services()
+                    .values()
+                    .map(|s| s.name.clone())
+                    .collect();
+                interfaces.dedup();
+                interfaces.into_iter().map(|n| (n, app.clone())).collect()
+            })
+            .unwrap_or_default();
+        for (interface, application) in mapped {
+            if let Err(e) = self.map_service(&interface, &application).await {
+                tracing::warn!(%interface, error = %e, "re-mapping the interface failed");
+            }
         }
     }
 }
@@ -451,6 +482,25 @@ async fn watch_discovery(
     let mut values: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut delivered: Option<BTreeMap<String, Vec<u8>>> = None;
     let mut revision: Option<i64> = None;
+    // After etcd lost its data: an empty state is held back until then, while the
+    // providers put their instances and mappings back.
+    let mut hold_empty_until: Option<tokio::time::Instant> = None;
+    let mut reset = false;
+    let hold = Duration::from_secs(u64::try_from(shared.ttl).unwrap_or(1));
+    let due = |values: &BTreeMap<String, Vec<u8>>,
+               delivered: &Option<BTreeMap<String, Vec<u8>>>,
+               hold_empty_until: &mut Option<tokio::time::Instant>| {
+        if delivered.as_ref() == Some(values) {
+            return false;
+        }
+        if let Some(until) = *hold_empty_until {
+            if values.is_empty() && tokio::time::Instant::now() < until {
+                return false;
+            }
+            *hold_empty_until = None;
+        }
+        true
+    };
     let mut backoff = Duration::from_millis(100);
     let stopped = || sub.cancel.is_cancelled() || shared.stopped();
     'outer: while !stopped() {
@@ -476,7 +526,10 @@ async fn watch_discovery(
                                 Some((key.to_owned(), kv.value().to_vec()))
                             })
                             .collect();
-                        if delivered.as_ref() != Some(&values) {
+                        if std::mem::take(&mut reset) {
+                            hold_empty_until = Some(tokio::time::Instant::now() + hold);
+                        }
+                        if due(&values, &delivered, &mut hold_empty_until) {
                             delivered = Some(values.clone());
                             tokio::select! {
                                 _ = sub.cancel.cancelled() => return,
@@ -526,10 +579,28 @@ async fn watch_discovery(
             }
         };
         loop {
+            let held = hold_empty_until;
             let message = tokio::select! {
                 _ = sub.cancel.cancelled() => return,
                 _ = shared.cancel.cancelled() => return,
-                m = stream.message() => m,
+                () = async {
+                    match held {
+                        Some(until) => tokio::time::sleep_until(until).await,
+                        None => std::future::pending().await,
+                    }
+                } => None,
+                m = stream.message() => Some(m),
+            };
+            let Some(message) = message else {
+                // The hold is over: tell what is there (if it changed).
+                if due(&values, &delivered, &mut hold_empty_until) {
+                    delivered = Some(values.clone());
+                    tokio::select! {
+                        _ = sub.cancel.cancelled() => return,
+                        () = sub.deliver(&values) => {}
+                    }
+                }
+                continue;
             };
             let Ok(Some(resp)) = message else {
                 tokio::select! {
@@ -553,6 +624,7 @@ async fn watch_discovery(
                     if resp.header().is_some_and(|h| h.revision() < last) {
                         // etcd lost its data: list again.
                         revision = None;
+                        reset = true;
                         continue 'outer;
                     }
                     continue;
@@ -573,7 +645,7 @@ async fn watch_discovery(
                     EventType::Delete => values.remove(key),
                 };
             }
-            if delivered.as_ref() != Some(&values) {
+            if due(&values, &delivered, &mut hold_empty_until) {
                 delivered = Some(values.clone());
                 tokio::select! {
                     _ = sub.cancel.cancelled() => return,
