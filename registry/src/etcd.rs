@@ -9,7 +9,7 @@
 //! `url.QueryEscape` of the same string).
 //!
 //! * the parent keys (`/dubbo`, `/dubbo/<interface>`, `/dubbo/<interface>/<category>`) are
-//!   written once with an empty value and no lease, as dubbo-go creates its paths;
+//!   written when missing, with an empty value and no lease, as dubbo-go creates its paths;
 //! * a registered key is put under the registry's lease (one lease per registry, TTL the
 //!   registry URL's `ttl` in seconds, default 30 as dubbo-go's), which a task owned by the
 //!   registry keeps alive; a URL with `dynamic=false` is put without a lease;
@@ -23,7 +23,9 @@
 //! etcd still has it, or grants a new one and puts every registered key again under it; a
 //! watch resumes from the last revision it saw + 1, so no event is missed or replayed; if
 //! that revision was compacted meanwhile, the category is listed again and notified only if
-//! the set of keys changed.
+//! the set of keys changed; if etcd lost its data (its revision went back), the category is
+//! listed again and an empty list is held back for one TTL while providers put their keys
+//! back.
 //!
 //! Bounded work: every etcd request has a time limit, the registry URL's `timeout` (ms,
 //! default 5000); [`Registry::destroy`] spends at most a few seconds on etcd (deleting the
@@ -424,8 +426,8 @@ impl Shared {
         sub.listener.notify(urls).await;
     }
 
-    /// Starts one watch task per category of `sub`; waits (bounded) for each category's
-    /// first notification.
+    /// Starts one watch task per category of `sub`; returns what tells each category's first
+    /// notification.
     fn start_watches(
         self: &Arc<Self>,
         sub: &Arc<Subscription>,
