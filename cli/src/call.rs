@@ -62,6 +62,9 @@ pub struct CallInput {
     pub target: String,
     /// `--interface` (needed with a registry unless the registry URL's path names it).
     pub interface: Option<String>,
+    /// `--registry`: the registry to pick the provider from; the target is then the
+    /// interface name.
+    pub registry: Option<String>,
     /// `--version`.
     pub version: Option<String>,
     /// `--group`.
@@ -127,7 +130,21 @@ impl CallSpec {
     /// Resolves the command-line inputs (no network access).
     pub fn from_input(input: &CallInput) -> Result<CallSpec, CliError> {
         let target = input.target.trim();
-        let (endpoint, url_interface, url_version, url_group) = if is_registry_url(target) {
+        let registry = non_empty(input.registry.as_deref());
+        let (endpoint, url_interface, url_version, url_group) = if let Some(registry) = registry {
+            if target.contains("://") {
+                return Err(CliError::usage(format!(
+                    "with --registry, the target is the interface name, not {target:?}"
+                )));
+            }
+            let registry = parse_registry_url(&registry)?;
+            (
+                Endpoint::Registry(registry),
+                non_empty(Some(target)),
+                None,
+                None,
+            )
+        } else if is_registry_url(target) {
             let registry = parse_registry_url(target)?;
             let path = non_empty(Some(registry.path())).filter(|p| p != REGISTRY_SERVICE);
             (Endpoint::Registry(registry), path, None, None)
@@ -332,6 +349,26 @@ mod tests {
             timeout_ms: 1000,
             ..CallInput::default()
         }
+    }
+
+    #[test]
+    fn registry_flag_makes_the_target_the_interface() {
+        let mut with_flag = input("com.example.Greeter", "[]");
+        with_flag.registry = Some("etcdv3://127.0.0.1:2379?group=g".into());
+        let spec = match CallSpec::from_input(&with_flag) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(spec.interface, "com.example.Greeter");
+        match &spec.endpoint {
+            Endpoint::Registry(url) => {
+                assert_eq!(url.protocol(), "etcdv3");
+                assert_eq!(url.param("group"), Some("g"));
+            }
+            other => panic!("{other:?}"),
+        }
+        with_flag.target = "dubbo://127.0.0.1:1/com.example.Greeter".into();
+        assert!(CallSpec::from_input(&with_flag).is_err());
     }
 
     #[test]

@@ -120,8 +120,8 @@ when stderr is a terminal, or with --progress."
 pub struct CallArgs {
     /// The provider, `dubbo://host:port/Interface` (`?version=…&group=…` allowed) or
     /// `host:port/Interface`; or a registry, `zookeeper://host:port` or `etcdv3://host:port`
-    /// (with --interface, or
-    /// the interface as the URL's path).
+    /// (with --interface, or the interface as the URL's path); or, with --registry, the
+    /// interface name.
     #[arg(value_name = "TARGET")]
     pub target: String,
     /// The method name.
@@ -137,6 +137,10 @@ pub struct CallArgs {
     /// The service interface, when the target does not name it.
     #[arg(long, value_name = "INTERFACE")]
     pub interface: Option<String>,
+    /// Pick the provider from this registry (`zookeeper://host:port`, `etcdv3://host:port`,
+    /// …); TARGET is then the interface name.
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
     /// The service version (default: the target's `version`, else none).
     #[arg(long, value_name = "VERSION")]
     pub version: Option<String>,
@@ -332,6 +336,7 @@ fn call_spec(call: &CallArgs) -> Result<CallSpec, CliError> {
     CallSpec::from_input(&CallInput {
         target: call.target.clone(),
         interface: call.interface.clone(),
+        registry: call.registry.clone(),
         version: call.version.clone(),
         group: call.group.clone(),
         method: call.method.clone(),

@@ -69,6 +69,17 @@ fn ls_and_invoke_through_etcd() {
     ]);
     assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
     assert_eq!(stdout_json(&out), json!("Hello, etcd"));
+    // The same with --registry: the target is the interface.
+    let out = oxidubbo(&[
+        "invoke",
+        "--registry",
+        &registry,
+        common::GREETER,
+        "sayHello",
+        r#"["etcd"]"#,
+    ]);
+    assert_eq!(code(&out), 0, "stderr: {}", stderr(&out));
+    assert_eq!(stdout_json(&out), json!("Hello, etcd"));
     // A version nobody registered: no provider (exit 3).
     let out = oxidubbo(&[
         "invoke",
