@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need besides the Rust toolchain:
+#   - protoc and the protobuf well-known types (Debian packages protobuf-compiler and
+#     libprotobuf-dev): the etcd client crate (etcd-client) compiles etcd's protobuf API
+#     with them when the workspace is built
 #   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh, and a JRE
+#   - etcd and etcdctl (Debian packages etcd-server and etcd-client, etcd 3.4), for
+#     scripts/etcd.sh and the etcd registry tests
 #     and Node.js (Debian packages) when the machine has none
 #   - curl (Debian package), the HTTP client of the Triple HTTP-unary (JSON) tests
 #   - Prometheus (Debian package `prometheus`), which the metrics test starts on loopback
@@ -40,9 +45,13 @@ if [ "$(id -u)" -ne 0 ]; then
   fi
 fi
 
-# --- apt packages: ZooKeeper, netcat, and a JRE / Node.js when the machine lacks them ---
+# --- apt packages: protoc, ZooKeeper, etcd, netcat, and a JRE / Node.js when the machine lacks them ---
 packages=()
 [ -f "$ZK_JAR" ] || packages+=(zookeeper)
+command -v protoc >/dev/null 2>&1 || packages+=(protobuf-compiler)
+[ -f /usr/include/google/protobuf/descriptor.proto ] || packages+=(libprotobuf-dev)
+command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || packages+=(etcd-client)
 command -v nc >/dev/null 2>&1 || packages+=(netcat-openbsd)
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
@@ -63,6 +72,10 @@ command -v java >/dev/null 2>&1 || die "java not found (ZooKeeper needs a JRE)"
 command -v nc >/dev/null 2>&1 || die "nc not found after install"
 command -v curl >/dev/null 2>&1 || die "curl not found after install"
 command -v prometheus >/dev/null 2>&1 || die "prometheus not found after install"
+command -v protoc >/dev/null 2>&1 || die "protoc not found after install"
+[ -f /usr/include/google/protobuf/descriptor.proto ] || die "protobuf well-known types missing after install"
+command -v etcd >/dev/null 2>&1 || die "etcd not found after install"
+command -v etcdctl >/dev/null 2>&1 || die "etcdctl not found after install"
 
 # --- sofa-rpc-node peers ---------------------------------------------------
 command -v node >/dev/null 2>&1 || die "node not found (Node.js >= 18 is needed for the sofa peers)"

@@ -6,15 +6,17 @@
 #   bash scripts/test.sh -p oxidubbo-hessian2   # -p/--package replaces --workspace
 #
 # Steps: install the peers (scripts/install-peers.sh), start a fresh ZooKeeper
-# on 127.0.0.1 (scripts/zookeeper.sh), export
+# and a fresh etcd on 127.0.0.1 (scripts/zookeeper.sh, scripts/etcd.sh), export
 #   OXIDUBBO_ZK=127.0.0.1:<port>
+#   OXIDUBBO_ETCD=127.0.0.1:<port>
 #   OXIDUBBO_SOFA_DIR=<repo>/integration-tests/peers/sofa
 #   OXIDUBBO_GRPC_DIR=<repo>/integration-tests/peers/grpc
 #   OXIDUBBO_REQUIRE_PEERS=1   (tests must fail, not skip, when a peer is missing)
 # run cargo test (then the doc tests and a short run of every fuzz target,
-# scripts/fuzz.sh), stop ZooKeeper (also on failure or interrupt) and exit with
-# cargo's status. Time limits (seconds): OXIDUBBO_TEST_TIMEOUT for cargo test
-# (default 4800), ZK_READY_TIMEOUT for ZooKeeper's start (default 30).
+# scripts/fuzz.sh), stop ZooKeeper and etcd (also on failure or interrupt) and exit
+# with cargo's status. Time limits (seconds): OXIDUBBO_TEST_TIMEOUT for cargo test
+# (default 4800), ZK_READY_TIMEOUT for ZooKeeper's start (default 30),
+# ETCD_READY_TIMEOUT for etcd's (default 30).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +33,7 @@ bash "$ROOT/scripts/install-peers.sh"
 # A state dir of its own: never reuses (nor stops) a ZooKeeper started by
 # hand with scripts/zookeeper.sh.
 export OXIDUBBO_ZK_STATE_DIR="${OXIDUBBO_TEST_ZK_STATE_DIR:-$ROOT/target/zookeeper-test}"
+export OXIDUBBO_ETCD_STATE_DIR="${OXIDUBBO_TEST_ETCD_STATE_DIR:-$ROOT/target/etcd-test}"
 
 child=""
 cleanup() {
@@ -41,6 +44,7 @@ cleanup() {
     wait "$child" 2>/dev/null || true
   fi
   bash "$ROOT/scripts/zookeeper.sh" stop || true
+  bash "$ROOT/scripts/etcd.sh" stop || true
   exit "$rc"
 }
 trap cleanup EXIT
@@ -55,10 +59,20 @@ case "$zk_line" in
   *) log "unexpected output from zookeeper.sh start: $zk_line"; exit 1 ;;
 esac
 export OXIDUBBO_ZK
+
+# --- etcd ----------------------------------------------------------------------
+bash "$ROOT/scripts/etcd.sh" stop >/dev/null 2>&1 || true
+etcd_line="$(bash "$ROOT/scripts/etcd.sh" start)"
+case "$etcd_line" in
+  "export OXIDUBBO_ETCD="*) OXIDUBBO_ETCD="${etcd_line#export OXIDUBBO_ETCD=}" ;;
+  *) log "unexpected output from etcd.sh start: $etcd_line"; exit 1 ;;
+esac
+export OXIDUBBO_ETCD
 export OXIDUBBO_SOFA_DIR="$ROOT/integration-tests/peers/sofa"
 export OXIDUBBO_GRPC_DIR="$ROOT/integration-tests/peers/grpc"
 export OXIDUBBO_REQUIRE_PEERS=1
 log "OXIDUBBO_ZK=$OXIDUBBO_ZK"
+log "OXIDUBBO_ETCD=$OXIDUBBO_ETCD"
 log "OXIDUBBO_SOFA_DIR=$OXIDUBBO_SOFA_DIR"
 
 # --- cargo test ----------------------------------------------------------------

@@ -1,5 +1,5 @@
 //! What `invoke` and `bench` share: the target, the call built from JSON, and the provider
-//! chosen (directly or through a ZooKeeper registry).
+//! chosen (directly or through a ZooKeeper or etcd registry).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 
 use crate::error::CliError;
 use crate::json::{guess_java_type, source_type_name, split_types, typed_arguments};
-use crate::registry::{ZkView, is_registry_url, parse_registry_url};
+use crate::registry::{RegistryView, is_registry_url, parse_registry_url};
 
 /// The interface name of Dubbo's registry service, which registry URLs often carry as their
 /// path; it is never the service to call.
@@ -25,7 +25,7 @@ const REGISTRY_SERVICE: &str = "org.apache.dubbo.registry.RegistryService";
 pub enum Endpoint {
     /// A provider address: `dubbo://host:port/Interface?version=…&group=…`.
     Direct(Url),
-    /// A ZooKeeper registry to pick a provider from.
+    /// A ZooKeeper or etcd registry to pick a provider from.
     Registry(Url),
 }
 
@@ -57,10 +57,14 @@ pub struct CallSpec {
 /// Raw command-line inputs of a call.
 #[derive(Debug, Clone, Default)]
 pub struct CallInput {
-    /// `dubbo://host:port/Interface`, `host:port/Interface` or `zookeeper://host:port`.
+    /// `dubbo://host:port/Interface`, `host:port/Interface`, `zookeeper://host:port` or
+    /// `etcdv3://host:port`.
     pub target: String,
     /// `--interface` (needed with a registry unless the registry URL's path names it).
     pub interface: Option<String>,
+    /// `--registry`: the registry to pick the provider from; the target is then the
+    /// interface name.
+    pub registry: Option<String>,
     /// `--version`.
     pub version: Option<String>,
     /// `--group`.
@@ -126,7 +130,21 @@ impl CallSpec {
     /// Resolves the command-line inputs (no network access).
     pub fn from_input(input: &CallInput) -> Result<CallSpec, CliError> {
         let target = input.target.trim();
-        let (endpoint, url_interface, url_version, url_group) = if is_registry_url(target) {
+        let registry = non_empty(input.registry.as_deref());
+        let (endpoint, url_interface, url_version, url_group) = if let Some(registry) = registry {
+            if target.contains("://") {
+                return Err(CliError::usage(format!(
+                    "with --registry, the target is the interface name, not {target:?}"
+                )));
+            }
+            let registry = parse_registry_url(&registry)?;
+            (
+                Endpoint::Registry(registry),
+                non_empty(Some(target)),
+                None,
+                None,
+            )
+        } else if is_registry_url(target) {
             let registry = parse_registry_url(target)?;
             let path = non_empty(Some(registry.path())).filter(|p| p != REGISTRY_SERVICE);
             (Endpoint::Registry(registry), path, None, None)
@@ -135,7 +153,7 @@ impl CallSpec {
                 .map_err(|e| CliError::usage(format!("bad target {target:?}: {e}")))?;
             if url.protocol() != "dubbo" {
                 return Err(CliError::usage(format!(
-                    "unsupported protocol {:?}: targets are dubbo://host:port/Interface or zookeeper://host:port",
+                    "unsupported protocol {:?}: targets are dubbo://host:port/Interface, zookeeper://host:port or etcdv3://host:port",
                     url.protocol()
                 )));
             }
@@ -246,7 +264,8 @@ impl CallSpec {
     }
 
     async fn pick_provider(&self, registry: &Url) -> Result<Url, CliError> {
-        let view = ZkView::connect(registry, self.timeout.max(Duration::from_secs(3))).await?;
+        let view =
+            RegistryView::connect(registry, self.timeout.max(Duration::from_secs(3))).await?;
         let nodes = view.nodes(&self.interface, "providers").await?;
         let all: Vec<Url> = nodes.into_iter().filter_map(|n| n.url.ok()).collect();
         let matching: Vec<&Url> = all
@@ -330,6 +349,26 @@ mod tests {
             timeout_ms: 1000,
             ..CallInput::default()
         }
+    }
+
+    #[test]
+    fn registry_flag_makes_the_target_the_interface() {
+        let mut with_flag = input("com.example.Greeter", "[]");
+        with_flag.registry = Some("etcdv3://127.0.0.1:2379?group=g".into());
+        let spec = match CallSpec::from_input(&with_flag) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(spec.interface, "com.example.Greeter");
+        match &spec.endpoint {
+            Endpoint::Registry(url) => {
+                assert_eq!(url.protocol(), "etcdv3");
+                assert_eq!(url.param("group"), Some("g"));
+            }
+            other => panic!("{other:?}"),
+        }
+        with_flag.target = "dubbo://127.0.0.1:1/com.example.Greeter".into();
+        assert!(CallSpec::from_input(&with_flag).is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod exit {
     pub const CALL_FAILED: u8 = 1;
     /// Usage error: bad flags, bad JSON arguments, bad URL or Java types.
     pub const USAGE: u8 = 2;
-    /// Connection or registry failure: the provider or ZooKeeper cannot be reached, or the
+    /// Connection or registry failure: the provider or the registry cannot be reached, or the
     /// registry lists no matching provider.
     pub const CONNECTION: u8 = 3;
     /// Decode error: `decode` met bytes that are not a valid frame or Hessian stream.
@@ -25,7 +25,7 @@ Exit codes:
   1  the call failed: remote exception, error status or timeout (ls: no such service;
      bench: no call succeeded)
   2  usage error: bad flags, JSON arguments, URL or Java types
-  3  connection or registry failure: provider or ZooKeeper unreachable, no provider found
+  3  connection or registry failure: provider or registry unreachable, no provider found
   4  decode error: the input is not a valid Dubbo frame or Hessian stream";
 
 /// An error ending a command: what to print and the exit code.

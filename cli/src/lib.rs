@@ -1,8 +1,8 @@
 //! The `oxidubbo` command: what grpcurl is to gRPC, for Apache Dubbo.
 //!
 //! * `oxidubbo invoke` calls a method of any dubbo2/Hessian provider, directly or through a
-//!   ZooKeeper registry, with arguments written in JSON, and prints the result as JSON;
-//! * `oxidubbo ls` lists the services of a ZooKeeper registry with their providers and
+//!   ZooKeeper or etcd registry, with arguments written in JSON, and prints the result as JSON;
+//! * `oxidubbo ls` lists the services of a ZooKeeper or etcd registry with their providers and
 //!   consumers, as readable URLs, and its applications with their instances;
 //! * `oxidubbo decode` prints Dubbo frames or bare Hessian streams as JSON;
 //! * `oxidubbo bench` load-tests a provider and prints QPS and latency percentiles;
@@ -31,7 +31,7 @@ use serde_json::Value as Json;
 use crate::call::{CallInput, CallSpec, parse_attachment};
 use crate::error::{CliError, EXIT_CODES_HELP, exit};
 use crate::json::{RenderOptions, render_standalone};
-use crate::registry::{CATEGORIES, ZkView, parse_registry_url};
+use crate::registry::{CATEGORIES, RegistryView, parse_registry_url};
 
 const MAPPING_HELP: &str = "\
 JSON arguments (a JSON array, one element per parameter; `-` reads it from stdin, @FILE from a file):
@@ -73,6 +73,7 @@ Examples:\n  \
 oxidubbo invoke dubbo://127.0.0.1:20880/com.example.Greeter sayHello '[\"world\"]'\n  \
 oxidubbo invoke zookeeper://127.0.0.1:2181 --interface com.example.Greeter add '[2, 3]'\n  \
 oxidubbo ls zookeeper://127.0.0.1:2181\n  \
+oxidubbo ls etcdv3://127.0.0.1:2379\n  \
 oxidubbo decode --hex 'dabbe200000000000000000500000001 4e'\n  \
 oxidubbo bench dubbo://127.0.0.1:20880/com.example.Greeter sayHello '[\"x\"]' -c 16 -d 10s",
     after_help = EXIT_CODES_HELP
@@ -89,7 +90,7 @@ pub enum Command {
     /// Call a method and print the result as JSON.
     #[command(after_help = help_with_exit_codes(MAPPING_HELP))]
     Invoke(InvokeArgs),
-    /// List the services of a ZooKeeper registry with their providers and consumers, and
+    /// List the services of a ZooKeeper or etcd registry with their providers and consumers, and
     /// its applications (Dubbo 3's application level) with their instances.
     #[command(after_help = EXIT_CODES_HELP)]
     Ls(LsArgs),
@@ -118,8 +119,9 @@ when stderr is a terminal, or with --progress."
 #[derive(Debug, Args)]
 pub struct CallArgs {
     /// The provider, `dubbo://host:port/Interface` (`?version=…&group=…` allowed) or
-    /// `host:port/Interface`; or a registry, `zookeeper://host:port` (with --interface, or
-    /// the interface as the URL's path).
+    /// `host:port/Interface`; or a registry, `zookeeper://host:port` or `etcdv3://host:port`
+    /// (with --interface, or the interface as the URL's path); or, with --registry, the
+    /// interface name.
     #[arg(value_name = "TARGET")]
     pub target: String,
     /// The method name.
@@ -135,6 +137,10 @@ pub struct CallArgs {
     /// The service interface, when the target does not name it.
     #[arg(long, value_name = "INTERFACE")]
     pub interface: Option<String>,
+    /// Pick the provider from this registry (`zookeeper://host:port`, `etcdv3://host:port`,
+    /// …); TARGET is then the interface name.
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
     /// The service version (default: the target's `version`, else none).
     #[arg(long, value_name = "VERSION")]
     pub version: Option<String>,
@@ -180,8 +186,9 @@ pub struct InvokeArgs {
 /// `oxidubbo ls`.
 #[derive(Debug, Args)]
 pub struct LsArgs {
-    /// The registry: `zookeeper://host:port` (`?group=…` for a root other than /dubbo,
-    /// `?backup=host:port,…` for more servers), `zk://host:port` or `host:port`.
+    /// The registry: `zookeeper://host:port` or `etcdv3://host:port` (also `etcd://`;
+    /// `?group=…` for a root other than /dubbo, `?backup=host:port,…` or
+    /// `host:port,host:port` for more servers), `zk://host:port` or `host:port` (ZooKeeper).
     #[arg(value_name = "REGISTRY")]
     pub registry: String,
     /// Only this service (exact interface name).
@@ -329,6 +336,7 @@ fn call_spec(call: &CallArgs) -> Result<CallSpec, CliError> {
     CallSpec::from_input(&CallInput {
         target: call.target.clone(),
         interface: call.interface.clone(),
+        registry: call.registry.clone(),
         version: call.version.clone(),
         group: call.group.clone(),
         method: call.method.clone(),
@@ -388,7 +396,7 @@ async fn invoke_once(
 
 async fn ls_command(args: LsArgs) -> Result<(), CliError> {
     let url = parse_registry_url(&args.registry)?;
-    let view = ZkView::connect(&url, Duration::from_millis(args.timeout.max(1))).await?;
+    let view = RegistryView::connect(&url, Duration::from_millis(args.timeout.max(1))).await?;
     let services = match &args.interface {
         Some(interface) => {
             if !view.has_service(interface).await? {

@@ -1,9 +1,12 @@
-//! A read-only view of a Dubbo ZooKeeper registry (spec §6.1), straight from ZooKeeper:
-//! `/<group>/<URL-encoded interface>/<category>/<URL-encoded URL>`.
+//! A read-only view of a Dubbo registry (spec §6.1), straight from ZooKeeper or etcd:
+//! `/<group>/<URL-encoded interface>/<category>/<URL-encoded URL>` (ZooKeeper nodes; on etcd,
+//! dubbo-go's `etcdv3` layout, keys of the same paths).
 //!
 //! Dubbo 3's application level lives there too: the mapping `/<group>/mapping/<interface>`
 //! (comma-separated application names) and each application's instances
-//! `/<group>/<application>/<host:port>` (Curator's `ServiceInstance` JSON).
+//! `<instances root>/<application>/<host:port>` (Curator's `ServiceInstance` JSON on
+//! ZooKeeper, dubbo-go's `DefaultServiceInstance` JSON on etcd), the instances root being
+//! `/services`, or `/<group>` when the registry URL has a `group`.
 //!
 //! Reading the nodes directly (rather than through a registry client that subscribes and
 //! filters) shows exactly what is registered, including nodes a consumer would skip.
@@ -12,9 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use oxidubbo_common::Url;
-use oxidubbo_metadata::ServiceInstance;
 use oxidubbo_metadata::mapping::parse_app_names;
+use oxidubbo_metadata::{ServiceInstance, paths};
 use zookeeper_client as zk;
+
+mod etcd;
 
 use crate::error::CliError;
 
@@ -23,14 +28,25 @@ pub const CATEGORIES: [&str; 4] = ["providers", "consumers", "configurators", "r
 
 /// Default ZooKeeper port.
 const DEFAULT_ZK_PORT: u16 = 2181;
+/// Default etcd client port.
+const DEFAULT_ETCD_PORT: u16 = 2379;
 
-/// Whether `s` names a ZooKeeper registry (`zookeeper://…` or `zk://…`).
+/// Whether `s` names a registry (`zookeeper://…`, `zk://…`, `etcdv3://…` or `etcd://…`).
 pub fn is_registry_url(s: &str) -> bool {
-    s.starts_with("zookeeper://") || s.starts_with("zk://")
+    ["zookeeper://", "zk://", "etcdv3://", "etcd://"]
+        .iter()
+        .any(|scheme| s.starts_with(scheme))
+}
+
+/// Whether `url` is an etcd registry URL (`etcdv3://` or `etcd://`).
+pub fn is_etcd(url: &Url) -> bool {
+    matches!(url.protocol(), "etcdv3" | "etcd")
 }
 
 /// Parses a registry address: `zookeeper://host:port?backup=h2:p2&group=dubbo`,
-/// `zk://host:port` or a bare `host:port`.
+/// `zk://host:port`, `etcdv3://host:port` (or `etcd://`) or a bare `host:port`
+/// (ZooKeeper). Comma-separated addresses (`etcdv3://a:2379,b:2379`) become the first one
+/// and a `backup` parameter.
 pub fn parse_registry_url(s: &str) -> Result<Url, CliError> {
     let s = s.trim();
     let normalized = match s.strip_prefix("zk://") {
@@ -38,11 +54,24 @@ pub fn parse_registry_url(s: &str) -> Result<Url, CliError> {
         None if s.contains("://") => s.to_owned(),
         None => format!("zookeeper://{s}"),
     };
-    let url = Url::parse(&normalized)
+    let (scheme, rest) = normalized.split_once("://").unwrap_or(("", &normalized));
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (first, others) = authority.split_once(',').unwrap_or((authority, ""));
+    let url = Url::parse(&format!("{scheme}://{first}{tail}"))
         .map_err(|e| CliError::usage(format!("bad registry URL {s:?}: {e}")))?;
-    if url.protocol() != "zookeeper" {
+    let url = if others.is_empty() {
+        url
+    } else {
+        let backup = match url.param("backup").filter(|b| !b.is_empty()) {
+            Some(more) => format!("{others},{more}"),
+            None => others.to_owned(),
+        };
+        url.with_param("backup", backup)
+    };
+    if url.protocol() != "zookeeper" && !is_etcd(&url) {
         return Err(CliError::usage(format!(
-            "unsupported registry {:?}: only zookeeper:// registries can be read",
+            "unsupported registry {:?}: zookeeper:// and etcdv3:// registries can be read",
             url.protocol()
         )));
     }
@@ -101,10 +130,20 @@ impl InstanceNode {
 /// The folders of the root that are not interfaces: the mapping and the metadata report.
 const APPLICATION_LEVEL_FOLDERS: [&str; 2] = ["mapping", "metadata"];
 
-/// A connected, read-only registry view.
-pub struct ZkView {
-    client: zk::Client,
+/// The store behind a view.
+enum Store {
+    Zookeeper(zk::Client),
+    /// Boxed: etcd's client is large.
+    Etcd(Box<etcd::EtcdStore>),
+}
+
+/// A connected, read-only registry view (ZooKeeper or etcd).
+pub struct RegistryView {
+    store: Store,
     root: String,
+    /// Where application instances live: `/services`, or `/<group>` when the registry URL
+    /// has a `group` (or its `rootPath`), as the registries write them.
+    instances_root: String,
     address: String,
 }
 
@@ -112,13 +151,13 @@ fn zk_error(address: &str, e: zk::Error) -> CliError {
     CliError::connection(format!("zookeeper {address}: {e}"))
 }
 
-impl ZkView {
+impl RegistryView {
     /// Connects to the registry of `url`, giving up after `timeout`.
-    pub async fn connect(url: &Url, timeout: Duration) -> Result<ZkView, CliError> {
-        let port = if url.port() == 0 {
-            DEFAULT_ZK_PORT
-        } else {
-            url.port()
+    pub async fn connect(url: &Url, timeout: Duration) -> Result<RegistryView, CliError> {
+        let port = match url.port() {
+            0 if is_etcd(url) => DEFAULT_ETCD_PORT,
+            0 => DEFAULT_ZK_PORT,
+            port => port,
         };
         let mut address = format!("{}:{port}", url.host());
         if let Some(backup) = url.param("backup").filter(|b| !b.is_empty()) {
@@ -130,6 +169,15 @@ impl ZkView {
             "" => String::new(),
             g => format!("/{g}"),
         };
+        if is_etcd(url) {
+            let store = etcd::EtcdStore::connect(&address, timeout).await?;
+            return Ok(RegistryView {
+                store: Store::Etcd(Box::new(store)),
+                root,
+                instances_root: paths::instances_root(url),
+                address,
+            });
+        }
         let connect = zk::Client::connector()
             .with_session_timeout(timeout.max(Duration::from_secs(2)))
             .with_connection_timeout(timeout)
@@ -145,14 +193,15 @@ impl ZkView {
                 )));
             }
         };
-        Ok(ZkView {
-            client,
+        Ok(RegistryView {
+            store: Store::Zookeeper(client),
             root,
+            instances_root: paths::instances_root(url),
             address,
         })
     }
 
-    /// The ZooKeeper address (`host:port[,host:port…]`).
+    /// The registry's address (`host:port[,host:port…]`).
     pub fn address(&self) -> &str {
         &self.address
     }
@@ -162,13 +211,31 @@ impl ZkView {
         &self.root
     }
 
+    /// The names of the children of `path`, sorted (none when it does not exist).
     async fn children(&self, path: &str) -> Result<Vec<String>, CliError> {
-        match self.client.list_children(path).await {
+        let client = match &self.store {
+            Store::Zookeeper(client) => client,
+            Store::Etcd(store) => return store.children(path).await,
+        };
+        match client.list_children(path).await {
             Ok(mut names) => {
                 names.sort();
                 Ok(names)
             }
             Err(zk::Error::NoNode) => Ok(Vec::new()),
+            Err(e) => Err(zk_error(&self.address, e)),
+        }
+    }
+
+    /// The data of `path`, `None` when it does not exist.
+    async fn data(&self, path: &str) -> Result<Option<Vec<u8>>, CliError> {
+        let client = match &self.store {
+            Store::Zookeeper(client) => client,
+            Store::Etcd(store) => return store.value(path).await,
+        };
+        match client.get_data(path).await {
+            Ok((data, _)) => Ok(Some(data)),
+            Err(zk::Error::NoNode) => Ok(None),
             Err(e) => Err(zk_error(&self.address, e)),
         }
     }
@@ -179,11 +246,10 @@ impl ZkView {
         let mut mapping = BTreeMap::new();
         for interface in self.children(&folder).await? {
             let path = format!("{folder}/{interface}");
-            let applications = match self.client.get_data(&path).await {
-                Ok((data, _)) => parse_app_names(&String::from_utf8_lossy(&data)),
+            let applications = match self.data(&path).await? {
+                Some(data) => parse_app_names(&String::from_utf8_lossy(&data)),
                 // Deleted between the listing and the read.
-                Err(zk::Error::NoNode) => continue,
-                Err(e) => return Err(zk_error(&self.address, e)),
+                None => continue,
             };
             mapping.insert(interface, applications);
         }
@@ -192,15 +258,19 @@ impl ZkView {
 
     /// The instance nodes of `application`, decoded, sorted by name.
     pub async fn instances(&self, application: &str) -> Result<Vec<InstanceNode>, CliError> {
-        let folder = format!("{}/{application}", self.root);
+        let folder = format!(
+            "{}/{application}",
+            self.instances_root.trim_end_matches('/')
+        );
         let mut instances = Vec::new();
         for name in self.children(&folder).await? {
-            let instance = match self.client.get_data(&format!("{folder}/{name}")).await {
-                Ok((data, _)) => {
-                    ServiceInstance::from_curator_json(&data).map_err(|e| e.to_string())
+            let instance = match self.data(&format!("{folder}/{name}")).await? {
+                // On etcd, dubbo-go's DefaultServiceInstance JSON (Curator's form is read too).
+                Some(data) if matches!(self.store, Store::Etcd(_)) => {
+                    ServiceInstance::from_dubbo_go_json(&data).map_err(|e| e.to_string())
                 }
-                Err(zk::Error::NoNode) => continue,
-                Err(e) => return Err(zk_error(&self.address, e)),
+                Some(data) => ServiceInstance::from_curator_json(&data).map_err(|e| e.to_string()),
+                None => continue,
             };
             instances.push(InstanceNode { name, instance });
         }
@@ -229,7 +299,12 @@ impl ZkView {
 
     /// Whether `interface` has a folder in the registry.
     pub async fn has_service(&self, interface: &str) -> Result<bool, CliError> {
-        match self.client.check_stat(&self.service_path(interface)).await {
+        let path = self.service_path(interface);
+        let client = match &self.store {
+            Store::Zookeeper(client) => client,
+            Store::Etcd(store) => return store.exists(&path).await,
+        };
+        match client.check_stat(&path).await {
             Ok(stat) => Ok(stat.is_some()),
             Err(e) => Err(zk_error(&self.address, e)),
         }

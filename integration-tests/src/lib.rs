@@ -1,8 +1,9 @@
-//! Helpers for tests that need real peers: finding them, failing loudly (in CI) or
+//! Helpers for tests that need real peers (ZooKeeper, etcd, sofa-rpc-node, gRPC): finding them, failing loudly (in CI) or
 //! skipping loudly (locally) when they are missing, and running the sofa-rpc-node peers.
 
 pub mod chaos;
 pub mod counting_alloc;
+pub mod etcd;
 pub mod grpc_peers;
 pub mod rss;
 

@@ -10,13 +10,15 @@
 //! Against the embedded registry (`memory://`, storage-type `remote`: its store is the
 //! report) and against ZooKeeper (`OXIDUBBO_ZK`, with `metadata-type=remote`: the provider
 //! goes through the registry protocol, which exports no MetadataService, so the consumer
-//! reads the report; each cycle waits for the instance watch, twice).
+//! reads the report; each cycle waits for the instance watch, twice), and against etcd
+//! (`OXIDUBBO_ETCD`, the same way, in dubbo-go's etcd layout).
 //! (Alone in its test binary: the counting allocator and the process-wide protocol.)
 
 mod churn_support;
 
 use churn_support::{ONE_AT_A_TIME, check, churn};
 use oxidubbo_integration_tests::counting_alloc::CountingAllocator;
+use oxidubbo_integration_tests::etcd::etcd;
 use oxidubbo_integration_tests::{unique_name, zookeeper};
 use oxidubbo_invoker::Url;
 
@@ -46,4 +48,17 @@ async fn instance_churn_through_zookeeper() {
     .unwrap();
     let figures = churn(&registry, FORCE_APPLICATION, CYCLES).await;
     check("zookeeper:// (instance)", &figures);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instance_churn_through_etcd() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let Some(etcd) = etcd() else { return };
+    let root = unique_name("oxitest-app-churn-");
+    let registry = Url::parse(&format!(
+        "etcdv3://{etcd}?group={root}&register-mode=instance&metadata-type=remote"
+    ))
+    .unwrap();
+    let figures = churn(&registry, FORCE_APPLICATION, CYCLES).await;
+    check("etcdv3:// (instance)", &figures);
 }

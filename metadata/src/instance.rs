@@ -212,6 +212,83 @@ impl ServiceInstance {
         })
     }
 
+    /// The value dubbo-go's etcd service discovery writes at
+    /// `/services/<application>/<host>:<port>`: its `DefaultServiceInstance` as Go's JSON
+    /// encoder writes it (field names as in Go: `ID`, `ServiceName`, `Host`, `Port`,
+    /// `Enable`, `Healthy`, `Metadata`, `ServiceMetadata` (always `null` here: the metadata
+    /// goes through the `MetadataService` or the report), `Address` (`host:port`),
+    /// `GroupName`, `Tag`).
+    pub fn to_dubbo_go_json(&self) -> String {
+        let mut out = String::with_capacity(512);
+        out.push('{');
+        json::push_key(&mut out, "ID");
+        json::push_str(&mut out, &self.id);
+        out.push(',');
+        json::push_key(&mut out, "ServiceName");
+        json::push_str(&mut out, &self.name);
+        out.push(',');
+        json::push_key(&mut out, "Host");
+        json::push_str(&mut out, &self.address);
+        out.push(',');
+        json::push_key(&mut out, "Port");
+        out.push_str(&self.port.unwrap_or(0).to_string());
+        out.push_str(",\"Enable\":true,\"Healthy\":true,");
+        json::push_key(&mut out, "Metadata");
+        json::push_sorted_map(
+            &mut out,
+            self.metadata.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        out.push_str(",\"ServiceMetadata\":null,");
+        json::push_key(&mut out, "Address");
+        json::push_str(
+            &mut out,
+            &paths::instance_id(&self.address, self.port.unwrap_or(0)),
+        );
+        out.push(',');
+        json::push_key(&mut out, "GroupName");
+        json::push_str(&mut out, "");
+        out.push(',');
+        json::push_key(&mut out, "Tag");
+        json::push_str(&mut out, self.tag.as_deref().unwrap_or(""));
+        out.push('}');
+        out
+    }
+
+    /// Reads an instance written by dubbo-go's etcd service discovery
+    /// ([`ServiceInstance::to_dubbo_go_json`]'s form; `ServiceName` and `Host` required, `ID`
+    /// defaulting to `host:port`), or, for a document without `ServiceName`, in Curator's
+    /// form ([`ServiceInstance::from_curator_json`]). An instance with `Enable` or `Healthy`
+    /// false is read as it is; the caller decides.
+    pub fn from_dubbo_go_json(bytes: &[u8]) -> Result<ServiceInstance> {
+        let root = json::parse(WHAT, bytes)?;
+        let obj = json::as_object(WHAT, &root, "the document")?;
+        if !obj.contains_key("ServiceName") {
+            return ServiceInstance::from_curator_json(bytes);
+        }
+        let required = |key: &str| -> Result<String> {
+            json::opt_string(WHAT, obj, key)?
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| MetadataError::invalid(WHAT, format!("`{key}` is missing or empty")))
+        };
+        let name = required("ServiceName")?;
+        let address = required("Host")?;
+        let port = json::opt_port(WHAT, obj, "Port")?.filter(|p| *p != 0);
+        let id = json::opt_string(WHAT, obj, "ID")?
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| paths::instance_id(&address, port.unwrap_or(0)));
+        Ok(ServiceInstance {
+            name,
+            id,
+            address,
+            port,
+            ssl_port: None,
+            registration_time_utc: 0,
+            service_type: keys::SERVICE_TYPE_DYNAMIC.to_owned(),
+            tag: json::opt_string(WHAT, obj, "Tag")?.filter(|t| !t.is_empty()),
+            metadata: json::string_map(WHAT, obj, "Metadata")?,
+        })
+    }
+
     /// The revision of the services this instance exports, or `None` when it has none
     /// (missing, empty or `"0"`: Java and dubbo-go consumers skip such an instance).
     pub fn revision(&self) -> Option<&str> {

@@ -7,7 +7,9 @@
 //! - Backends: [`MemoryRegistry`] (`memory://`, the default; in-process, shared by the whole
 //!   process, with the application level of [`ServiceDiscovery`]) and [`ZookeeperRegistry`]
 //!   (`zookeeper://host:port`, Dubbo's interface-level layout, with recovery after connection
-//!   loss and session expiry).
+//!   loss and session expiry) and, with the `etcd` feature, `EtcdRegistry` (`etcdv3://host:port`,
+//!   dubbo-go's etcd layout, keys under a kept-alive lease, prefix watches that resume from
+//!   their revision).
 //! - [`RegistryDirectory`]: the cluster crate's `Directory` over a registry subscription;
 //!   provider lists applied as diffs, routers and overrides from the registry.
 //! - [`MetadataServiceDelegation`]: the provider's `org.apache.dubbo.metadata.MetadataService`
@@ -55,6 +57,8 @@
 mod directory;
 pub mod discovery;
 mod error;
+#[cfg(feature = "etcd")]
+pub mod etcd;
 mod factory;
 mod instance;
 pub mod memory;
@@ -70,8 +74,11 @@ pub use discovery::{
     ServiceDiscoveryRegistry,
 };
 pub use error::RegistryError;
+#[cfg(feature = "etcd")]
+pub use etcd::EtcdRegistry;
 pub use factory::{
-    MEMORY, ZOOKEEPER, connect_registry, normalize_registry_url, parse_registry_address,
+    ETCD, ETCDV3, MEMORY, ZOOKEEPER, connect_registry, normalize_registry_url,
+    parse_registry_address,
 };
 pub use memory::{MemoryRegistry, StoreCounts};
 pub use metadata_service::MetadataServiceDelegation;

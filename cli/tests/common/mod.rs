@@ -211,3 +211,43 @@ pub async fn zk_register(
         .await
         .expect("create node");
 }
+
+/// The etcd address from `OXIDUBBO_ETCD`; `None` (after a loud note) when it is unset and
+/// peers are optional, a panic when they are required (`OXIDUBBO_REQUIRE_PEERS=1` or `CI`).
+pub fn etcd(test: &str) -> Option<String> {
+    match std::env::var("OXIDUBBO_ETCD") {
+        Ok(addr) if !addr.trim().is_empty() => Some(addr.trim().to_owned()),
+        _ => {
+            let required = std::env::var("OXIDUBBO_REQUIRE_PEERS").is_ok_and(|v| v == "1")
+                || std::env::var_os("CI").is_some();
+            assert!(
+                !required,
+                "{test}: OXIDUBBO_ETCD is not set but peers are required (run scripts/test.sh)"
+            );
+            eprintln!(
+                "\n*** SKIPPING {test}: OXIDUBBO_ETCD is not set. Run `bash scripts/etcd.sh start` \
+                 and export what it prints, or use scripts/test.sh. ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `etcdctl --endpoints=<etcd> <args>` (at most 20 s); panics when it fails.
+pub fn etcdctl(etcd: &str, args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .arg("20")
+        .arg("etcdctl")
+        .arg(format!("--endpoints={etcd}"))
+        .args(args)
+        .env("ETCDCTL_API", "3")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run etcdctl");
+    assert!(
+        out.status.success(),
+        "etcdctl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
