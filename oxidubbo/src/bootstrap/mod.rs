@@ -226,6 +226,23 @@ impl Bootstrap {
         self
     }
 
+    /// Declares that `[references.<name>]` calls the `#[oxidubbo::service]` trait `T`
+    /// (created when the configuration has none): its interface, when the configuration
+    /// gives none, and its version and group, when the configuration gives neither, are
+    /// the trait's — as dubbo-go's `SetConsumerService` takes them from the generated
+    /// client, so a dubbo-go reference with no `interface` works unchanged.
+    pub fn reference_of<T: DubboService + ?Sized>(mut self, name: impl Into<String>) -> Self {
+        let reference = self.config.references.entry(name.into()).or_default();
+        if reference.interface.trim().is_empty() {
+            reference.interface = T::INTERFACE.to_owned();
+        }
+        if reference.version.is_none() && reference.group.is_none() {
+            reference.version = T::VERSION.map(str::to_owned);
+            reference.group = T::GROUP.map(str::to_owned);
+        }
+        self
+    }
+
     /// Runs on `protocol` instead of the process-wide [`DubboProtocol::global`] (an
     /// application that shares no server or connection with the others of its process,
     /// tests). [`Running::shutdown`] destroys it.
