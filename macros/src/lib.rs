@@ -423,8 +423,10 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
                         "argument `{}` of {}.{}: {}", ::core::stringify!(#arg_idents), #interface, #java, e
                     )))?
                 ),*];
-                let __inv = #krate::Invocation::new(#java, #desc, __args);
+                let mut __inv = #krate::Invocation::new(#java, #desc, __args);
+                #krate::attach_context(&mut __inv);
                 let __result = self.invoker.invoke(__inv).await?;
+                #krate::record_context(&__result);
                 #krate::from_value(__result.value)
                     .map_err(|e| #krate::RpcError::Codec(::std::format!("result of {}.{}: {}", #interface, #java, e)))
             }
@@ -473,12 +475,17 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
         #[#krate::async_trait]
         impl<T: #name + ::core::marker::Send + ::core::marker::Sync + 'static + ?Sized> #krate::Service for #provider<T> {
             async fn call(&self, mut __inv: #krate::Invocation) -> ::core::result::Result<#krate::RpcResult, #krate::RpcError> {
-                match __inv.method_name() {
-                    #( #provider_arms )*
-                    __other => ::core::result::Result::Err(#krate::RpcError::NotFound(::std::format!(
-                        "method {} of {}", __other, #interface
-                    ))),
-                }
+                // The request's attachments move to the call's `RpcContext`, which adds the
+                // response attachments the method sets to its result.
+                let __request = ::core::mem::take(__inv.attachments_mut());
+                #krate::serve_context(__request, async move {
+                    match __inv.method_name() {
+                        #( #provider_arms )*
+                        __other => ::core::result::Result::Err(#krate::RpcError::NotFound(::std::format!(
+                            "method {} of {}", __other, #interface
+                        ))),
+                    }
+                }).await
             }
         }
 
