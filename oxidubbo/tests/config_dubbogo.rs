@@ -696,11 +696,7 @@ async fn run_zk_samples(
     let Some(zk) = oxidubbo_integration_tests::zookeeper() else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!(
-        "oxidubbo-{}-{}",
-        server.trim_end_matches(".yml"),
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(oxidubbo_integration_tests::unique_name("oxidubbo-yaml"));
     std::fs::create_dir_all(&dir).unwrap();
     let port = oxidubbo_integration_tests::free_port();
     let group = oxidubbo_integration_tests::unique_name("yamlgroup");
@@ -751,14 +747,20 @@ async fn the_registry_zookeeper_samples_run() {
     .await;
 }
 
+/// dubbo-go's defaults: application-level discovery only, the provider on Triple only (its
+/// `MetadataService` then gets a dubbo server of its own, as dubbo-go's); then the same with
+/// the metadata in ZooKeeper. One after the other: both register the same interface under
+/// the same application name in the same root.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_helloworld_samples_run_with_remote_metadata() {
-    run_zk_samples(
-        "helloworld-server.yml",
-        "helloworld-client.yml",
-        "  application:\n    metadata-type: remote\n",
-        &["GreeterProvider"],
-        &["GreeterClientImpl"],
-    )
-    .await;
+async fn the_helloworld_samples_run() {
+    for extra in ["", "  application:\n    metadata-type: remote\n"] {
+        run_zk_samples(
+            "helloworld-server.yml",
+            "helloworld-client.yml",
+            extra,
+            &["GreeterProvider"],
+            &["GreeterClientImpl"],
+        )
+        .await;
+    }
 }
