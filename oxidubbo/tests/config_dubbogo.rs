@@ -513,11 +513,12 @@ fn unsupported_and_unknown_keys_are_warnings_with_file_line_and_column() {
         sticky.to_string(),
         "dubbogo.yml:11:9: dubbo.consumer.references.R.sticky: not supported by oxidubbo; ignored"
     );
+    let registry = warning(&c, "dubbo.consumer.references.R.registry");
     assert!(
-        warning(&c, "dubbo.consumer.references.R.registry")
-            .message
-            .contains("not a dubbo-go key")
+        registry.message.contains("not a dubbo-go key"),
+        "{registry}"
     );
+    assert!(registry.message.contains("registry-ids"), "{registry}");
 }
 
 #[test]

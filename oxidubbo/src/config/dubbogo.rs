@@ -952,6 +952,13 @@ impl<'a> Reader<'a> {
                     | "protocol_config"
                     | "keep-alive-interval"
                     | "keep-alive-timeout" => self.warn(kpos, &path, NOT_SUPPORTED),
+                    "registry" | "registries" => self.warn(
+                        kpos,
+                        &path,
+                        format!(
+                            "{NOT_DUBBOGO} (a reference names its registries with `registry-ids`)"
+                        ),
+                    ),
                     _ => self.warn(kpos, &path, NOT_DUBBOGO),
                 }
             }
