@@ -1,5 +1,6 @@
 //! TOML configuration: the application, registries, protocols, services and references,
-//! under Dubbo's names and with Dubbo's defaults.
+//! under Dubbo's names and with Dubbo's defaults. dubbo-go 3's YAML files (`dubbogo.yml`)
+//! are read into the same model ([`dubbogo`]; [`Config::from_file`] chooses by extension).
 //!
 //! ```toml
 //! [application]
