@@ -50,6 +50,9 @@ const SCRIPT = [
     }) ],
   },
   { name: 'fail', method: 'fail', args: () => [ java.String('boom') ] },
+  // Go's exported name, as a dubbo-go consumer calls without a dubbo:"sayHello" tag; only
+  // when selected with --calls.
+  { name: 'SayHello', method: 'SayHello', args: () => [ java.String('go') ], optIn: true },
 ];
 
 let opts;
@@ -80,7 +83,7 @@ try {
     }
     attachments = parsed;
   }
-  selected = SCRIPT;
+  selected = SCRIPT.filter(s => !s.optIn);
   if (opts.calls) {
     const wanted = opts.calls.split(',').map(s => s.trim()).filter(Boolean);
     for (const w of wanted) {
