@@ -6,13 +6,15 @@
 //!   consumers, as readable URLs, and its applications with their instances;
 //! * `oxidubbo decode` prints Dubbo frames or bare Hessian streams as JSON;
 //! * `oxidubbo bench` load-tests a provider and prints QPS and latency percentiles;
-//! * `oxidubbo qos` runs a command of a QoS server (Java's or oxidubbo's `[qos]`).
+//! * `oxidubbo qos` runs a command of a QoS server (Java's or oxidubbo's `[qos]`);
+//! * `oxidubbo config import` prints the oxidubbo TOML equivalent of a dubbo-go YAML file.
 //!
 //! The JSON ↔ Hessian mapping is described in [`json`]; exit codes in [`error::exit`].
 //! The binary is a thin wrapper around [`run`].
 
 pub mod bench;
 pub mod call;
+pub mod config;
 pub mod decode;
 pub mod error;
 pub mod qos;
@@ -113,6 +115,8 @@ when stderr is a terminal, or with --progress."
     /// Run a command of a QoS server (`ls`, `online`, `ready`, `invoke …`) and print it.
     #[command(after_help = EXIT_CODES_HELP)]
     Qos(qos::QosArgs),
+    /// Configuration tools: `config import dubbogo.yml` prints the equivalent TOML.
+    Config(config::ConfigArgs),
 }
 
 /// What identifies a call (shared by `invoke` and `bench`).
@@ -300,6 +304,7 @@ pub fn run_command(command: Command) -> Result<(), CliError> {
         Command::Ls(args) => runtime()?.block_on(ls_command(args)),
         Command::Bench(args) => runtime()?.block_on(bench_command(args)),
         Command::Qos(args) => runtime()?.block_on(qos::qos_command(args)),
+        Command::Config(args) => config::config_command(&args),
     }
 }
 

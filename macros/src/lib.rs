@@ -10,9 +10,11 @@
 //!   method table, and how to make the client and the provider adapter.
 //!
 //! Methods must be `async fn name(&self, arg: T, …) -> Result<R, RpcError>` with owned
-//! argument types; Rust names map to Java camelCase unless renamed with
-//! `#[oxidubbo(name = "…")]`, and an argument's Java type can be set with
-//! `#[oxidubbo(java_type = "java.lang.Object")]`.
+//! argument types; Rust names map to Java camelCase (Go's exported PascalCase with
+//! `method_names = "go"`) unless renamed with `#[oxidubbo(name = "…")]`, and an argument's
+//! Java type can be set with `#[oxidubbo(java_type = "java.lang.Object")]`. As dubbo-go's
+//! providers, the provider adapter also answers each name with its first letter's case
+//! swapped (`SayHello` for `sayHello` and back).
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -30,12 +32,16 @@ struct ServiceArgs {
     interface: LitStr,
     version: Option<LitStr>,
     group: Option<LitStr>,
+    /// How unrenamed methods are named on the wire: Java's `camelCase` (default) or Go's
+    /// exported `PascalCase` (`method_names = "go"`).
+    go_names: bool,
 }
 
 impl Parse for ServiceArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let metas = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
         let (mut interface, mut version, mut group) = (None, None, None);
+        let mut go_names = false;
         for meta in metas {
             let Meta::NameValue(nv) = &meta else {
                 return Err(Error::new(meta.span(), "expected `key = \"value\"`"));
@@ -51,10 +57,20 @@ impl Parse for ServiceArgs {
                 Some("interface") => interface = Some(value),
                 Some("version") => version = Some(value),
                 Some("group") => group = Some(value),
+                Some("method_names") => match value.value().as_str() {
+                    "java" => go_names = false,
+                    "go" => go_names = true,
+                    _ => {
+                        return Err(Error::new(
+                            value.span(),
+                            "expected `method_names = \"java\"` (camelCase, the default) or `\"go\"` (PascalCase)",
+                        ));
+                    }
+                },
                 _ => {
                     return Err(Error::new(
                         nv.path.span(),
-                        "unknown argument: expected `interface`, `version` or `group`",
+                        "unknown argument: expected `interface`, `version`, `group` or `method_names`",
                     ));
                 }
             }
@@ -69,6 +85,7 @@ impl Parse for ServiceArgs {
             interface,
             version,
             group,
+            go_names,
         })
     }
 }
@@ -106,6 +123,28 @@ fn take_options(attrs: &mut Vec<Attribute>) -> syn::Result<ItemOptions> {
     match err {
         Some(e) => Err(e),
         None => Ok(opts),
+    }
+}
+
+/// `snake_case` to Go's exported `PascalCase`: Java's `camelCase` with its first letter
+/// upper-cased.
+fn pascal_case(name: &str) -> String {
+    let camel = camel_case(name);
+    let mut chars = camel.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => camel,
+    }
+}
+
+/// `name` with the case of its first letter swapped (`sayHello` ↔ `SayHello`): the other
+/// name a method answers to, as dubbo-go's providers do for Java and Go callers.
+fn swap_first_case(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) if first.is_uppercase() => first.to_lowercase().chain(chars).collect(),
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -159,7 +198,7 @@ struct Method {
     ok_type: Type,
 }
 
-fn analyse(item: &mut TraitItemFn) -> syn::Result<Method> {
+fn analyse(item: &mut TraitItemFn, go_names: bool) -> syn::Result<Method> {
     let opts = take_options(&mut item.attrs)?;
     let sig = &mut item.sig;
     if sig.asyncness.is_none() {
@@ -214,9 +253,10 @@ fn analyse(item: &mut TraitItemFn) -> syn::Result<Method> {
         arg_types.push((*pt.ty).clone());
         java_types.push(arg_opts.java_type);
     }
+    let default_name = if go_names { pascal_case } else { camel_case };
     let java_name = opts
         .name
-        .map_or_else(|| camel_case(&sig.ident.to_string()), |n| n.value());
+        .map_or_else(|| default_name(&sig.ident.to_string()), |n| n.value());
     Ok(Method {
         ident: sig.ident.clone(),
         java_name,
@@ -255,7 +295,7 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
                         "oxidubbo service methods cannot have a default body",
                     ));
                 }
-                methods.push(analyse(f)?);
+                methods.push(analyse(f, args.go_names)?);
             }
             other => {
                 return Err(Error::new(
@@ -324,6 +364,11 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
     let provider_arms = methods.iter().map(|m| {
         let ident = &m.ident;
         let java = &m.java_name;
+        // The name with its first letter's case swapped answers too (`SayHello` for
+        // `sayHello` and back), unless another method has it.
+        let alias = Some(swap_first_case(java))
+            .filter(|a| a != java && !java_names.contains(&a))
+            .into_iter();
         let n = m.arg_idents.len();
         let idx = 0..n;
         let arg_idents = &m.arg_idents;
@@ -355,7 +400,7 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
             }
         };
         quote! {
-            #java => {
+            #java #( | #alias )* => {
                 #read_args
                 let __out = self.0.#ident(#(#arg_idents),*).await?;
                 let __value = #krate::to_value(&__out)
@@ -378,8 +423,10 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
                         "argument `{}` of {}.{}: {}", ::core::stringify!(#arg_idents), #interface, #java, e
                     )))?
                 ),*];
-                let __inv = #krate::Invocation::new(#java, #desc, __args);
+                let mut __inv = #krate::Invocation::new(#java, #desc, __args);
+                #krate::attach_context(&mut __inv);
                 let __result = self.invoker.invoke(__inv).await?;
+                #krate::record_context(&__result);
                 #krate::from_value(__result.value)
                     .map_err(|e| #krate::RpcError::Codec(::std::format!("result of {}.{}: {}", #interface, #java, e)))
             }
@@ -428,12 +475,17 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
         #[#krate::async_trait]
         impl<T: #name + ::core::marker::Send + ::core::marker::Sync + 'static + ?Sized> #krate::Service for #provider<T> {
             async fn call(&self, mut __inv: #krate::Invocation) -> ::core::result::Result<#krate::RpcResult, #krate::RpcError> {
-                match __inv.method_name() {
-                    #( #provider_arms )*
-                    __other => ::core::result::Result::Err(#krate::RpcError::NotFound(::std::format!(
-                        "method {} of {}", __other, #interface
-                    ))),
-                }
+                // The request's attachments move to the call's `RpcContext`, which adds the
+                // response attachments the method sets to its result.
+                let __request = ::core::mem::take(__inv.attachments_mut());
+                #krate::serve_context(__request, async move {
+                    match __inv.method_name() {
+                        #( #provider_arms )*
+                        __other => ::core::result::Result::Err(#krate::RpcError::NotFound(::std::format!(
+                            "method {} of {}", __other, #interface
+                        ))),
+                    }
+                }).await
             }
         }
 
@@ -473,6 +525,16 @@ mod tests {
     }
 
     #[test]
+    fn go_names_are_pascal_case_and_swap_with_java_names() {
+        assert_eq!(pascal_case("say_hello"), "SayHello");
+        assert_eq!(pascal_case("get_user_by_id"), "GetUserById");
+        assert_eq!(swap_first_case("sayHello"), "SayHello");
+        assert_eq!(swap_first_case("SayHello"), "sayHello");
+        assert_eq!(swap_first_case("$echo"), "$echo");
+        assert_eq!(swap_first_case(""), "");
+    }
+
+    #[test]
     fn camel_case_follows_java() {
         assert_eq!(camel_case("say_hello"), "sayHello");
         assert_eq!(camel_case("get_user_by_id"), "getUserById");
@@ -495,8 +557,8 @@ mod tests {
             "Some (\"1.0.0\")",
             "Some (\"g\")",
             "& [\"sayHello\" , \"plus\"]",
-            "\"sayHello\" =>",
-            "\"plus\" =>",
+            "\"sayHello\" | \"SayHello\" =>",
+            "\"plus\" | \"Plus\" =>",
             "JavaType > :: descriptor ()",
         ] {
             assert!(out.contains(needle), "expansion lacks `{needle}`:\n{out}");

@@ -11,7 +11,10 @@
 //!   `[protocols.<name>]` (dubbo, tri, injvm), `[services.<name>]` (served on one protocol
 //!   or several), `[references.<name>]` and `[shutdown]`,
 //!   under Dubbo's parameter names and defaults, overridable by `OXIDUBBO_…` environment
-//!   variables, with errors that name the file, line and key;
+//!   variables, with errors that name the file, line and key; dubbo-go 3's YAML
+//!   (`dubbogo.yml`, [`config::dubbogo`]) read into the same model;
+//! - **call context** ([`context`]): [`RpcContext`] (request and response attachments on
+//!   the provider) and [`ClientContext`] (attachments sent, and those of the response);
 //! - **bootstrap** ([`Bootstrap`]): exports every service (filters wrapped, registered),
 //!   refers every reference, hands out typed clients ([`Running::client`]);
 //! - **graceful shutdown** ([`Running::shutdown`], [`Running::run_until_signal`]):
@@ -111,6 +114,7 @@
 
 mod bootstrap;
 pub mod config;
+pub mod context;
 mod error;
 #[cfg(feature = "otlp")]
 pub mod otlp;
@@ -138,6 +142,7 @@ pub use oxidubbo_registry as registry;
 
 pub use bootstrap::{Bootstrap, Running, ShutdownReport};
 pub use config::{Config, ConfigError};
+pub use context::{ClientContext, RpcContext};
 pub use error::Error;
 
 /// What `#[oxidubbo::service]` implements for `dyn Trait`: the service's Dubbo identity and
@@ -184,6 +189,9 @@ macro_rules! include_proto {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::DubboService;
+    pub use crate::context::{
+        attach as attach_context, record as record_context, serve as serve_context,
+    };
     pub use async_trait::async_trait;
     pub use oxidubbo_hessian2::descriptor::{JavaType, class_name_to_descriptor};
     pub use oxidubbo_hessian2::{Values, from_value, to_value};

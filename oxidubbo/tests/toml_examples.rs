@@ -112,3 +112,44 @@ fn the_example_files_parse_as_documented() {
         "the embedded registry is implicit"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_and_consumer_run_from_the_example_dubbogo_files() {
+    let port = free_port();
+    let vars = env(&[("GREETER_PORT", port.to_string())]);
+    let provider_config =
+        Config::from_file_with_env(example_config("dubbogo-provider.yml"), vars.clone()).unwrap();
+    assert!(
+        provider_config.warnings().is_empty(),
+        "{:?}",
+        provider_config.warnings()
+    );
+    let provider = Bootstrap::from_config(provider_config)
+        .service::<dyn Greeter>("greeter", CountingGreeter::new("yml", Default::default()))
+        .dubbo_protocol(Arc::new(DubboProtocol::new()))
+        .start()
+        .await
+        .unwrap();
+    let url = &provider.provider_urls()["greeter"];
+    assert_eq!(url.address(), format!("127.0.0.1:{port}"));
+    assert_eq!(url.param("methods.sayHello.timeout"), Some("3000"));
+    let consumer_config =
+        Config::from_file_with_env(example_config("dubbogo-consumer.yml"), vars).unwrap();
+    assert!(
+        consumer_config.warnings().is_empty(),
+        "{:?}",
+        consumer_config.warnings()
+    );
+    let consumer = Bootstrap::from_config(consumer_config)
+        .dubbo_protocol(Arc::new(DubboProtocol::new()))
+        .start()
+        .await
+        .unwrap();
+    let client: GreeterClient = consumer.client::<dyn Greeter>("greeter").unwrap();
+    assert_eq!(
+        client.say_hello("yml".into()).await.unwrap(),
+        "Hello, yml from yml"
+    );
+    consumer.shutdown().await;
+    provider.shutdown().await;
+}

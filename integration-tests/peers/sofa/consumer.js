@@ -11,6 +11,8 @@
 //
 // Runs a fixed script of calls and prints one JSON line per call on stdout:
 //   {"method":"add","ok":true,"result":5,"type":"int"}
+//   (with "responseProps":{...} when the response carried attachments: dubbo's
+//   RESPONSE_*_WITH_ATTACHMENTS bodies, decoded by dubbo-remoting)
 //   {"method":"fail","ok":false,"error":"..."}
 // Exit status 0 when every call was made (whatever each returned), 2 on bad
 // options, 1 on a setup failure (no connection, no provider found, ...).
@@ -48,6 +50,9 @@ const SCRIPT = [
     }) ],
   },
   { name: 'fail', method: 'fail', args: () => [ java.String('boom') ] },
+  // Go's exported name, as a dubbo-go consumer calls without a dubbo:"sayHello" tag; only
+  // when selected with --calls.
+  { name: 'SayHello', method: 'SayHello', args: () => [ java.String('go') ], optIn: true },
 ];
 
 let opts;
@@ -78,7 +83,7 @@ try {
     }
     attachments = parsed;
   }
-  selected = SCRIPT;
+  selected = SCRIPT.filter(s => !s.optIn);
   if (opts.calls) {
     const wanted = opts.calls.split(',').map(s => s.trim()).filter(Boolean);
     for (const w of wanted) {
@@ -167,6 +172,14 @@ async function main() {
     consumerOptions.serverHost = `dubbo://${opts.target}?serialization=hessian2`;
   }
   const consumer = client.createConsumer(consumerOptions);
+  // The response attachments of the last call (dubbo-remoting decodes them into
+  // ctx.res.responseProps; sofa-rpc-node's invoke() returns only the value).
+  let lastResponseProps = null;
+  consumer.use(async (ctx, next) => {
+    lastResponseProps = null;
+    await next();
+    lastResponseProps = ctx.res && ctx.res.responseProps || null;
+  });
   await common.withTimeout(consumer.ready(), 20000, 'consumer not ready within 20 s');
   if (opts.zk) {
     // ready() can resolve before the provider list arrives: wait (bounded)
@@ -195,6 +208,9 @@ async function main() {
     } catch (err) {
       line.ok = false;
       line.error = errorMessage(err);
+    }
+    if (lastResponseProps && Object.keys(lastResponseProps).length > 0) {
+      line.responseProps = lastResponseProps;
     }
     process.stdout.write(toJson(line) + '\n');
   }

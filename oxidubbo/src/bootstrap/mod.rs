@@ -226,6 +226,23 @@ impl Bootstrap {
         self
     }
 
+    /// Declares that `[references.<name>]` calls the `#[oxidubbo::service]` trait `T`
+    /// (created when the configuration has none): its interface, when the configuration
+    /// gives none, and its version and group, when the configuration gives neither, are
+    /// the trait's — as dubbo-go's `SetConsumerService` takes them from the generated
+    /// client, so a dubbo-go reference with no `interface` works unchanged.
+    pub fn reference_of<T: DubboService + ?Sized>(mut self, name: impl Into<String>) -> Self {
+        let reference = self.config.references.entry(name.into()).or_default();
+        if reference.interface.trim().is_empty() {
+            reference.interface = T::INTERFACE.to_owned();
+        }
+        if reference.version.is_none() && reference.group.is_none() {
+            reference.version = T::VERSION.map(str::to_owned);
+            reference.group = T::GROUP.map(str::to_owned);
+        }
+        self
+    }
+
     /// Runs on `protocol` instead of the process-wide [`DubboProtocol::global`] (an
     /// application that shares no server or connection with the others of its process,
     /// tests). [`Running::shutdown`] destroys it.
@@ -607,8 +624,12 @@ async fn export_on(
 
 /// The application's `MetadataService` and its URL, exported the first time on the dubbo
 /// server of `provider` (a dubbo provider URL), as Java exports it: group = the application,
-/// version `1.0.0`, no filters, not registered. `None` for a provider of another protocol or
-/// without an application, which has no instance to answer for.
+/// version `1.0.0`, no filters, not registered. An application without a dubbo protocol
+/// (Triple only, dubbo-go's usual setup) gets it on a dubbo server of its own, on a free port
+/// of the provider's host, as dubbo-go does (`metadata-service-protocol` defaults to dubbo,
+/// `metadata-service-port` to a free one). `None` for a provider of another protocol when
+/// the application also serves dubbo (that one's server will have it), or without an
+/// application, which has no instance to answer for.
 async fn metadata_service(
     shared: &Shared,
     provider: &Url,
@@ -619,7 +640,13 @@ async fn metadata_service(
     let Some(application) = application else {
         return Ok(None);
     };
-    if provider.protocol() != oxidubbo_common::values::DUBBO_PROTOCOL {
+    let on_dubbo = provider.protocol() == oxidubbo_common::values::DUBBO_PROTOCOL;
+    let serves_dubbo = shared
+        .config
+        .effective_protocols()
+        .values()
+        .any(|p| p.name == oxidubbo_common::values::DUBBO_PROTOCOL);
+    if !on_dubbo && serves_dubbo {
         return Ok(None);
     }
     let mut slot = shared.metadata_service.lock().await;
@@ -627,14 +654,23 @@ async fn metadata_service(
         return Ok(Some((current.service.clone(), current.url.clone())));
     }
     let service = MetadataServiceDelegation::new(application);
+    // Held until the export below serves on its listener.
+    let reserved = if on_dubbo {
+        None
+    } else {
+        Some(shared.dubbo.get().reserve_port(provider.host())?)
+    };
+    let port = reserved.as_ref().map_or(provider.port(), |r| r.port());
     let mut url = service.export_url(
         oxidubbo_common::values::DUBBO_PROTOCOL,
         provider.host(),
-        provider.port(),
+        port,
     );
-    for key in ["bind.ip", "bind.port"] {
-        if let Some(value) = provider.param(key) {
-            url = url.with_param(key, value);
+    if on_dubbo {
+        for key in ["bind.ip", "bind.port"] {
+            if let Some(value) = provider.param(key) {
+                url = url.with_param(key, value);
+            }
         }
     }
     let exporter = shared
@@ -645,6 +681,7 @@ async fn metadata_service(
             service.clone(),
         )))
         .await?;
+    drop(reserved);
     tracing::info!(url = %url.to_full_string(), "exported the MetadataService");
     *slot = Some(MetadataServiceExport {
         service: service.clone(),

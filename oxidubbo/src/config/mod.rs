@@ -1,5 +1,6 @@
 //! TOML configuration: the application, registries, protocols, services and references,
-//! under Dubbo's names and with Dubbo's defaults.
+//! under Dubbo's names and with Dubbo's defaults. dubbo-go 3's YAML files (`dubbogo.yml`)
+//! are read into the same model ([`dubbogo`]; [`Config::from_file`] chooses by extension).
 //!
 //! ```toml
 //! [application]
@@ -82,8 +83,10 @@
 //! assert!(err.to_string().starts_with("app.toml:2:11: shutdown.timeout: invalid type"), "{err}");
 //! ```
 
+pub mod dubbogo;
 mod env;
 mod error;
+mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -94,6 +97,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
+pub use self::dubbogo::ConfigWarning;
 use self::env::Override;
 pub use self::env::{ENV_PREFIX, ENV_SEPARATOR};
 pub use self::error::ConfigError;
@@ -157,6 +161,10 @@ struct Origin {
     text: Option<Arc<str>>,
     /// `(variable, key path)` of each environment override applied.
     overrides: Vec<(String, Vec<String>)>,
+    /// For a dubbo-go YAML file: where each key came from.
+    yaml_locations: Vec<dubbogo::Location>,
+    /// For a dubbo-go YAML file: the keys it has that are not applied.
+    warnings: Vec<ConfigWarning>,
 }
 
 /// `[application]`: who this process is.
@@ -762,8 +770,10 @@ impl Config {
         Config::default()
     }
 
-    /// Reads the configuration file at `path`, with the process environment's
-    /// `OXIDUBBO_…` overrides.
+    /// Reads the configuration file at `path`, with the process environment: a `.yml` or
+    /// `.yaml` file is dubbo-go's layout ([`dubbogo`], `${NAME}` placeholders), anything
+    /// else oxidubbo's TOML with its `OXIDUBBO_…` overrides. The warnings of a dubbo-go
+    /// file are logged (`tracing` at warn level) and kept in [`Config::warnings`].
     ///
     /// # Errors
     ///
@@ -771,11 +781,24 @@ impl Config {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let env = std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-        Config::from_file_with_env(path, env)
+        let config = Config::from_file_with_env(path, env)?;
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
+        Ok(config)
     }
 
-    /// Reads the configuration file at `path` with the overrides in `env` (name, value
-    /// pairs; only `OXIDUBBO_…__…` names are used).
+    /// Whether `path` names a dubbo-go YAML file (`.yml` or `.yaml`).
+    pub fn is_dubbogo_file(path: impl AsRef<Path>) -> bool {
+        path.as_ref()
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+    }
+
+    /// Reads the configuration file at `path` with the environment `env` (name, value
+    /// pairs): for TOML the `OXIDUBBO_…__…` overrides, for a dubbo-go YAML file the values
+    /// of its placeholders.
     ///
     /// # Errors
     ///
@@ -788,7 +811,39 @@ impl Config {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(&file, "", format!("cannot read the file: {e}")))?;
-        Config::from_str_with_env(&text, &file, env)
+        if Config::is_dubbogo_file(path) {
+            Config::from_dubbogo_str(&text, &file, env)
+        } else {
+            Config::from_str_with_env(&text, &file, env)
+        }
+    }
+
+    /// Parses dubbo-go YAML `text` (named `file` in errors and warnings), its `${NAME}`
+    /// placeholders resolved from `env` (see [`dubbogo`]), and checks the result.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the file, line and key.
+    pub fn from_dubbogo_str(
+        text: &str,
+        file: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let imported = dubbogo::import(text, file, env)?;
+        let mut config: Config = Value::Table(imported.table)
+            .try_into()
+            .map_err(|e| dubbogo::located(&imported.locations, file, &e))?;
+        config.origin.file = Some(file.to_owned());
+        config.origin.yaml_locations = imported.locations;
+        config.origin.warnings = imported.warnings;
+        config.validate_with(false)?;
+        Ok(config)
+    }
+
+    /// The keys of a dubbo-go file that are not applied, in file order (none for TOML,
+    /// whose unknown keys are errors).
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.origin.warnings
     }
 
     /// Parses `text` (named `file` in errors) without environment overrides.
@@ -846,6 +901,11 @@ impl Config {
                 error.line = line;
                 error.column = column;
             }
+        } else if !self.origin.yaml_locations.is_empty() {
+            let located = dubbogo::locate(&self.origin.yaml_locations, self.file_name(), &path, "");
+            error.line = located.line;
+            error.column = located.column;
+            error.key = located.key;
         }
         error
     }
@@ -1052,6 +1112,13 @@ impl Config {
     ///
     /// The first problem, as a located [`ConfigError`].
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_with(true)
+    }
+
+    /// [`Config::validate`], leaving references without an interface alone when
+    /// `require_interfaces` is false (a dubbo-go file's references take theirs from the
+    /// code that binds them, `BootstrapBuilder::reference_of`).
+    fn validate_with(&self, require_interfaces: bool) -> Result<(), ConfigError> {
         for (name, registry) in &self.registries {
             if let Err(e) = oxidubbo_registry::parse_registry_address(&registry.address) {
                 return Err(self.error_at(&["registries", name, "address"], e.to_string()));
@@ -1121,7 +1188,7 @@ impl Config {
             self.service_registries(name)?;
         }
         for (name, reference) in &self.references {
-            if reference.interface.trim().is_empty() {
+            if require_interfaces && reference.interface.trim().is_empty() {
                 return Err(self.error_at(
                     &["references", name, "interface"],
                     "missing field `interface`: the Java interface name of the service",
