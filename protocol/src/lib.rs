@@ -41,6 +41,7 @@ mod injvm;
 mod protocol;
 mod referred;
 mod reserve;
+pub mod tls;
 pub mod triple;
 
 pub use dubbo::DubboProtocol;

@@ -19,6 +19,10 @@ use tokio::sync::{Notify, watch};
 
 use super::body::TripleBody;
 use super::exec::Exec;
+use crate::tls::ClientTlsSettings;
+use crate::tls::handshake::TlsConnector;
+use crate::tls::loader::ALPN_TRIPLE_CLIENT;
+use crate::tls::stream::Stream;
 
 /// Settings of a client connection, read from the consumer URL once.
 #[derive(Debug, Clone)]
@@ -26,6 +30,8 @@ pub(crate) struct ClientConfig {
     pub connect_timeout: Duration,
     pub keep_alive: Duration,
     pub reconnect_max: Duration,
+    /// TLS settings (`ssl-enabled=true`, ALPN `h2`); `None`: h2c.
+    pub tls: Option<ClientTlsSettings>,
 }
 
 /// The HTTP/2 settings of a client (TRIPLE.md §12.2).
@@ -47,6 +53,7 @@ struct Inner {
     sender: watch::Sender<Option<Sender>>,
     reconnect: Notify,
     exec: Exec,
+    tls: Option<TlsConnector>,
 }
 
 impl Connection {
@@ -56,13 +63,18 @@ impl Connection {
         config: ClientConfig,
     ) -> Result<Connection, RpcError> {
         let exec = Exec::default();
-        let first = handshake(&addr, &config, &exec).await?;
+        let tls = match &config.tls {
+            Some(settings) => Some(crate::tls::connector(settings, ALPN_TRIPLE_CLIENT)?),
+            None => None,
+        };
+        let first = handshake(&addr, &config, &exec, tls.as_ref()).await?;
         let inner = Arc::new(Inner {
             addr,
             config,
             sender: watch::Sender::new(Some(first.0.clone())),
             reconnect: Notify::new(),
             exec,
+            tls,
         });
         inner.exec.spawn(supervise(Arc::clone(&inner), first));
         Ok(Connection { inner })
@@ -115,7 +127,7 @@ impl Connection {
                         return Err(RpcError::Network(format!(
                             "call to {} failed: {}",
                             inner.addr,
-                            e.error()
+                            with_sources(e.error())
                         )));
                     }
                 },
@@ -146,12 +158,29 @@ impl Drop for Connection {
     }
 }
 
-type Driver = http2::Connection<TokioIo<TcpStream>, TripleBody, Exec>;
+/// An error and its sources, `: `-separated (hyper's own message alone says little: the
+/// TLS alert or I/O error behind it is in the sources).
+fn with_sources(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+type Driver = http2::Connection<TokioIo<Stream>, TripleBody, Exec>;
 
 async fn handshake(
     addr: &str,
     config: &ClientConfig,
     exec: &Exec,
+    tls: Option<&TlsConnector>,
 ) -> Result<(Sender, Driver), RpcError> {
     let failed =
         |e: &dyn std::fmt::Display| RpcError::Network(format!("failed to connect to {addr}: {e}"));
@@ -160,6 +189,10 @@ async fn handshake(
         .map_err(|_| failed(&"connect timed out"))?
         .map_err(|e| failed(&e))?;
     let _ = stream.set_nodelay(true);
+    let stream = match tls {
+        Some(tls) => tls.connect(stream, addr, config.connect_timeout).await?,
+        None => Stream::Plain(stream),
+    };
     let mut builder = http2::Builder::new(exec.clone());
     builder
         .timer(TokioTimer::new())
@@ -176,7 +209,7 @@ async fn handshake(
     )
     .await
     .map_err(|_| failed(&"HTTP/2 handshake timed out"))?
-    .map_err(|e| failed(&e))
+    .map_err(|e| failed(&with_sources(&e)))
 }
 
 async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
@@ -198,7 +231,7 @@ async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
         tracing::info!(addr = %inner.addr, "triple connection lost, reconnecting");
         let mut backoff = Duration::from_millis(20);
         current = loop {
-            match handshake(&inner.addr, &inner.config, &inner.exec).await {
+            match handshake(&inner.addr, &inner.config, &inner.exec, inner.tls.as_ref()).await {
                 Ok(fresh) => break fresh,
                 Err(e) => {
                     tracing::debug!(error = %e, "triple reconnect failed");
