@@ -142,7 +142,11 @@ fn rustls_error(e: &io::Error) -> Option<&rustls::Error> {
 
 /// What a failed handshake means, told from the client's side.
 pub(crate) fn client_side(e: &io::Error) -> &'static str {
-    match rustls_error(e) {
+    client_side_of(rustls_error(e), e.kind())
+}
+
+fn client_side_of(tls: Option<&rustls::Error>, kind: io::ErrorKind) -> &'static str {
+    match tls {
         Some(rustls::Error::InvalidCertificate(cert)) => match cert {
             CertificateError::UnknownIssuer => {
                 "the server's certificate is not signed by a CA this client trusts (unknown CA; see client-trust-cert-collection-path)"
@@ -182,7 +186,7 @@ pub(crate) fn client_side(e: &io::Error) -> &'static str {
             "the server does not speak TLS (a plaintext port?)"
         }
         Some(_) => "TLS error",
-        None => match e.kind() {
+        None => match kind {
             io::ErrorKind::UnexpectedEof
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
@@ -192,6 +196,42 @@ pub(crate) fn client_side(e: &io::Error) -> &'static str {
             _ => "I/O error during the handshake",
         },
     }
+}
+
+/// What a TLS failure somewhere in `e`'s chain of sources means, from the client's side
+/// (a TLS 1.3 server refuses a client certificate after the client's handshake ended, so
+/// the reason comes with the first call).
+pub(crate) fn client_side_in_chain(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut next = Some(e);
+    while let Some(current) = next {
+        if let Some(io) = current.downcast_ref::<io::Error>() {
+            if rustls_error(io).is_some() {
+                return Some(client_side(io));
+            }
+        }
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(client_side_of(Some(tls), io::ErrorKind::Other));
+        }
+        next = current.source();
+    }
+    // h2 keeps only the text of an I/O error: read the alert's name from it.
+    let text = e.to_string();
+    let alert = text.split("received fatal alert: ").nth(1)?;
+    let known = [
+        AlertDescription::CertificateRequired,
+        AlertDescription::UnknownCA,
+        AlertDescription::CertificateExpired,
+        AlertDescription::BadCertificate,
+        AlertDescription::CertificateUnknown,
+        AlertDescription::HandshakeFailure,
+    ];
+    let found = known
+        .into_iter()
+        .find(|a| alert.starts_with(&format!("{a:?}")))?;
+    Some(client_side_of(
+        Some(&rustls::Error::AlertReceived(found)),
+        io::ErrorKind::Other,
+    ))
 }
 
 /// What a failed handshake means, told from the server's side (for its log).

@@ -163,15 +163,20 @@ impl Drop for Connection {
 fn with_sources(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
+    let mut meaning = crate::tls::handshake::client_side_in_chain(e);
     while let Some(inner) = source {
         let more = inner.to_string();
         if !text.contains(&more) {
             text.push_str(": ");
             text.push_str(&more);
         }
+        meaning = meaning.or_else(|| crate::tls::handshake::client_side_in_chain(inner));
         source = inner.source();
     }
-    text
+    match meaning {
+        Some(meaning) => format!("{meaning}: {text}"),
+        None => text,
+    }
 }
 
 type Driver = http2::Connection<TokioIo<Stream>, TripleBody, Exec>;

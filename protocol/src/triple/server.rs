@@ -249,11 +249,21 @@ async fn refuse_plaintext(mut tcp: tokio::net::TcpStream, first: u8) {
         );
         out.extend_from_slice(message);
     }
-    // Read what the client sent first, so that closing does not reset the answer away.
-    let mut scratch = [0u8; 4096];
-    let _ = tokio::time::timeout(Duration::from_millis(200), tcp.read(&mut scratch)).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(&out)).await;
     let _ = tcp.shutdown().await;
+    // Read what the client sends until it closes (at most a second and 1 MiB): closing
+    // with unread bytes would reset the connection and lose the answer.
+    let mut scratch = [0u8; 4096];
+    let drain = async {
+        let mut left: usize = 1024 * 1024;
+        while left > 0 {
+            match tcp.read(&mut scratch).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 /// Counts a connection for as long as its task lives.
