@@ -122,3 +122,17 @@ pub const SSL_CLIENT_KEY_PASSWORD: &str = "client-key-password";
 /// Consumer side: the PEM CA bundle the server's certificate is verified against
 /// (`clientTrustCertCollectionPath`); unset, the system's roots.
 pub const SSL_CLIENT_TRUST_CERT_COLLECTION_PATH: &str = "client-trust-cert-collection-path";
+
+/// The TLS keys that name this process's own files and secrets: they configure the local
+/// side only and are never registered (`ssl-enabled` is, so consumers know to use TLS).
+pub const SSL_LOCAL: [&str; 9] = [
+    SSL_SERVER_KEY_CERT_CHAIN_PATH,
+    SSL_SERVER_PRIVATE_KEY_PATH,
+    SSL_SERVER_KEY_PASSWORD,
+    SSL_SERVER_TRUST_CERT_COLLECTION_PATH,
+    SSL_CLIENT_AUTH,
+    SSL_CLIENT_KEY_CERT_CHAIN_PATH,
+    SSL_CLIENT_PRIVATE_KEY_PATH,
+    SSL_CLIENT_KEY_PASSWORD,
+    SSL_CLIENT_TRUST_CERT_COLLECTION_PATH,
+];

@@ -516,12 +516,12 @@ async fn export_on(
         service: &service,
         register,
     };
-    let url = Arc::new(urls::provider_url(
-        &spec,
-        protocol,
-        port,
-        &config.application,
-    ));
+    let url = urls::provider_url(&spec, protocol, port, &config.application);
+    let url = Arc::new(if protocol.ssl_enabled {
+        urls::with_server_ssl(url, &config.ssl)
+    } else {
+        url
+    });
     let invoker: Arc<dyn Invoker> = Arc::new(ServiceInvoker::new(
         Arc::clone(&url),
         Arc::clone(&binding.service),
@@ -614,7 +614,10 @@ async fn metadata_service(
         provider.host(),
         provider.port(),
     );
-    for key in ["bind.ip", "bind.port"] {
+    // Served on the provider's server, so with its TLS settings too.
+    let tls =
+        std::iter::once(oxidubbo_common::keys::SSL_ENABLED).chain(oxidubbo_common::keys::SSL_LOCAL);
+    for key in ["bind.ip", "bind.port"].into_iter().chain(tls) {
         if let Some(value) = provider.param(key) {
             url = url.with_param(key, value);
         }
@@ -648,7 +651,10 @@ async fn refer(
         return Ok(());
     };
     let protocol = config.reference_protocol(name)?;
-    let url = urls::reference_url(reference, &protocol, &config.application);
+    let url = urls::with_client_ssl(
+        urls::reference_url(reference, &protocol, &config.application),
+        &config.ssl,
+    );
     let context = || format!("referring references.{name} ({})", reference.interface);
     let cluster = match (reference.url.as_deref(), config.reference_registry(name)?) {
         (Some(direct), _) if !direct.trim().is_empty() => {

@@ -115,6 +115,9 @@ struct Inner {
     frame_hint: AtomicUsize,
     /// Set for a TLS connection.
     tls: Option<TlsConnector>,
+    /// Why the provider turned this connection away (a TLS port answering a plaintext
+    /// client), told with later "not connected" errors.
+    refused: Mutex<Option<&'static str>>,
 }
 
 impl Connection {
@@ -139,6 +142,7 @@ impl Connection {
             shutdown: CancellationToken::new(),
             frame_hint: AtomicUsize::new(256),
             tls,
+            refused: Mutex::new(None),
         });
         let attached = attach(&inner, stream);
         let task = tokio::spawn(supervise(Arc::clone(&inner), attached));
@@ -164,8 +168,9 @@ impl Connection {
         let inner = &self.inner;
         if inner.sender.load().is_none() {
             return Err(RpcError::Network(format!(
-                "not connected to {}",
-                inner.addr
+                "not connected to {}{}",
+                inner.addr,
+                inner.refusal()
             )));
         }
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
@@ -327,10 +332,22 @@ fn deadline_after(timeout: Duration) -> Instant {
 }
 
 fn closed(inner: &Inner) -> RpcError {
-    RpcError::Network(format!("connection to {} closed", inner.addr))
+    RpcError::Network(format!(
+        "connection to {} closed{}",
+        inner.addr,
+        inner.refusal()
+    ))
 }
 
 impl Inner {
+    /// `": <why>"` when the provider turned the connection away, else nothing.
+    fn refusal(&self) -> String {
+        match *self.refused.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(why) => format!(": {why}"),
+            None => String::new(),
+        }
+    }
+
     /// Queues a frame for the writer without waiting; `Closed` when not connected.
     fn try_send(&self, frame: Vec<u8>) -> Result<(), TrySendError<Vec<u8>>> {
         // A borrowed load: no reference count shared by every caller is touched.
@@ -613,6 +630,10 @@ fn on_frame(inner: &Inner, frame: Frame, tx: &mpsc::Sender<Vec<u8>>) {
             if header.is_event() {
                 return; // heartbeat reply
             }
+            if header.status == Status::BAD_REQUEST.0 && plaintext_refused(&body) {
+                *inner.refused.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(crate::tls::PLAINTEXT_ON_TLS_PORT);
+            }
             if let Some(waiter) = inner.take_pending(header.id) {
                 let _ = waiter.send(Ok((header.status, body)));
             }
@@ -650,6 +671,12 @@ fn on_server_request(inner: &Inner, header: Header, body: &[u8], tx: &mpsc::Send
         }
         _ => {}
     }
+}
+
+/// Whether an error answer is a TLS port's refusal of this plaintext client.
+fn plaintext_refused(body: &[u8]) -> bool {
+    let needle = crate::tls::PLAINTEXT_ON_TLS_PORT.as_bytes();
+    body.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Writes frames as they come, several per syscall (vectored, no copy) when they queue up.
