@@ -129,6 +129,10 @@ pub(crate) fn server_config(
         .with_single_cert(certs, key)
         .map_err(|e| config_error("certificate chain", &settings.cert_chain, e))?;
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    // No TLS 1.3 session tickets: dubbo and Triple connections are long-lived and
+    // multiplexed, so resumption saves little, while every ticket sent is a session kept in
+    // the server's cache (up to 256) for clients that mostly never come back with it.
+    config.send_tls13_tickets = 0;
     Ok(config)
 }
 
