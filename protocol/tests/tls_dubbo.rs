@@ -292,3 +292,42 @@ async fn bad_tls_settings_fail_the_export_and_the_refer_with_their_reason() {
     assert!(half.contains("client-private-key-path"), "{half}");
     protocol.destroy().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_over_tls_all_get_their_answers() {
+    // Many calls in flight on one TLS connection, with answers large enough to fill the
+    // socket's buffers: every one is answered (rustls keeps records it could not write at
+    // once until flushed; the writers flush after every batch).
+    let pki = TestPki::new();
+    let (provider, port, _e) = serve(&pki.server_params(true)).await;
+    let consumer = DubboProtocol::new();
+    let invoker = consumer
+        .refer(url(port, &pki.client_params(true)))
+        .await
+        .unwrap();
+    // Large answers fill the socket's buffers, so that writes find it full.
+    let body = "y".repeat(256 * 1024);
+    let mut tasks = Vec::new();
+    for t in 0..16 {
+        let (invoker, body) = (Arc::clone(&invoker), body.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0..20 {
+                let echoed = invoker
+                    .invoke(oxidubbo_invoker::Invocation::new(
+                        "echo",
+                        "Ljava/lang/Object;",
+                        vec![body.clone().into()],
+                    ))
+                    .await
+                    .unwrap_or_else(|e| panic!("task {t} call {n}: {e}"));
+                assert_eq!(echoed.value.as_str().map(str::len), Some(256 * 1024));
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    invoker.destroy();
+    consumer.destroy().await;
+    provider.destroy().await;
+}

@@ -15,6 +15,10 @@
 //!    for this concurrency model on this machine. `ratio` is measured against it.
 //!
 //! Prints QPS and p50/p99 latency for each, and last `ratio=<oxidubbo_qps/raw_qps>`.
+//!
+//! With `--tls`, the pair is oxidubbo in plaintext and oxidubbo over mutual TLS (rustls,
+//! certificates made at start; the handshake is done before the measured part), and
+//! `ratio` is TLS QPS / plaintext QPS: the cost of TLS.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,15 +38,29 @@ fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
+/// The URL parameters of the provider and of the consumer, for TLS.
+type TlsParams = (String, String);
+
 async fn bench_oxidubbo(
     concurrency: usize,
     payload: usize,
     seconds: u64,
+    tls: Option<&TlsParams>,
 ) -> Result<Report, Box<dyn std::error::Error>> {
     let port = free_port()?;
-    let url = Arc::new(Url::parse(&format!(
+    let base = format!(
         "dubbo://127.0.0.1:{port}/org.apache.dubbo.bench.EchoService?version=1.0.0&timeout=10000"
-    ))?);
+    );
+    let (url, consumer_url) = match tls {
+        Some((server, client)) => (
+            Arc::new(Url::parse(&format!("{base}&{server}"))?),
+            Arc::new(Url::parse(&format!("{base}&{client}"))?),
+        ),
+        None => {
+            let url = Arc::new(Url::parse(&base)?);
+            (Arc::clone(&url), url)
+        }
+    };
     let protocol = DubboProtocol::new();
     let echo = service_fn(|mut inv: Invocation| async move {
         let mut args = inv.take_arguments();
@@ -51,7 +69,7 @@ async fn bench_oxidubbo(
     let _exporter = protocol
         .export(Arc::new(ServiceInvoker::new(url.clone(), echo)))
         .await?;
-    let invoker = protocol.refer(url).await?;
+    let invoker = protocol.refer(consumer_url).await?;
     let body = Value::Binary(vec![b'x'; payload]);
     // Warm up.
     for _ in 0..1000 {
@@ -253,7 +271,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Thread placement on a small machine makes single runs vary by tens of percent:
     // alternate oxidubbo and raw for several rounds and report medians.
     let rounds: usize = arg(&args, "--rounds", 5).max(1);
-    // `--only oxidubbo|raw` runs one part alone (for profiling).
+    // `--tls`: plaintext against mutual TLS instead of oxidubbo against raw.
+    let pki = args
+        .iter()
+        .any(|a| a == "--tls")
+        .then(oxidubbo_integration_tests::tls_certs::TestPki::new);
+    let tls: Option<TlsParams> = pki
+        .as_ref()
+        .map(|pki| (pki.server_params(true), pki.client_params(true)));
+    let (first, second) = if tls.is_some() {
+        ("plain", "tls")
+    } else {
+        ("oxidubbo", "raw")
+    };
+    // `--only oxidubbo|raw` (`plain|tls` with `--tls`) runs one part alone (for profiling).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -272,7 +303,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?
     };
     println!(
-        "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} rounds={rounds} cores={}",
+        "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} rounds={rounds} tls={} cores={}",
+        tls.is_some(),
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -280,15 +312,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut ox, mut raw, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds {
         let mut pair = (None, None);
-        if runs("oxidubbo") {
-            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds))?;
-            println!("  round {round} {}", r.line("oxidubbo"));
+        if runs(first) {
+            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, None))?;
+            println!("  round {round} {}", r.line(first));
             pair.0 = Some(r.qps());
             ox.push(r);
         }
-        if runs("raw") {
-            let r = rt.block_on(bench_raw(concurrency, payload, seconds))?;
-            println!("  round {round} {}", r.line("raw"));
+        if runs(second) {
+            let r = match &tls {
+                Some(tls) => {
+                    rt.block_on(bench_oxidubbo(concurrency, payload, seconds, Some(tls)))?
+                }
+                None => rt.block_on(bench_raw(concurrency, payload, seconds))?,
+            };
+            println!("  round {round} {}", r.line(second));
             pair.1 = Some(r.qps());
             raw.push(r);
         }
@@ -309,9 +346,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             reports.len()
         );
     };
-    summary("oxidubbo", &ox);
-    summary("raw", &raw);
+    summary(first, &ox);
+    summary(second, &raw);
     if !ratios.is_empty() {
+        // With --tls: TLS over plaintext (the first of each pair over the second inverted).
+        let ratios = if tls.is_some() {
+            ratios.iter().map(|r| 1.0 / r.max(1e-9)).collect()
+        } else {
+            ratios
+        };
         println!("ratio={:.3}", median(ratios));
     }
     Ok(())

@@ -700,7 +700,9 @@ async fn write_loop(mut wr: WriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
                 Err(_) => break,
             }
         }
-        if write_all_vectored(&mut wr, &frames).await.is_err() {
+        // The flush matters for TLS only (rustls may keep encrypted records it could not
+        // write yet until flushed); on plain TCP it returns at once.
+        if write_all_vectored(&mut wr, &frames).await.is_err() || wr.flush().await.is_err() {
             break;
         }
         last_batch = frames.len();

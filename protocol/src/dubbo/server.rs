@@ -30,7 +30,7 @@ use super::header::{Frame, FrameCodec, HESSIAN2, ReadBuffer};
 use crate::exporter::ExporterTable;
 use crate::tls::ServerTlsSettings;
 use crate::tls::handshake::{Accepted, TlsAcceptor};
-use crate::tls::stream::Stream;
+use crate::tls::stream::{Stream, WriteHalf};
 
 /// Settings of a server, read from the first exported URL of its address.
 #[derive(Debug, Clone)]
@@ -298,7 +298,8 @@ async fn serve_connection(
             // takes at once still go out (the last answers of a server retiring itself).
             tokio::select! {
                 biased;
-                written = wr.write_all(&out) => if written.is_err() { break },
+                // The flush matters for TLS only (see the client's writer).
+                written = write_and_flush(&mut wr, &out) => if written.is_err() { break },
                 () = shutdown.cancelled() => break,
             }
             out.clear();
@@ -351,7 +352,7 @@ async fn serve_connection(
     drop(tx);
     let drained = async {
         while let Some(answer) = rx.recv().await {
-            if wr.write_all(&answer).await.is_err() {
+            if write_and_flush(&mut wr, &answer).await.is_err() {
                 break;
             }
         }
@@ -360,6 +361,13 @@ async fn serve_connection(
         () = drained => {}
         () = shutdown.cancelled() => handlers.shutdown().await,
     }
+}
+
+/// Writes `bytes` and flushes: rustls may keep encrypted records it could not write yet
+/// until flushed (on plain TCP the flush returns at once).
+async fn write_and_flush(wr: &mut WriteHalf, bytes: &[u8]) -> std::io::Result<()> {
+    wr.write_all(bytes).await?;
+    wr.flush().await
 }
 
 fn on_frame(
