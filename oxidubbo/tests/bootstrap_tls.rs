@@ -55,6 +55,11 @@ version = \"1.0.0\"
 interface = \"org.apache.dubbo.samples.api.GreeterService\"
 version = \"1.0.0\"
 protocol = \"tri\"
+
+[references.by-app]
+interface = \"org.apache.dubbo.samples.api.GreeterService\"
+version = \"1.0.0\"
+migration-step = \"FORCE_APPLICATION\"
 ",
         server_cert = pki.server.cert,
         server_key = pki.server.key,
@@ -88,6 +93,13 @@ async fn services_are_served_and_found_over_mutual_tls() {
     }
     let by_dubbo: GreeterClient = app.client::<dyn Greeter>("by-dubbo").unwrap();
     let by_tri: GreeterClient = app.client::<dyn Greeter>("by-tri").unwrap();
+    // Found at application level (the embedded registry's instance and its metadata), the
+    // provider URL still says ssl-enabled=true.
+    let by_app: GreeterClient = app.client::<dyn Greeter>("by-app").unwrap();
+    assert_eq!(
+        by_app.say_hello("a".into()).await.unwrap(),
+        "Hello, a from secure"
+    );
     assert_eq!(
         by_dubbo.say_hello("d".into()).await.unwrap(),
         "Hello, d from secure"
