@@ -6,7 +6,7 @@
 //! usable connection (at most their own timeout); a broken connection fails only the calls
 //! it carried.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -54,6 +54,10 @@ struct Inner {
     reconnect: Notify,
     exec: Exec,
     tls: Option<TlsConnector>,
+    /// Why the last connection ended, as its driver saw it: a TLS 1.3 server that refuses
+    /// the client's certificate says so after the handshake, and a call then sent may only
+    /// see its stream cancelled.
+    last_error: Arc<Mutex<Option<String>>>,
 }
 
 impl Connection {
@@ -75,6 +79,7 @@ impl Connection {
             reconnect: Notify::new(),
             exec,
             tls,
+            last_error: Arc::default(),
         });
         inner.exec.spawn(supervise(Arc::clone(&inner), first));
         Ok(Connection { inner })
@@ -124,16 +129,36 @@ impl Connection {
                         request = unsent;
                     }
                     _ => {
+                        let mut text = with_sources(e.error());
+                        let explained =
+                            crate::tls::handshake::client_side_in_chain(e.error()).is_some();
+                        if inner.tls.is_some() && !explained {
+                            if let Some(why) = self.connection_error().await {
+                                text = format!("{why}; {text}");
+                            }
+                        }
                         return Err(RpcError::Network(format!(
-                            "call to {} failed: {}",
-                            inner.addr,
-                            with_sources(e.error())
+                            "call to {} failed: {text}",
+                            inner.addr
                         )));
                     }
                 },
             }
         }
         Err(self.not_connected())
+    }
+
+    /// Why the connection ended, once its driver has said (waiting at most 200 ms for it):
+    /// the reason behind a call that only saw its stream cancelled.
+    async fn connection_error(&self) -> Option<String> {
+        for _ in 0..40 {
+            let why = lock(&self.inner.last_error).clone();
+            if why.is_some() {
+                return why;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        None
     }
 
     fn not_connected(&self) -> RpcError {
@@ -156,6 +181,10 @@ impl Drop for Connection {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// An error and its sources, `: `-separated (hyper's own message alone says little: the
@@ -223,9 +252,12 @@ async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
         let (sender, driver) = current;
         inner.sender.send_replace(Some(sender));
         // The old driver goes on (its streams finish) while a new connection takes calls.
+        let last_error = Arc::clone(&inner.last_error);
         let mut running = inner.exec.spawn(async move {
             if let Err(e) = driver.await {
-                tracing::debug!(error = %e, "triple connection ended");
+                let why = with_sources(&e);
+                tracing::debug!(error = %why, "triple connection ended");
+                *lock(&last_error) = Some(why);
             }
         });
         tokio::select! {
@@ -237,7 +269,10 @@ async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
         let mut backoff = Duration::from_millis(20);
         current = loop {
             match handshake(&inner.addr, &inner.config, &inner.exec, inner.tls.as_ref()).await {
-                Ok(fresh) => break fresh,
+                Ok(fresh) => {
+                    *lock(&inner.last_error) = None;
+                    break fresh;
+                }
                 Err(e) => {
                     tracing::debug!(error = %e, "triple reconnect failed");
                     tokio::time::sleep(backoff).await;
