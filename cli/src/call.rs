@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oxidubbo_common::Url;
+use oxidubbo_common::{Url, keys};
 use oxidubbo_hessian2::Value;
 use oxidubbo_invoker::{Invocation, Invoker};
 use oxidubbo_protocol::dubbo::codec::{Target, encode_request};
@@ -52,6 +52,10 @@ pub struct CallSpec {
     pub attachments: Vec<(String, String)>,
     /// Call timeout.
     pub timeout: Duration,
+    /// The TLS parameters of the consumer URL (`--tls-ca`, `--tls-cert`, `--tls-key`):
+    /// set, the call goes over TLS; empty, over TLS only if the registered provider says
+    /// `ssl-enabled=true`.
+    pub tls: Vec<(&'static str, String)>,
 }
 
 /// Raw command-line inputs of a call.
@@ -79,6 +83,12 @@ pub struct CallInput {
     pub attachments: Vec<(String, String)>,
     /// `--timeout` in milliseconds.
     pub timeout_ms: u64,
+    /// `--tls-ca`: the CA bundle the provider's certificate is checked against.
+    pub tls_ca: Option<String>,
+    /// `--tls-cert`: the client certificate chain (mutual TLS).
+    pub tls_cert: Option<String>,
+    /// `--tls-key`: the client certificate's key.
+    pub tls_key: Option<String>,
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
@@ -179,6 +189,17 @@ impl CallSpec {
         }
         let (types, descriptor, arguments) =
             build_arguments(&input.args_json, input.types.as_deref())?;
+        if input.tls_cert.is_some() != input.tls_key.is_some() {
+            return Err(CliError::usage("--tls-cert and --tls-key go together"));
+        }
+        let tls: Vec<(&'static str, String)> = [
+            (keys::SSL_CLIENT_TRUST_CERT_COLLECTION_PATH, &input.tls_ca),
+            (keys::SSL_CLIENT_KEY_CERT_CHAIN_PATH, &input.tls_cert),
+            (keys::SSL_CLIENT_PRIVATE_KEY_PATH, &input.tls_key),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+        .collect();
         Ok(CallSpec {
             endpoint,
             interface,
@@ -190,6 +211,7 @@ impl CallSpec {
             arguments,
             attachments: input.attachments.clone(),
             timeout: Duration::from_millis(input.timeout_ms.max(1)),
+            tls,
         })
     }
 
@@ -251,6 +273,12 @@ impl CallSpec {
             );
         if let Some(payload) = base.param("payload") {
             builder = builder.param("payload", payload);
+        }
+        if !self.tls.is_empty() || base.bool_param(keys::SSL_ENABLED, false) {
+            builder = builder.param(keys::SSL_ENABLED, "true");
+            for (k, v) in &self.tls {
+                builder = builder.param(*k, v.clone());
+            }
         }
         let version = self.version.clone().or_else(|| non_empty(base.version()));
         if let Some(v) = version {

@@ -161,6 +161,17 @@ pub struct CallArgs {
     /// Call timeout in milliseconds (also bounds connecting).
     #[arg(long, value_name = "MS", default_value_t = 3000)]
     pub timeout: u64,
+    /// Call over TLS, checking the provider's certificate against this PEM CA bundle
+    /// (a provider registered with `ssl-enabled=true` is called over TLS anyway, checked
+    /// against the system's roots without it).
+    #[arg(long, value_name = "PEM")]
+    pub tls_ca: Option<String>,
+    /// The client certificate chain (PEM) to present (mutual TLS); with --tls-key.
+    #[arg(long, value_name = "PEM")]
+    pub tls_cert: Option<String>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM")]
+    pub tls_key: Option<String>,
 }
 
 /// `oxidubbo invoke`.
@@ -349,6 +360,9 @@ fn call_spec(call: &CallArgs) -> Result<CallSpec, CliError> {
         types: call.types.clone(),
         attachments: call.attachments.clone(),
         timeout_ms: call.timeout,
+        tls_ca: call.tls_ca.clone(),
+        tls_cert: call.tls_cert.clone(),
+        tls_key: call.tls_key.clone(),
     })
 }
 

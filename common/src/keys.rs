@@ -95,3 +95,44 @@ pub const REGISTRY_GROUP: &str = "group";
 pub const METHODS_PREFIX: &str = "methods.";
 /// Prefix under which old Dubbo versions wrote defaults, e.g. `default.timeout`.
 pub const DEFAULT_PREFIX: &str = "default.";
+
+/// Whether a protocol (and so every provider URL exported on it) speaks TLS: `true` or
+/// `false`. Dubbo's `remoting.Constants.SSL_ENABLED_KEY`; a consumer that finds a provider
+/// URL with it set connects with TLS. Default: `false`.
+pub const SSL_ENABLED: &str = "ssl-enabled";
+/// Provider side: the PEM certificate chain the server presents (Dubbo's `SslConfig`
+/// `serverKeyCertChainPath`).
+pub const SSL_SERVER_KEY_CERT_CHAIN_PATH: &str = "server-key-cert-chain-path";
+/// Provider side: the PEM private key of that chain (`serverPrivateKeyPath`).
+pub const SSL_SERVER_PRIVATE_KEY_PATH: &str = "server-private-key-path";
+/// Provider side: the password of an encrypted private key (`serverKeyPassword`).
+pub const SSL_SERVER_KEY_PASSWORD: &str = "server-key-password";
+/// Provider side: the PEM CA bundle client certificates are verified against
+/// (`serverTrustCertCollectionPath`); set, the server asks for client certificates.
+pub const SSL_SERVER_TRUST_CERT_COLLECTION_PATH: &str = "server-trust-cert-collection-path";
+/// Provider side: `require` (default when a trust collection is set, as in Dubbo Java) or
+/// `optional`: whether a client without a certificate is turned away.
+pub const SSL_CLIENT_AUTH: &str = "ssl-client-auth";
+/// Consumer side: the PEM certificate chain the client presents (`clientKeyCertChainPath`).
+pub const SSL_CLIENT_KEY_CERT_CHAIN_PATH: &str = "client-key-cert-chain-path";
+/// Consumer side: the PEM private key of that chain (`clientPrivateKeyPath`).
+pub const SSL_CLIENT_PRIVATE_KEY_PATH: &str = "client-private-key-path";
+/// Consumer side: the password of an encrypted private key (`clientKeyPassword`).
+pub const SSL_CLIENT_KEY_PASSWORD: &str = "client-key-password";
+/// Consumer side: the PEM CA bundle the server's certificate is verified against
+/// (`clientTrustCertCollectionPath`); unset, the system's roots.
+pub const SSL_CLIENT_TRUST_CERT_COLLECTION_PATH: &str = "client-trust-cert-collection-path";
+
+/// The TLS keys that name this process's own files and secrets: they configure the local
+/// side only and are never registered (`ssl-enabled` is, so consumers know to use TLS).
+pub const SSL_LOCAL: [&str; 9] = [
+    SSL_SERVER_KEY_CERT_CHAIN_PATH,
+    SSL_SERVER_PRIVATE_KEY_PATH,
+    SSL_SERVER_KEY_PASSWORD,
+    SSL_SERVER_TRUST_CERT_COLLECTION_PATH,
+    SSL_CLIENT_AUTH,
+    SSL_CLIENT_KEY_CERT_CHAIN_PATH,
+    SSL_CLIENT_PRIVATE_KEY_PATH,
+    SSL_CLIENT_KEY_PASSWORD,
+    SSL_CLIENT_TRUST_CERT_COLLECTION_PATH,
+];

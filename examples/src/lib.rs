@@ -183,6 +183,61 @@ pub async fn call_each_method(client: &GreeterClient) -> usize {
     problems
 }
 
+/// The `[ssl]` the TLS flags ask for, or `None` without any: `--tls-cert PEM --tls-key PEM`
+/// (this side's certificate), `--tls-ca PEM` (trust for the other side) and, on a provider,
+/// `--tls-client-auth` (require client certificates; with `--tls-ca` alone they are
+/// optional). A consumer without `--tls-ca` trusts the system's roots.
+///
+/// # Errors
+///
+/// A message when only one of `--tls-cert` and `--tls-key` is given.
+pub fn tls_flags(
+    args: &[String],
+    provider: bool,
+) -> Result<Option<oxidubbo::config::SslConfig>, String> {
+    let cert = flag(args, "--tls-cert");
+    let key = flag(args, "--tls-key");
+    let ca = flag(args, "--tls-ca");
+    let client_auth = args.iter().any(|a| a == "--tls-client-auth");
+    if cert.is_some() != key.is_some() {
+        return Err("--tls-cert and --tls-key go together".into());
+    }
+    if cert.is_none() && ca.is_none() && !client_auth {
+        return Ok(None);
+    }
+    let mut ssl = oxidubbo::config::SslConfig::default();
+    if provider {
+        if cert.is_none() {
+            return Err("a TLS provider needs --tls-cert and --tls-key".into());
+        }
+        if client_auth && ca.is_none() {
+            return Err("--tls-client-auth needs --tls-ca (the CA of client certificates)".into());
+        }
+        ssl.server_key_cert_chain_path = cert;
+        ssl.server_private_key_path = key;
+        ssl.client_auth = Some(if client_auth { "require" } else { "optional" }.into());
+        ssl.server_trust_cert_collection_path = ca;
+    } else {
+        ssl.client_key_cert_chain_path = cert;
+        ssl.client_private_key_path = key;
+        ssl.client_trust_cert_collection_path = ca;
+    }
+    Ok(Some(ssl))
+}
+
+/// `url` (one or several `;`-separated addresses) with `ssl-enabled=true` on each.
+pub fn with_ssl_enabled(url: &str) -> String {
+    url.split(';')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            let sep = if u.contains('?') { '&' } else { '?' };
+            format!("{u}{sep}ssl-enabled=true")
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// Reads `--name value` from the command line.
 pub fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()

@@ -203,3 +203,76 @@ fn by_default_they_talk_dubbo_and_only_the_greeter() {
     assert!(!stdout.contains("Greet("), "{stdout}");
     provider.stop();
 }
+
+#[test]
+fn with_tls_flags_the_binaries_talk_mutual_tls_and_a_consumer_without_a_certificate_is_refused() {
+    let pki = oxidubbo_integration_tests::tls_certs::TestPki::new();
+    let path = |p: &std::path::Path| p.to_str().expect("a UTF-8 temp path").to_owned();
+    let (ca, server_cert, server_key) =
+        (path(&pki.ca), path(&pki.server.cert), path(&pki.server.key));
+    let (client_cert, client_key) = (path(&pki.client.cert), path(&pki.client.key));
+    for protocol in ["dubbo", "tri"] {
+        let services = if protocol == "tri" { 2 } else { 1 };
+        let provider = Provider::start(
+            &[
+                "--protocol",
+                protocol,
+                "--port",
+                "0",
+                "--tls-cert",
+                &server_cert,
+                "--tls-key",
+                &server_key,
+                "--tls-ca",
+                &ca,
+                "--tls-client-auth",
+            ],
+            services,
+        );
+        assert!(
+            provider
+                .ready
+                .iter()
+                .all(|l| l.contains("ssl-enabled=true")),
+            "{:?}",
+            provider.ready
+        );
+        let url = format!("{protocol}://{}", provider.address());
+        let out = consumer(&[
+            "--url",
+            &url,
+            "--tls-ca",
+            &ca,
+            "--tls-cert",
+            &client_cert,
+            "--tls-key",
+            &client_key,
+        ]);
+        assert_lines(&succeeded(&out), GREETER_LINES);
+        // Without a client certificate: refused, with the reason.
+        let out = consumer(&["--url", &url, "--tls-ca", &ca]);
+        assert!(!out.status.success());
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains("the server requires a client certificate"),
+            "{protocol}: {all}"
+        );
+        // Plaintext against the TLS port: told to use TLS.
+        let out = consumer(&["--url", &url]);
+        assert!(!out.status.success());
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains("this port serves TLS only"),
+            "{protocol}: {all}"
+        );
+        provider.stop();
+    }
+}

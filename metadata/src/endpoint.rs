@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use oxidubbo_common::Url;
+use oxidubbo_common::{Url, keys as common_keys};
 
 use crate::error::{MetadataError, Result};
 use crate::json;
@@ -89,7 +89,8 @@ const URL_PARAMS_KEYS: [&str; 23] = [
 /// values of `codec`, `exchanger`, `serialization`, `prefer.serialization`, `cluster`,
 /// `connections`, `loadbalance`, `mock`, `path`, `timeout`, `token`, `version`, `warmup`,
 /// `weight`, `dubbo`, `release`, `side`, `ipv6`, `serialize.packable.factory`, `auth`,
-/// `authenticator`, `username`, `password`, in this order, then `port` and `protocol`.
+/// `authenticator`, `username`, `password`, in this order, then `port` and `protocol` —
+/// and `ssl-enabled` when the service is served over TLS (oxidubbo's addition).
 pub fn metadata_service_url_params(exported: &Url) -> String {
     let port = exported.port().to_string();
     let mut entries: Vec<(&str, &str)> = URL_PARAMS_KEYS
@@ -103,6 +104,10 @@ pub fn metadata_service_url_params(exported: &Url) -> String {
         .collect();
     entries.push(("port", &port));
     entries.push(("protocol", exported.protocol()));
+    // Not in Java's list, but without it a consumer would call a TLS port in plaintext.
+    if exported.bool_param(common_keys::SSL_ENABLED, false) {
+        entries.push((common_keys::SSL_ENABLED, "true"));
+    }
     let mut out = String::new();
     json::push_map(&mut out, entries);
     out

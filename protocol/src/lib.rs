@@ -42,6 +42,7 @@ mod peer_span;
 mod protocol;
 mod referred;
 mod reserve;
+pub mod tls;
 pub mod triple;
 
 pub use dubbo::DubboProtocol;

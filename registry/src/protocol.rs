@@ -64,11 +64,12 @@ fn with_default(url: Url, key: &str, value: &str) -> Url {
 
 /// The URL a provider is registered as: `url` without the keys Dubbo Java does not
 /// register (`pid`, `anyhost`, `bind.*`, `qos.*`, thread-pool keys, hidden `.x` and
-/// `triple.` keys), with `interface`, `side=provider`, `dubbo=2.0.2` and `timestamp` added
+/// `triple.` keys) nor the paths and passwords of its TLS files (`ssl-enabled` stays, so
+/// consumers connect with TLS), with `interface`, `side=provider`, `dubbo=2.0.2` and `timestamp` added
 /// when missing.
 pub fn registered_provider_url(url: &Url) -> Url {
     let mut b = url.to_builder();
-    for key in NOT_REGISTERED {
+    for key in NOT_REGISTERED.iter().chain(&keys::SSL_LOCAL) {
         b = b.remove_param(key);
     }
     for (k, _) in url.params() {
@@ -85,8 +86,8 @@ pub fn registered_provider_url(url: &Url) -> Url {
 }
 
 /// The consumer URL of a reference, Dubbo's form: `consumer://<host>/<interface>?…` with
-/// `interface`, `side=consumer`, `dubbo=2.0.2` and `timestamp` added when missing. The
-/// host is the reference URL's host, or `127.0.0.1`.
+/// `interface`, `side=consumer`, `dubbo=2.0.2` and `timestamp` added when missing. The host is the reference URL's host,
+/// or `127.0.0.1`.
 pub fn consumer_url(reference: &Url) -> Url {
     let interface = reference.interface().to_owned();
     let host = if reference.host().is_empty() || reference.host() == "0.0.0.0" {
@@ -106,9 +107,14 @@ pub fn consumer_url(reference: &Url) -> Url {
     with_default(url, keys::TIMESTAMP, &now_ms())
 }
 
-/// What a consumer registers: [`consumer_url`] with `category=consumers` and `check=false`.
+/// What a consumer registers: [`consumer_url`] with `category=consumers` and `check=false`,
+/// without the paths and passwords of its TLS files.
 pub fn registered_consumer_url(consumer: &Url) -> Url {
-    consumer
+    let mut b = consumer.to_builder();
+    for key in keys::SSL_LOCAL {
+        b = b.remove_param(key);
+    }
+    b.build()
         .with_param(keys::CATEGORY, values::CONSUMERS_CATEGORY)
         .with_param(keys::CHECK, "false")
 }

@@ -20,6 +20,10 @@
 //! the default filter chains the bootstrap builds, and each round runs them twice, without
 //! and with the `metrics` filter (recording into a live `RpcMetrics`, as the bootstrap's);
 //! it prints `metrics_ratio=<with/without>` as well.
+//!
+//! With `--tls`, the pair is oxidubbo in plaintext and oxidubbo over mutual TLS (rustls,
+//! certificates made at start; the handshake is done before the measured part), and
+//! `ratio` is TLS QPS / plaintext QPS: the cost of TLS.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,6 +45,9 @@ fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
+/// The URL parameters of the provider and of the consumer, for TLS.
+type TlsParams = (String, String);
+
 /// The filters of both sides' chains: the built-in defaults, as the bootstrap's, with the
 /// `metrics` filter added as `[metrics] enabled = true` adds it when `metrics` is given.
 fn chain_filters(
@@ -56,17 +63,29 @@ fn chain_filters(
     Ok(Arc::new(filters))
 }
 
-/// Runs the oxidubbo echo; with `filters`, both sides are wrapped in chains of them.
+/// Runs the oxidubbo echo; with `filters`, both sides are wrapped in chains of them; with
+/// `tls`, over mutual TLS.
 async fn bench_oxidubbo(
     concurrency: usize,
     payload: usize,
     seconds: u64,
     filters: Option<Arc<FilterRegistry>>,
+    tls: Option<&TlsParams>,
 ) -> Result<Report, Box<dyn std::error::Error>> {
     let port = free_port()?;
-    let url = Arc::new(Url::parse(&format!(
+    let base = format!(
         "dubbo://127.0.0.1:{port}/org.apache.dubbo.bench.EchoService?version=1.0.0&timeout=10000&methods=echo"
-    ))?);
+    );
+    let (url, consumer_url) = match tls {
+        Some((server, client)) => (
+            Arc::new(Url::parse(&format!("{base}&{server}"))?),
+            Arc::new(Url::parse(&format!("{base}&{client}"))?),
+        ),
+        None => {
+            let url = Arc::new(Url::parse(&base)?);
+            (Arc::clone(&url), url)
+        }
+    };
     let protocol = DubboProtocol::new();
     let echo = service_fn(|mut inv: Invocation| async move {
         let mut args = inv.take_arguments();
@@ -79,11 +98,11 @@ async fn bench_oxidubbo(
             .build(&url, service)?;
     }
     let _exporter = protocol.export(service).await?;
-    let mut invoker = protocol.refer(url.clone()).await?;
+    let mut invoker = protocol.refer(consumer_url.clone()).await?;
     if let Some(filters) = &filters {
         invoker = ChainBuilder::new(Side::Consumer)
             .registry(Arc::clone(filters))
-            .build(&url, invoker)?;
+            .build(&consumer_url, invoker)?;
     }
     let body = Value::Binary(vec![b'x'; payload]);
     // Warm up.
@@ -286,7 +305,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Thread placement on a small machine makes single runs vary by tens of percent:
     // alternate oxidubbo and raw for several rounds and report medians.
     let rounds: usize = arg(&args, "--rounds", 5).max(1);
-    // `--only oxidubbo|raw` runs one part alone (for profiling).
+    // `--tls`: plaintext against mutual TLS instead of oxidubbo against raw.
+    let pki = args
+        .iter()
+        .any(|a| a == "--tls")
+        .then(oxidubbo_integration_tests::tls_certs::TestPki::new);
+    let tls: Option<TlsParams> = pki
+        .as_ref()
+        .map(|pki| (pki.server_params(true), pki.client_params(true)));
+    let (first, second) = if tls.is_some() {
+        ("plain", "tls")
+    } else {
+        ("oxidubbo", "raw")
+    };
+    // `--only oxidubbo|raw` (`plain|tls` with `--tls`) runs one part alone (for profiling).
     let only = args
         .iter()
         .position(|a| a == "--only")
@@ -306,7 +338,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?
     };
     println!(
-        "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} rounds={rounds} cores={}",
+        "echo-bench: concurrency={concurrency} payload={payload}B seconds={seconds} rounds={rounds} tls={} cores={}",
+        tls.is_some(),
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -317,25 +350,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rpc_metrics = Arc::new(RpcMetrics::new("echo-bench", "127.0.0.1"));
     for round in 1..=rounds {
         let mut pair = (None, None);
-        if runs("oxidubbo") {
+        if runs(first) {
             let filters = metrics.then(|| chain_filters(None)).transpose()?;
-            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, filters))?;
-            println!("  round {round} {}", r.line("oxidubbo"));
+            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, filters, None))?;
+            println!("  round {round} {}", r.line(first));
             pair.0 = Some(r.qps());
             ox.push(r);
         }
         if metrics && runs("oxidubbo+metrics") {
             let filters = Some(chain_filters(Some(&rpc_metrics))?);
-            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, filters))?;
+            let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, filters, None))?;
             println!("  round {round} {}", r.line("oxidubbo+metrics"));
             if let Some(plain) = pair.0 {
                 metrics_ratios.push(r.qps() / plain.max(1e-9));
             }
             ox_metrics.push(r);
         }
-        if runs("raw") {
-            let r = rt.block_on(bench_raw(concurrency, payload, seconds))?;
-            println!("  round {round} {}", r.line("raw"));
+        if runs(second) {
+            let r = match &tls {
+                Some(tls) => rt.block_on(bench_oxidubbo(
+                    concurrency,
+                    payload,
+                    seconds,
+                    None,
+                    Some(tls),
+                ))?,
+                None => rt.block_on(bench_raw(concurrency, payload, seconds))?,
+            };
+            println!("  round {round} {}", r.line(second));
             pair.1 = Some(r.qps());
             raw.push(r);
         }
@@ -356,10 +398,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             reports.len()
         );
     };
-    summary("oxidubbo", &ox);
+    summary(first, &ox);
     summary("oxidubbo+metrics", &ox_metrics);
-    summary("raw", &raw);
+    summary(second, &raw);
     if !ratios.is_empty() {
+        // With --tls: TLS over plaintext (the first of each pair over the second inverted).
+        let ratios = if tls.is_some() {
+            ratios.iter().map(|r| 1.0 / r.max(1e-9)).collect()
+        } else {
+            ratios
+        };
         println!("ratio={:.3}", median(ratios));
     }
     if !metrics_ratios.is_empty() {

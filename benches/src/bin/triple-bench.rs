@@ -24,6 +24,11 @@
 //! ratios). A failed call (an error, a status other than 0, an echo that differs) is
 //! counted and shown, and makes the run fail.
 //!
+//! With `--tls`, the pair is oxidubbo's Triple server in plaintext (h2c) and over TLS
+//! (rustls, ALPN `h2`, certificates made at start; the load generator's handshake is done
+//! before the measured part), and `ratio` is TLS QPS / plaintext QPS (`cpu_ratio`: the same
+//! for requests per server CPU-second): the cost of TLS.
+//!
 //! Options: `--concurrency N` (64), `--payload BYTES` (1024), `--seconds S` (5), `--rounds
 //! R` (3), `--only oxidubbo|tonic`, and `--server-wrapper '<command line>'` to run the
 //! servers under a profiler (`valgrind --tool=callgrind`, `heaptrack`; the CPU figures are
@@ -77,9 +82,16 @@ impl Service for OxidubboEcho {
     }
 }
 
-async fn serve_oxidubbo(port: u16) -> Result<(), BoxError> {
+/// Serves oxidubbo's echo; with `tls_dir` (a folder of test certificates), over TLS.
+async fn serve_oxidubbo(port: u16, tls_dir: Option<&str>) -> Result<(), BoxError> {
+    let tls = match tls_dir {
+        Some(dir) => format!(
+            "&ssl-enabled=true&server-key-cert-chain-path={dir}/server.crt&server-private-key-path={dir}/server.key"
+        ),
+        None => String::new(),
+    };
     let url = Arc::new(Url::parse(&format!(
-        "tri://127.0.0.1:{port}/bench.EchoService?serialization=protobuf&timeout=10000"
+        "tri://127.0.0.1:{port}/bench.EchoService?serialization=protobuf&timeout=10000{tls}"
     ))?);
     let protocol = TripleProtocol::new();
     let _exporter = protocol
@@ -215,7 +227,12 @@ struct ServerProcess {
 impl ServerProcess {
     /// Starts `kind`'s server on `port`; a non-empty `wrapper` (say `valgrind
     /// --tool=callgrind`) is the command line it runs under.
-    async fn start(kind: &str, port: u16, wrapper: &str) -> Result<ServerProcess, BoxError> {
+    async fn start(
+        kind: &str,
+        port: u16,
+        wrapper: &str,
+        tls_dir: Option<&str>,
+    ) -> Result<ServerProcess, BoxError> {
         let exe = std::env::current_exe()?;
         let mut words = wrapper.split_whitespace();
         let mut command = match words.next() {
@@ -226,6 +243,9 @@ impl ServerProcess {
             }
             None => tokio::process::Command::new(&exe),
         };
+        if let Some(dir) = tls_dir {
+            command.args(["--tls-dir", dir]);
+        }
         let mut child = command
             .args(["--serve", kind, "--port", &port.to_string()])
             .stdin(Stdio::piped())
@@ -423,22 +443,72 @@ struct Load {
     seconds: u64,
     /// The command line the server runs under (empty: none).
     server_wrapper: String,
+    /// With `--tls`: the folder of the certificates and the client's TLS config.
+    tls: Option<(String, Arc<rustls::ClientConfig>)>,
 }
 
-async fn bench(kind: &str, load: &Load) -> Result<Measured, BoxError> {
-    let port = free_port()?;
-    let server = ServerProcess::start(kind, port, &load.server_wrapper).await?;
-    let authority = format!("127.0.0.1:{port}");
-    let uri: http::Uri = format!("http://{authority}{PATH}").parse()?;
-    let stream = TcpStream::connect(&authority).await?;
-    stream.set_nodelay(true)?;
+/// A rustls client trusting the CA in `dir`, asking for ALPN `h2`.
+fn tls_client(dir: &str) -> Result<Arc<rustls::ClientConfig>, BoxError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(format!("{dir}/ca.crt"))? {
+        roots.add(cert?)?;
+    }
+    #[allow(deprecated)] // ring: no post-quantum key exchange, as in the server
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(config))
+}
+
+type Sender = hyper::client::conn::http2::SendRequest<Full<Bytes>>;
+
+/// An HTTP/2 connection over `io`: the sender and the task driving it.
+async fn h2_over<T>(io: T) -> Result<(Sender, tokio::task::JoinHandle<()>), BoxError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
         .initial_stream_window_size(1 << 20)
         .initial_connection_window_size(1 << 22)
         .max_concurrent_reset_streams(1024)
-        .handshake(TokioIo::new(stream))
+        .handshake(TokioIo::new(io))
         .await?;
-    let driver = tokio::spawn(connection);
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok((sender, driver))
+}
+
+async fn bench(kind: &str, load: &Load) -> Result<Measured, BoxError> {
+    let port = free_port()?;
+    let tls = load.tls.as_ref().filter(|_| kind == "oxidubbo-tls");
+    let server = ServerProcess::start(
+        kind,
+        port,
+        &load.server_wrapper,
+        tls.map(|(dir, _)| dir.as_str()),
+    )
+    .await?;
+    let authority = format!("127.0.0.1:{port}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let uri: http::Uri = format!("{scheme}://{authority}{PATH}").parse()?;
+    let stream = TcpStream::connect(&authority).await?;
+    stream.set_nodelay(true)?;
+    let (sender, driver) = match tls {
+        Some((_, config)) => {
+            let name = rustls_pki_types::ServerName::try_from("127.0.0.1")?;
+            let tls = tokio_rustls::TlsConnector::from(Arc::clone(config))
+                .connect(name, stream)
+                .await?;
+            h2_over(tls).await?
+        }
+        None => h2_over(stream).await?,
+    };
     let body = request_body(load.payload);
     let mut errors = Errors::default();
     // Warm up.
@@ -520,9 +590,11 @@ fn main() -> Result<(), BoxError> {
         .and_then(|i| args.get(i + 1))
     {
         let port: u16 = arg(&args, "--port", 50051);
+        let tls_dir: String = arg(&args, "--tls-dir", String::new());
         return rt.block_on(async {
             match kind.as_str() {
-                "oxidubbo" => serve_oxidubbo(port).await,
+                "oxidubbo" => serve_oxidubbo(port, None).await,
+                "oxidubbo-tls" => serve_oxidubbo(port, Some(&tls_dir)).await,
                 "tonic" => serve_tonic(port).await,
                 other => Err(format!("unknown server {other:?}").into()),
             }
@@ -533,13 +605,31 @@ fn main() -> Result<(), BoxError> {
         payload: arg(&args, "--payload", 1024),
         seconds: arg(&args, "--seconds", 5).max(1),
         server_wrapper: arg(&args, "--server-wrapper", String::new()),
+        tls: None,
+    };
+    let pki = args
+        .iter()
+        .any(|a| a == "--tls")
+        .then(oxidubbo_integration_tests::tls_certs::TestPki::new);
+    let mut load = load;
+    if let Some(pki) = &pki {
+        let dir = pki.dir.to_str().ok_or("a non-UTF-8 temp dir")?.to_owned();
+        let config = tls_client(&dir)?;
+        load.tls = Some((dir, config));
+    }
+    let load = load;
+    let (first, second) = if load.tls.is_some() {
+        ("oxidubbo", "oxidubbo-tls")
+    } else {
+        ("oxidubbo", "tonic")
     };
     let rounds: usize = arg(&args, "--rounds", 3).max(1);
     println!(
-        "triple-bench: concurrency={} payload={}B seconds={} rounds={rounds} cores={}",
+        "triple-bench: concurrency={} payload={}B seconds={} rounds={rounds} tls={} cores={}",
         load.concurrency,
         load.payload,
         load.seconds,
+        load.tls.is_some(),
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -552,8 +642,9 @@ fn main() -> Result<(), BoxError> {
         .cloned();
     let runs = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let (mut ox, mut tonic, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut qps_ratios = Vec::new();
     for round in 1..=rounds {
-        for (name, measured) in [("oxidubbo", &mut ox), ("tonic", &mut tonic)] {
+        for (name, measured) in [(first, &mut ox), (second, &mut tonic)] {
             if runs(name) {
                 let m = rt.block_on(bench(name, &load))?;
                 println!("  round {round} {}", line(name, &m));
@@ -565,6 +656,7 @@ fn main() -> Result<(), BoxError> {
         }
         if let (Some(a), Some(b)) = (ox.get(round - 1), tonic.get(round - 1)) {
             ratios.push(a.per_cpu_second() / b.per_cpu_second().max(1e-9));
+            qps_ratios.push(b.report.qps() / a.report.qps().max(1e-9));
         }
     }
     let summary = |name: &str, ms: &[Measured]| {
@@ -582,10 +674,20 @@ fn main() -> Result<(), BoxError> {
             ms.len()
         );
     };
-    summary("oxidubbo", &ox);
-    summary("tonic", &tonic);
+    summary(first, &ox);
+    summary(second, &tonic);
     if !ratios.is_empty() {
-        println!("ratio={:.3}", median(ratios));
+        if load.tls.is_some() {
+            // TLS over plaintext: QPS, and requests per server CPU-second.
+            let cpu: Vec<f64> = ratios.iter().map(|r| 1.0 / r.max(1e-9)).collect();
+            println!(
+                "ratio={:.3} cpu_ratio={:.3}",
+                median(qps_ratios),
+                median(cpu)
+            );
+        } else {
+            println!("ratio={:.3}", median(ratios));
+        }
     }
     let failed = |ms: &[Measured]| ms.iter().map(|m| m.errors.count).sum::<usize>();
     let (ox_failed, tonic_failed) = (failed(&ox), failed(&tonic));

@@ -3,15 +3,20 @@
 //!
 //! `greeter-consumer --config examples/config/consumer.toml`, or
 //! `greeter-consumer [--url dubbo://127.0.0.1:20880 | --registry zookeeper://127.0.0.1:2181]
-//! [--protocol dubbo|tri]`: `--url` takes one or several `;`-separated provider addresses;
+//! [--protocol dubbo|tri] [--tls-ca PEM] [--tls-cert PEM --tls-key PEM]`: `--url` takes one or several `;`-separated provider addresses;
 //! `--registry` (`zookeeper://…` or `memory://`) finds the providers there. Over Triple
 //! (`--url tri://127.0.0.1:50051`, or `--protocol tri` with a registry) it also calls
 //! each method of `greet.GreetService` — unary, server stream, client stream and bidi.
+//! With a TLS flag it connects with TLS (`--tls-ca`: the CA of the provider's certificate,
+//! default the system's roots; `--tls-cert`/`--tls-key`: the client certificate for mutual
+//! TLS); providers found in a registry say themselves whether they speak TLS.
 
 use oxidubbo::config::{ReferenceConfig, RegistryConfig};
 use oxidubbo::{Bootstrap, Config};
 use oxidubbo_examples::greet::{GreetService, call_each_greet_method};
-use oxidubbo_examples::{Greeter, call_each_method, flag, init_logging};
+use oxidubbo_examples::{
+    Greeter, call_each_method, flag, init_logging, tls_flags, with_ssl_enabled,
+};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -43,6 +48,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 references.push(("greet", ReferenceConfig::of::<dyn GreetService>()));
             }
             let mut bootstrap = Bootstrap::new().application("greeter-consumer");
+            let ssl = tls_flags(&args, false)?;
             let registry = flag(&args, "--registry");
             if let Some(address) = &registry {
                 bootstrap = bootstrap.registry("default", RegistryConfig::new(address));
@@ -54,9 +60,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     let url = url
                         .clone()
                         .unwrap_or_else(|| format!("{protocol}://127.0.0.1:{default_port}"));
+                    let url = if ssl.is_some() {
+                        with_ssl_enabled(&url)
+                    } else {
+                        url
+                    };
                     reference = reference.with_url(url);
                 }
                 bootstrap = bootstrap.reference(name, reference);
+            }
+            if let Some(ssl) = ssl {
+                bootstrap.config_mut().ssl = ssl;
             }
             bootstrap
         }

@@ -2,7 +2,10 @@
 //! SIGTERM, then shuts down gracefully (unregister, read-only event, drain, close).
 //!
 //! `greeter-provider --config examples/config/provider.toml`, or
-//! `greeter-provider [--protocol dubbo|tri] [--port N] [--registry zookeeper://127.0.0.1:2181 | memory://]`.
+//! `greeter-provider [--protocol dubbo|tri] [--port N] [--registry zookeeper://127.0.0.1:2181 | memory://]
+//! [--tls-cert PEM --tls-key PEM [--tls-ca PEM [--tls-client-auth]]]`: with a certificate
+//! it serves TLS only (registered with `ssl-enabled=true`); `--tls-ca` verifies client
+//! certificates, which `--tls-client-auth` requires (mutual TLS).
 //! With `--protocol tri` (port 50051 by default) it serves over Triple, on one port, the
 //! greeter and `greet.GreetService` (the IDL service of `examples/proto/greet.proto`).
 //! `OXIDUBBO_…` variables override configuration values (see the README).
@@ -12,7 +15,7 @@ use std::sync::Arc;
 use oxidubbo::config::{ProtocolConfig, RegistryConfig};
 use oxidubbo::{Bootstrap, Config};
 use oxidubbo_examples::greet::{GreetService, HelloGreetService};
-use oxidubbo_examples::{Greeter, HelloGreeter, flag, init_logging};
+use oxidubbo_examples::{Greeter, HelloGreeter, flag, init_logging, tls_flags};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -34,13 +37,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             let protocol = flag(&args, "--protocol").unwrap_or_else(|| "dubbo".to_owned());
             let port = |default| flag(&args, "--port").map_or(Ok(default), |p| p.parse());
             let mut bootstrap = Bootstrap::new().application("greeter-provider");
+            let ssl = tls_flags(&args, true)?;
+            let secure = |mut config: ProtocolConfig| {
+                config.ssl_enabled = ssl.is_some();
+                config
+            };
             bootstrap = match protocol.as_str() {
-                "dubbo" => bootstrap.protocol("dubbo", ProtocolConfig::dubbo(port(20880)?)),
+                "dubbo" => bootstrap.protocol("dubbo", secure(ProtocolConfig::dubbo(port(20880)?))),
                 "tri" => bootstrap
-                    .protocol("tri", ProtocolConfig::tri(port(50051)?))
+                    .protocol("tri", secure(ProtocolConfig::tri(port(50051)?)))
                     .service::<dyn GreetService>("greet", Arc::new(HelloGreetService)),
                 other => return Err(format!("--protocol {other}: dubbo or tri").into()),
             };
+            if let Some(ssl) = ssl {
+                bootstrap.config_mut().ssl = ssl;
+            }
             if let Some(address) = flag(&args, "--registry") {
                 bootstrap = bootstrap.registry("default", RegistryConfig::new(address));
             }

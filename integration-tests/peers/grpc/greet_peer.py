@@ -103,10 +103,21 @@ def stub(channel, name, ms, kind):
                 response_deserializer=resp.FromString)
 
 
-def run_client(service, target, names, metadata, timeout):
+def channel(target, tls):
+    """A plaintext channel, or with --ca a TLS one (ssl_channel_credentials, and the client
+    certificate with --cert/--key) expecting the server certificate's name `localhost`."""
+    if not tls.ca:
+        return grpc.insecure_channel(target)
+    read = lambda path: open(path, "rb").read() if path else None
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=read(tls.ca), private_key=read(tls.key), certificate_chain=read(tls.cert))
+    return grpc.secure_channel(target, creds, options=[("grpc.ssl_target_name_override", "localhost")])
+
+
+def run_client(service, target, names, metadata, timeout, tls):
     ms = methods(service)
     out = {}
-    with grpc.insecure_channel(target) as ch:
+    with channel(target, tls) as ch:
         req = lambda m, n: ms[m][0](name=n)
         out["Greet"] = stub(ch, "Greet", ms, "unary_unary")(
             req("Greet", names[0]), metadata=metadata, timeout=timeout).greeting
@@ -119,11 +130,11 @@ def run_client(service, target, names, metadata, timeout):
     print(json.dumps(out), flush=True)
 
 
-def run_call(service, target, method, name, metadata, timeout):
+def run_call(service, target, method, name, metadata, timeout, tls):
     ms = methods(service)
     req_cls = ms.get(method, ms["Greet"])[0]
     resp_cls = ms.get(method, ms["Greet"])[1]
-    with grpc.insecure_channel(target) as ch:
+    with channel(target, tls) as ch:
         call = ch.unary_unary("/%s/%s" % (SERVICE, method), request_serializer=req_cls.SerializeToString,
                               response_deserializer=resp_cls.FromString)
         try:
@@ -144,15 +155,18 @@ def main():
     p.add_argument("--method", default="Greet")
     p.add_argument("--metadata", action="append", default=[])
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--ca", help="TLS: the CA bundle of the server's certificate")
+    p.add_argument("--cert", help="TLS: the client certificate chain (mutual TLS)")
+    p.add_argument("--key", help="TLS: the client certificate's key")
     a = p.parse_args()
     service = load(a.proto)
     metadata = [tuple(kv.split("=", 1)) for kv in a.metadata]
     if a.mode == "server":
         serve(service, a.port)
     elif a.mode == "client":
-        run_client(service, a.target, a.names.split(","), metadata, a.timeout)
+        run_client(service, a.target, a.names.split(","), metadata, a.timeout, a)
     else:
-        run_call(service, a.target, a.method, a.name, metadata, a.timeout)
+        run_call(service, a.target, a.method, a.name, metadata, a.timeout, a)
 
 
 if __name__ == "__main__":

@@ -551,12 +551,12 @@ async fn export_on(
         service: &service,
         register,
     };
-    let url = Arc::new(urls::provider_url(
-        &spec,
-        protocol,
-        port,
-        &config.application,
-    ));
+    let url = urls::provider_url(&spec, protocol, port, &config.application);
+    let url = Arc::new(if protocol.ssl_enabled {
+        urls::with_server_ssl(url, &config.ssl)
+    } else {
+        url
+    });
     let invoker: Arc<dyn Invoker> = Arc::new(ServiceInvoker::new(
         Arc::clone(&url),
         Arc::clone(&binding.service),
@@ -666,11 +666,14 @@ async fn metadata_service(
         provider.host(),
         port,
     );
-    if on_dubbo {
-        for key in ["bind.ip", "bind.port"] {
-            if let Some(value) = provider.param(key) {
-                url = url.with_param(key, value);
-            }
+    // On the provider's own dubbo server it binds as the provider does; on a server of its
+    // own or not, it serves with the provider's TLS settings.
+    let bind = ["bind.ip", "bind.port"].into_iter().filter(|_| on_dubbo);
+    let tls =
+        std::iter::once(oxidubbo_common::keys::SSL_ENABLED).chain(oxidubbo_common::keys::SSL_LOCAL);
+    for key in bind.chain(tls) {
+        if let Some(value) = provider.param(key) {
+            url = url.with_param(key, value);
         }
     }
     let exporter = shared
@@ -703,7 +706,10 @@ async fn refer(
         return Ok(());
     };
     let protocol = config.reference_protocol(name)?;
-    let url = urls::reference_url(reference, &protocol, &config.application);
+    let url = urls::with_client_ssl(
+        urls::reference_url(reference, &protocol, &config.application),
+        &config.ssl,
+    );
     let context = || format!("referring references.{name} ({})", reference.interface);
     let cluster = match (reference.url.as_deref(), config.reference_registry(name)?) {
         (Some(direct), _) if !direct.trim().is_empty() => {

@@ -6,7 +6,9 @@ use oxidubbo_common::{Url, UrlBuilder, defaults, keys, values};
 use oxidubbo_invoker::RpcError;
 use oxidubbo_protocol::{DubboProtocol, ReservedPort, TripleProtocol};
 
-use crate::config::{ApplicationConfig, ProtocolConfig, ReferenceConfig, RegistryConfig};
+use crate::config::{
+    ApplicationConfig, ProtocolConfig, ReferenceConfig, RegistryConfig, SslConfig,
+};
 
 /// Adds `key=value` when `value` is set and not empty.
 fn opt(b: UrlBuilder, key: &str, value: Option<impl ToString>) -> UrlBuilder {
@@ -121,6 +123,28 @@ pub(crate) fn provider_url(
         b.param(keys::REGISTER, "false")
     };
     b.build()
+}
+
+/// `url` served with TLS: `ssl-enabled=true` and the server side of `[ssl]`.
+pub(crate) fn with_server_ssl(url: Url, ssl: &SslConfig) -> Url {
+    url.to_builder()
+        .param(keys::SSL_ENABLED, "true")
+        .params(ssl.server_params())
+        .build()
+}
+
+/// `url` with the client side of `[ssl]`, used when the provider speaks TLS (its URL says
+/// `ssl-enabled=true`). A parameter the reference sets itself wins.
+pub(crate) fn with_client_ssl(url: Url, ssl: &SslConfig) -> Url {
+    let params: Vec<_> = ssl
+        .client_params()
+        .into_iter()
+        .filter(|(k, _)| url.param(k).is_none())
+        .collect();
+    if params.is_empty() {
+        return url;
+    }
+    url.to_builder().params(params).build()
 }
 
 /// The reference (consumer) URL: `consumer://127.0.0.1/<interface>?interface&version&

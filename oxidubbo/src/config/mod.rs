@@ -149,6 +149,9 @@ pub struct Config {
     pub tracing: TracingConfig,
     /// `[qos]`: Dubbo Java's QoS server (off by default).
     pub qos: QosConfig,
+    /// `[ssl]`: the certificates of TLS (Dubbo's `SslConfig`), used by the protocols with
+    /// `ssl-enabled = true` and by references to providers registered with TLS.
+    pub ssl: SslConfig,
     /// Where the configuration came from, to locate errors found later.
     #[serde(skip)]
     origin: Origin,
@@ -270,6 +273,10 @@ pub struct ProtocolConfig {
     pub payload: Option<u64>,
     /// Heartbeat interval, milliseconds (`heartbeat`, default 60000).
     pub heartbeat: Option<u64>,
+    /// Whether the protocol's server speaks TLS (`ssl-enabled`, default `false`), with the
+    /// server certificate of `[ssl]`; the provider URLs say so to consumers.
+    #[serde(rename = "ssl-enabled")]
+    pub ssl_enabled: bool,
     /// Other parameters of the provider URLs served with this protocol.
     #[serde(deserialize_with = "scalar_map")]
     pub params: BTreeMap<String, String>,
@@ -283,6 +290,7 @@ impl Default for ProtocolConfig {
             port: oxidubbo_common::defaults::DUBBO_PORT,
             payload: None,
             heartbeat: None,
+            ssl_enabled: false,
             params: BTreeMap::new(),
         }
     }
@@ -316,6 +324,8 @@ struct ProtocolTable {
     port: Option<u16>,
     payload: Option<u64>,
     heartbeat: Option<u64>,
+    #[serde(rename = "ssl-enabled", default)]
+    ssl_enabled: bool,
     #[serde(default, deserialize_with = "scalar_map")]
     params: BTreeMap<String, String>,
 }
@@ -341,6 +351,7 @@ fn protocol_map<'de, D: Deserializer<'de>>(
                 host: t.host.unwrap_or_else(|| DEFAULT_HOST.to_owned()),
                 payload: t.payload,
                 heartbeat: t.heartbeat,
+                ssl_enabled: t.ssl_enabled,
                 params: t.params,
             };
             (key, protocol)
@@ -612,6 +623,87 @@ impl QosConfig {
     /// A message when `host` is not an IP address.
     pub fn socket_addr(&self) -> Result<std::net::SocketAddr, String> {
         oxidubbo_qos::bind_addr(self.host.as_deref(), self.port, self.accept_foreign_ip)
+    }
+}
+
+/// `[ssl]`: the certificates of TLS, Dubbo Java's `SslConfig` in kebab-case. PEM files;
+/// the server side is used by protocols with `ssl-enabled = true`, the client side by
+/// references whose providers speak TLS (registered with `ssl-enabled=true`, or a direct
+/// URL saying so). Files are read again when they change, without a restart.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
+pub struct SslConfig {
+    /// The certificate chain the servers present (`serverKeyCertChainPath`).
+    pub server_key_cert_chain_path: Option<String>,
+    /// The private key of that chain (`serverPrivateKeyPath`, PKCS#8/PKCS#1/SEC1 PEM).
+    pub server_private_key_path: Option<String>,
+    /// The password of an encrypted server key (`serverKeyPassword`; encrypted keys are
+    /// refused with a clear error: decrypt them first).
+    pub server_key_password: Option<String>,
+    /// The CA bundle client certificates are verified against
+    /// (`serverTrustCertCollectionPath`): set, clients must present a certificate it
+    /// trusts (mutual TLS).
+    pub server_trust_cert_collection_path: Option<String>,
+    /// `require` (default with a trust collection) or `optional` client certificates.
+    pub client_auth: Option<String>,
+    /// The certificate chain references present to servers that ask
+    /// (`clientKeyCertChainPath`).
+    pub client_key_cert_chain_path: Option<String>,
+    /// The private key of that chain (`clientPrivateKeyPath`).
+    pub client_private_key_path: Option<String>,
+    /// The password of an encrypted client key (`clientKeyPassword`).
+    pub client_key_password: Option<String>,
+    /// The CA bundle servers' certificates are verified against
+    /// (`clientTrustCertCollectionPath`; default: the system's roots).
+    pub client_trust_cert_collection_path: Option<String>,
+}
+
+impl SslConfig {
+    /// The URL parameters of the server side (set ones only).
+    pub fn server_params(&self) -> Vec<(&'static str, &str)> {
+        use oxidubbo_common::keys;
+        [
+            (
+                keys::SSL_SERVER_KEY_CERT_CHAIN_PATH,
+                &self.server_key_cert_chain_path,
+            ),
+            (
+                keys::SSL_SERVER_PRIVATE_KEY_PATH,
+                &self.server_private_key_path,
+            ),
+            (keys::SSL_SERVER_KEY_PASSWORD, &self.server_key_password),
+            (
+                keys::SSL_SERVER_TRUST_CERT_COLLECTION_PATH,
+                &self.server_trust_cert_collection_path,
+            ),
+            (keys::SSL_CLIENT_AUTH, &self.client_auth),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect()
+    }
+
+    /// The URL parameters of the client side (set ones only).
+    pub fn client_params(&self) -> Vec<(&'static str, &str)> {
+        use oxidubbo_common::keys;
+        [
+            (
+                keys::SSL_CLIENT_KEY_CERT_CHAIN_PATH,
+                &self.client_key_cert_chain_path,
+            ),
+            (
+                keys::SSL_CLIENT_PRIVATE_KEY_PATH,
+                &self.client_private_key_path,
+            ),
+            (keys::SSL_CLIENT_KEY_PASSWORD, &self.client_key_password),
+            (
+                keys::SSL_CLIENT_TRUST_CERT_COLLECTION_PATH,
+                &self.client_trust_cert_collection_path,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect()
     }
 }
 

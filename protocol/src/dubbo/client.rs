@@ -19,7 +19,6 @@ use bytes::Bytes;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -28,7 +27,10 @@ use tokio_util::codec::Decoder as _;
 use tokio_util::sync::CancellationToken;
 
 use super::codec::{self, READONLY_EVENT, Target};
-use super::header::{Frame, FrameCodec, Header, ReadBuffer};
+use super::header::{Frame, FrameCodec, HEADER_LEN, Header, ReadBuffer};
+use crate::tls::ClientTlsSettings;
+use crate::tls::handshake::TlsConnector;
+use crate::tls::stream::{ReadHalf, Stream, WriteHalf};
 
 /// Settings of a client connection, read from the consumer URL once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -38,11 +40,14 @@ pub(crate) struct ClientConfig {
     pub connect_timeout: Duration,
     pub payload: usize,
     pub reconnect_max: Duration,
+    /// TLS settings (`ssl-enabled=true`); `None`: plaintext. Part of the pool key, so no
+    /// plaintext connection serves a TLS reference, nor the other way round.
+    pub tls: Option<ClientTlsSettings>,
 }
 
 /// What a shared connection is found by: its address and every setting that makes one
 /// connection differ from another (invokers asking for other settings get a connection of
-/// their own). Settings that come later, such as TLS, belong here too.
+/// their own), TLS included.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ClientKey {
     pub address: String,
@@ -108,6 +113,11 @@ struct Inner {
     shutdown: CancellationToken,
     /// Size of the last request frame: the next one is allocated that big at once.
     frame_hint: AtomicUsize,
+    /// Set for a TLS connection.
+    tls: Option<TlsConnector>,
+    /// Why the provider turned this connection away (a TLS port answering a plaintext
+    /// client), told with later "not connected" errors.
+    refused: Mutex<Option<&'static str>>,
 }
 
 impl Connection {
@@ -116,7 +126,11 @@ impl Connection {
         addr: String,
         config: ClientConfig,
     ) -> Result<Connection, RpcError> {
-        let stream = connect_once(&addr, config.connect_timeout).await?;
+        let tls = match &config.tls {
+            Some(settings) => Some(crate::tls::connector(settings, &[])?),
+            None => None,
+        };
+        let stream = connect_once(&addr, config.connect_timeout, tls.as_ref()).await?;
         let inner = Arc::new(Inner {
             addr,
             config,
@@ -127,6 +141,8 @@ impl Connection {
             readonly: AtomicBool::new(false),
             shutdown: CancellationToken::new(),
             frame_hint: AtomicUsize::new(256),
+            tls,
+            refused: Mutex::new(None),
         });
         let attached = attach(&inner, stream);
         let task = tokio::spawn(supervise(Arc::clone(&inner), attached));
@@ -152,8 +168,9 @@ impl Connection {
         let inner = &self.inner;
         if inner.sender.load().is_none() {
             return Err(RpcError::Network(format!(
-                "not connected to {}",
-                inner.addr
+                "not connected to {}{}",
+                inner.addr,
+                inner.refusal()
             )));
         }
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
@@ -315,10 +332,22 @@ fn deadline_after(timeout: Duration) -> Instant {
 }
 
 fn closed(inner: &Inner) -> RpcError {
-    RpcError::Network(format!("connection to {} closed", inner.addr))
+    RpcError::Network(format!(
+        "connection to {} closed{}",
+        inner.addr,
+        inner.refusal()
+    ))
 }
 
 impl Inner {
+    /// `": <why>"` when the provider turned the connection away, else nothing.
+    fn refusal(&self) -> String {
+        match *self.refused.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(why) => format!(": {why}"),
+            None => String::new(),
+        }
+    }
+
     /// Queues a frame for the writer without waiting; `Closed` when not connected.
     fn try_send(&self, frame: Vec<u8>) -> Result<(), TrySendError<Vec<u8>>> {
         // A borrowed load: no reference count shared by every caller is touched.
@@ -412,28 +441,73 @@ impl Inner {
     }
 }
 
-async fn connect_once(addr: &str, timeout: Duration) -> Result<TcpStream, RpcError> {
-    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+async fn connect_once(
+    addr: &str,
+    timeout: Duration,
+    tls: Option<&TlsConnector>,
+) -> Result<Stream, RpcError> {
+    let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => {
             let _ = stream.set_nodelay(true);
-            Ok(stream)
+            stream
         }
+        Ok(Err(e)) => {
+            return Err(RpcError::Network(format!(
+                "failed to connect to {addr}: {e}"
+            )));
+        }
+        Err(_) => return Err(RpcError::Network(format!("timed out connecting to {addr}"))),
+    };
+    let Some(tls) = tls else {
+        return Ok(Stream::Plain(tcp));
+    };
+    let mut stream = tls.connect(tcp, addr, timeout).await?;
+    heartbeat_round_trip(&mut stream, addr, timeout).await?;
+    Ok(stream)
+}
+
+/// Sends a heartbeat on a fresh TLS connection and waits for its answer. With TLS 1.3 the
+/// client's handshake ends before the server has judged the client's certificate, so a
+/// server that turns the client away says so only afterwards: this round trip makes the
+/// connect (and so the refer) fail with the server's reason, not the first call.
+async fn heartbeat_round_trip(
+    stream: &mut Stream,
+    addr: &str,
+    timeout: Duration,
+) -> Result<(), RpcError> {
+    let mut frame = Vec::with_capacity(HEADER_LEN + 1);
+    codec::encode_heartbeat(&mut frame, 0);
+    let exchange = async {
+        stream.write_all(&frame).await?;
+        stream.flush().await?;
+        let mut head = [0u8; HEADER_LEN];
+        stream.read_exact(&mut head).await?;
+        let body_len = Header::parse(&head).map_or(0, |h| h.body_len as usize);
+        let mut body = vec![0u8; body_len.min(64 * 1024)];
+        stream.read_exact(&mut body).await?;
+        Ok::<_, std::io::Error>(())
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(RpcError::Network(format!(
-            "failed to connect to {addr}: {e}"
+            "TLS connection to {addr} failed: {}: {e}",
+            crate::tls::handshake::client_side(&e)
         ))),
-        Err(_) => Err(RpcError::Network(format!("timed out connecting to {addr}"))),
+        Err(_) => Err(RpcError::Network(format!(
+            "TLS connection to {addr}: no answer to a heartbeat within {timeout:?}"
+        ))),
     }
 }
 
 /// A socket in use: its read half, its writer task and the sender feeding that task.
 struct Attached {
-    rd: OwnedReadHalf,
+    rd: ReadHalf,
     writer: JoinHandle<()>,
     tx: mpsc::Sender<Vec<u8>>,
 }
 
 /// Starts the writer task of a fresh socket and makes it the one calls are sent on.
-fn attach(inner: &Inner, stream: TcpStream) -> Attached {
+fn attach(inner: &Inner, stream: Stream) -> Attached {
     let (rd, wr) = stream.into_split();
     let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
     let writer = tokio::spawn(write_loop(wr, rx));
@@ -462,7 +536,13 @@ async fn supervise(inner: Arc<Inner>, first: Attached) {
             () = inner.shutdown.cancelled() => break,
             () = tokio::time::sleep(backoff) => {}
         }
-        match connect_once(&inner.addr, inner.config.connect_timeout).await {
+        match connect_once(
+            &inner.addr,
+            inner.config.connect_timeout,
+            inner.tls.as_ref(),
+        )
+        .await
+        {
             Ok(s) if !inner.shutdown.is_cancelled() => {
                 tracing::info!(addr = %inner.addr, "reconnected");
                 inner.readonly.store(false, Ordering::Release);
@@ -477,7 +557,7 @@ async fn supervise(inner: Arc<Inner>, first: Attached) {
     }
 }
 
-async fn read_loop(inner: &Inner, mut rd: OwnedReadHalf, tx: &mpsc::Sender<Vec<u8>>) {
+async fn read_loop(inner: &Inner, mut rd: ReadHalf, tx: &mpsc::Sender<Vec<u8>>) {
     let mut codec = FrameCodec::new(inner.config.payload);
     let mut buf = ReadBuffer::new();
     let mut last_read = Instant::now();
@@ -550,6 +630,10 @@ fn on_frame(inner: &Inner, frame: Frame, tx: &mpsc::Sender<Vec<u8>>) {
             if header.is_event() {
                 return; // heartbeat reply
             }
+            if header.status == Status::BAD_REQUEST.0 && plaintext_refused(&body) {
+                *inner.refused.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(crate::tls::PLAINTEXT_ON_TLS_PORT);
+            }
             if let Some(waiter) = inner.take_pending(header.id) {
                 let _ = waiter.send(Ok((header.status, body)));
             }
@@ -589,8 +673,14 @@ fn on_server_request(inner: &Inner, header: Header, body: &[u8], tx: &mpsc::Send
     }
 }
 
+/// Whether an error answer is a TLS port's refusal of this plaintext client.
+fn plaintext_refused(body: &[u8]) -> bool {
+    let needle = crate::tls::PLAINTEXT_ON_TLS_PORT.as_bytes();
+    body.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Writes frames as they come, several per syscall (vectored, no copy) when they queue up.
-async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
+async fn write_loop(mut wr: WriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
     const MAX_BATCH: usize = 64;
     let mut frames: Vec<Vec<u8>> = Vec::with_capacity(MAX_BATCH);
     // Frames in the previous write: more than one means callers are sending concurrently.
@@ -610,7 +700,9 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
                 Err(_) => break,
             }
         }
-        if write_all_vectored(&mut wr, &frames).await.is_err() {
+        // The flush matters for TLS only (rustls may keep encrypted records it could not
+        // write yet until flushed); on plain TCP it returns at once.
+        if write_all_vectored(&mut wr, &frames).await.is_err() || wr.flush().await.is_err() {
             break;
         }
         last_batch = frames.len();
@@ -619,7 +711,7 @@ async fn write_loop(mut wr: OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
 }
 
 /// Writes every byte of `frames`, as few syscalls as the socket allows.
-async fn write_all_vectored(wr: &mut OwnedWriteHalf, frames: &[Vec<u8>]) -> std::io::Result<()> {
+async fn write_all_vectored(wr: &mut WriteHalf, frames: &[Vec<u8>]) -> std::io::Result<()> {
     let (mut index, mut offset) = (0, 0);
     while index < frames.len() {
         let mut slices = [std::io::IoSlice::new(&[]); 64];

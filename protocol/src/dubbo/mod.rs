@@ -31,6 +31,7 @@ use crate::exporter::{ExportOwner, ExporterTable, ServiceExporter};
 use crate::referred::ReferredInvokers;
 pub use crate::reserve::ReservedPort;
 use crate::reserve::{Reservations, join_address};
+use crate::tls::{ClientTlsSettings, ServerTlsSettings};
 use crate::{Exporter, Protocol, ProtocolCounts};
 
 static GLOBAL: Lazy<DubboProtocol> = Lazy::new(DubboProtocol::new);
@@ -104,9 +105,9 @@ fn bind_address(url: &Url) -> String {
 
 /// The settings a consumer URL asks of its connection: invokers whose settings are equal
 /// share one connection to their address, others get their own.
-fn client_key(url: &Url) -> ClientKey {
+fn client_key(url: &Url) -> Result<ClientKey, RpcError> {
     let (heartbeat, idle_timeout) = heartbeat_of(url);
-    ClientKey {
+    Ok(ClientKey {
         address: url.address(),
         config: ClientConfig {
             heartbeat,
@@ -117,6 +118,7 @@ fn client_key(url: &Url) -> ClientKey {
             ),
             payload: payload_of(url),
             reconnect_max: Duration::from_secs(2),
+            tls: ClientTlsSettings::from_url(url)?,
         },
         serialization: url
             .param(keys::SERIALIZATION)
@@ -127,7 +129,7 @@ fn client_key(url: &Url) -> ClientKey {
             .unwrap_or("0")
             .trim()
             .to_owned(),
-    }
+    })
 }
 
 impl DubboProtocol {
@@ -418,10 +420,20 @@ impl Protocol for DubboProtocol {
         let _gate = state.gate.read().await;
         let _binding = state.binding.lock().await;
         state.forget_destroyed();
-        let served = state
-            .lock_servers()
-            .get(&address)
-            .map(|entry| entry.exporters.insert(key.clone(), Arc::clone(&invoker)));
+        let served = state.lock_servers().get(&address).map(|entry| {
+            if entry.server.is_tls() != crate::tls::ssl_enabled(&url) {
+                return Err(RpcError::Config(format!(
+                    "{address} is already served {}; {key} asks for ssl-enabled={}",
+                    if entry.server.is_tls() {
+                        "with TLS"
+                    } else {
+                        "without TLS"
+                    },
+                    !entry.server.is_tls()
+                )));
+            }
+            entry.exporters.insert(key.clone(), Arc::clone(&invoker))
+        });
         match served {
             Some(inserted) => inserted?,
             None => {
@@ -431,6 +443,7 @@ impl Protocol for DubboProtocol {
                 let config = ServerConfig {
                     idle_timeout,
                     payload: payload_of(&url),
+                    tls: ServerTlsSettings::from_url(&url)?,
                 };
                 let exporters = Arc::new(ExporterTable::default());
                 exporters.insert(key.clone(), Arc::clone(&invoker))?;
@@ -464,7 +477,7 @@ impl Protocol for DubboProtocol {
         let state = &self.state;
         let _gate = state.gate.read().await;
         let cancelled = lock(&state.generation).clone();
-        let key = Arc::new(client_key(&url));
+        let key = Arc::new(client_key(&url)?);
         let connection = state.acquire_connection(&key, &cancelled).await?;
         let id = state.invokers.next_id();
         let invoker: Arc<dyn Invoker> = Arc::new(DubboInvoker::new(

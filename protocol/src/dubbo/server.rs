@@ -28,12 +28,17 @@ use super::DubboState;
 use super::codec::{self, Request};
 use super::header::{Frame, FrameCodec, HESSIAN2, ReadBuffer};
 use crate::exporter::ExporterTable;
+use crate::tls::ServerTlsSettings;
+use crate::tls::handshake::{Accepted, TlsAcceptor};
+use crate::tls::stream::{Stream, WriteHalf};
 
 /// Settings of a server, read from the first exported URL of its address.
 #[derive(Debug, Clone)]
 pub(crate) struct ServerConfig {
     pub idle_timeout: Duration,
     pub payload: usize,
+    /// TLS settings (`ssl-enabled=true`); `None`: plaintext.
+    pub tls: Option<ServerTlsSettings>,
 }
 
 /// A listening server and its connections.
@@ -43,6 +48,7 @@ pub(crate) struct Server {
     readonly: CancellationToken,
     connections: Arc<AtomicUsize>,
     task: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+    tls: bool,
 }
 
 impl Server {
@@ -65,15 +71,21 @@ impl Server {
             None => TcpListener::bind(addr).await.map_err(failed)?,
         };
         let local_addr = listener.local_addr().map_err(failed)?;
+        let tls = match &config.tls {
+            Some(settings) => Some(crate::tls::acceptor(settings, &[])?),
+            None => None,
+        };
         let shutdown = CancellationToken::new();
         let readonly = CancellationToken::new();
         let connections = Arc::new(AtomicUsize::new(0));
+        let secure = tls.is_some();
         let ctx = Arc::new(Ctx {
             exporters,
             owner,
             config,
             local_addr,
             connections: Arc::clone(&connections),
+            tls,
         });
         let task = tokio::spawn(accept_loop(
             listener,
@@ -81,19 +93,25 @@ impl Server {
             shutdown.clone(),
             readonly.clone(),
         ));
-        tracing::info!(%local_addr, "dubbo server listening");
+        tracing::info!(%local_addr, tls = secure, "dubbo server listening");
         Ok(Server {
             local_addr,
             shutdown,
             readonly,
             connections,
             task: tokio::sync::Mutex::new(Some(task)),
+            tls: secure,
         })
     }
 
     /// The address the server listens on.
     pub(crate) fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Whether the server speaks TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// Connections open now.
@@ -129,6 +147,8 @@ struct Ctx {
     config: ServerConfig,
     local_addr: SocketAddr,
     connections: Arc<AtomicUsize>,
+    /// Set on a TLS port.
+    tls: Option<TlsAcceptor>,
 }
 
 async fn accept_loop(
@@ -145,7 +165,17 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    conns.spawn(serve_connection(stream, peer, Arc::clone(&ctx), shutdown.clone(), readonly.clone()));
+                    let (ctx, shutdown, readonly) = (Arc::clone(&ctx), shutdown.clone(), readonly.clone());
+                    if ctx.tls.is_some() {
+                        conns.spawn(async move {
+                            tokio::select! {
+                                () = shutdown.cancelled() => {}
+                                () = serve_tls(stream, peer, ctx, shutdown.clone(), readonly) => {}
+                            }
+                        });
+                    } else {
+                        conns.spawn(serve_connection(Stream::Plain(stream), peer, ctx, shutdown, readonly));
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -156,6 +186,47 @@ async fn accept_loop(
     }
     drop(listener);
     while conns.join_next().await.is_some() {}
+}
+
+/// Runs the TLS handshake of a connection to a TLS port, then serves it; a plaintext
+/// dubbo client gets an error response to its first request, saying the port wants TLS.
+async fn serve_tls(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    ctx: Arc<Ctx>,
+    shutdown: CancellationToken,
+    readonly: CancellationToken,
+) {
+    let Some(acceptor) = &ctx.tls else {
+        return;
+    };
+    match acceptor.accept(tcp, &peer.to_string()).await {
+        Accepted::Tls(stream) => serve_connection(stream, peer, ctx, shutdown, readonly).await,
+        Accepted::Plaintext { tcp, .. } => refuse_plaintext(tcp).await,
+        Accepted::Failed => {}
+    }
+}
+
+/// Answers the first request of a plaintext client on a TLS port with an error, then
+/// closes: the client fails at once with a reason instead of waiting for its timeout.
+async fn refuse_plaintext(mut tcp: TcpStream) {
+    let mut head = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(1), tcp.read_exact(&mut head)).await;
+    if let Ok(Ok(_)) = read {
+        if let Some(header) = super::header::Header::parse(&head) {
+            if header.is_request() && header.is_twoway() {
+                let mut out = Vec::new();
+                codec::encode_error_response(
+                    &mut out,
+                    header.id,
+                    Status::BAD_REQUEST,
+                    crate::tls::PLAINTEXT_ON_TLS_PORT,
+                );
+                let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(&out)).await;
+            }
+        }
+    }
+    let _ = tcp.shutdown().await;
 }
 
 /// Decrements the connection count however the connection ends.
@@ -174,7 +245,7 @@ const FLUSH_AT: usize = 32 * 1024;
 const KEEP_AT_MOST: usize = 1024 * 1024;
 
 async fn serve_connection(
-    stream: TcpStream,
+    stream: Stream,
     peer: SocketAddr,
     ctx: Arc<Ctx>,
     shutdown: CancellationToken,
@@ -212,7 +283,11 @@ async fn serve_connection(
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    tracing::warn!(%peer, error = %e, "closing connection");
+                    if buf.bytes.first() == Some(&0x16) && ctx.tls.is_none() {
+                        tracing::warn!(%peer, "a TLS client connected to this plaintext port; closing");
+                    } else {
+                        tracing::warn!(%peer, error = %e, "closing connection");
+                    }
                     broken = true;
                     break;
                 }
@@ -223,7 +298,8 @@ async fn serve_connection(
             // takes at once still go out (the last answers of a server retiring itself).
             tokio::select! {
                 biased;
-                written = wr.write_all(&out) => if written.is_err() { break },
+                // The flush matters for TLS only (see the client's writer).
+                written = write_and_flush(&mut wr, &out) => if written.is_err() { break },
                 () = shutdown.cancelled() => break,
             }
             out.clear();
@@ -276,7 +352,7 @@ async fn serve_connection(
     drop(tx);
     let drained = async {
         while let Some(answer) = rx.recv().await {
-            if wr.write_all(&answer).await.is_err() {
+            if write_and_flush(&mut wr, &answer).await.is_err() {
                 break;
             }
         }
@@ -285,6 +361,13 @@ async fn serve_connection(
         () = drained => {}
         () = shutdown.cancelled() => handlers.shutdown().await,
     }
+}
+
+/// Writes `bytes` and flushes: rustls may keep encrypted records it could not write yet
+/// until flushed (on plain TCP the flush returns at once).
+async fn write_and_flush(wr: &mut WriteHalf, bytes: &[u8]) -> std::io::Result<()> {
+    wr.write_all(bytes).await?;
+    wr.flush().await
 }
 
 fn on_frame(

@@ -6,7 +6,7 @@
 //! usable connection (at most their own timeout); a broken connection fails only the calls
 //! it carried.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -19,6 +19,10 @@ use tokio::sync::{Notify, watch};
 
 use super::body::TripleBody;
 use super::exec::Exec;
+use crate::tls::ClientTlsSettings;
+use crate::tls::handshake::TlsConnector;
+use crate::tls::loader::ALPN_TRIPLE_CLIENT;
+use crate::tls::stream::Stream;
 
 /// Settings of a client connection, read from the consumer URL once.
 #[derive(Debug, Clone)]
@@ -26,6 +30,8 @@ pub(crate) struct ClientConfig {
     pub connect_timeout: Duration,
     pub keep_alive: Duration,
     pub reconnect_max: Duration,
+    /// TLS settings (`ssl-enabled=true`, ALPN `h2`); `None`: h2c.
+    pub tls: Option<ClientTlsSettings>,
 }
 
 /// The HTTP/2 settings of a client (TRIPLE.md §12.2).
@@ -47,6 +53,11 @@ struct Inner {
     sender: watch::Sender<Option<Sender>>,
     reconnect: Notify,
     exec: Exec,
+    tls: Option<TlsConnector>,
+    /// Why the last connection ended, as its driver saw it: a TLS 1.3 server that refuses
+    /// the client's certificate says so after the handshake, and a call then sent may only
+    /// see its stream cancelled.
+    last_error: Arc<Mutex<Option<String>>>,
 }
 
 impl Connection {
@@ -56,13 +67,19 @@ impl Connection {
         config: ClientConfig,
     ) -> Result<Connection, RpcError> {
         let exec = Exec::default();
-        let first = handshake(&addr, &config, &exec).await?;
+        let tls = match &config.tls {
+            Some(settings) => Some(crate::tls::connector(settings, ALPN_TRIPLE_CLIENT)?),
+            None => None,
+        };
+        let first = handshake(&addr, &config, &exec, tls.as_ref()).await?;
         let inner = Arc::new(Inner {
             addr,
             config,
             sender: watch::Sender::new(Some(first.0.clone())),
             reconnect: Notify::new(),
             exec,
+            tls,
+            last_error: Arc::default(),
         });
         inner.exec.spawn(supervise(Arc::clone(&inner), first));
         Ok(Connection { inner })
@@ -112,16 +129,36 @@ impl Connection {
                         request = unsent;
                     }
                     _ => {
+                        let mut text = with_sources(e.error());
+                        let explained =
+                            crate::tls::handshake::client_side_in_chain(e.error()).is_some();
+                        if inner.tls.is_some() && !explained {
+                            if let Some(why) = self.connection_error().await {
+                                text = format!("{why}; {text}");
+                            }
+                        }
                         return Err(RpcError::Network(format!(
-                            "call to {} failed: {}",
-                            inner.addr,
-                            e.error()
+                            "call to {} failed: {text}",
+                            inner.addr
                         )));
                     }
                 },
             }
         }
         Err(self.not_connected())
+    }
+
+    /// Why the connection ended, once its driver has said (waiting at most 200 ms for it):
+    /// the reason behind a call that only saw its stream cancelled.
+    async fn connection_error(&self) -> Option<String> {
+        for _ in 0..40 {
+            let why = lock(&self.inner.last_error).clone();
+            if why.is_some() {
+                return why;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        None
     }
 
     fn not_connected(&self) -> RpcError {
@@ -146,12 +183,38 @@ impl Drop for Connection {
     }
 }
 
-type Driver = http2::Connection<TokioIo<TcpStream>, TripleBody, Exec>;
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An error and its sources, `: `-separated (hyper's own message alone says little: the
+/// TLS alert or I/O error behind it is in the sources).
+fn with_sources(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    let mut meaning = crate::tls::handshake::client_side_in_chain(e);
+    while let Some(inner) = source {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        meaning = meaning.or_else(|| crate::tls::handshake::client_side_in_chain(inner));
+        source = inner.source();
+    }
+    match meaning {
+        Some(meaning) => format!("{meaning}: {text}"),
+        None => text,
+    }
+}
+
+type Driver = http2::Connection<TokioIo<Stream>, TripleBody, Exec>;
 
 async fn handshake(
     addr: &str,
     config: &ClientConfig,
     exec: &Exec,
+    tls: Option<&TlsConnector>,
 ) -> Result<(Sender, Driver), RpcError> {
     let failed =
         |e: &dyn std::fmt::Display| RpcError::Network(format!("failed to connect to {addr}: {e}"));
@@ -160,6 +223,10 @@ async fn handshake(
         .map_err(|_| failed(&"connect timed out"))?
         .map_err(|e| failed(&e))?;
     let _ = stream.set_nodelay(true);
+    let stream = match tls {
+        Some(tls) => tls.connect(stream, addr, config.connect_timeout).await?,
+        None => Stream::Plain(stream),
+    };
     let mut builder = http2::Builder::new(exec.clone());
     builder
         .timer(TokioTimer::new())
@@ -176,7 +243,7 @@ async fn handshake(
     )
     .await
     .map_err(|_| failed(&"HTTP/2 handshake timed out"))?
-    .map_err(|e| failed(&e))
+    .map_err(|e| failed(&with_sources(&e)))
 }
 
 async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
@@ -185,9 +252,12 @@ async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
         let (sender, driver) = current;
         inner.sender.send_replace(Some(sender));
         // The old driver goes on (its streams finish) while a new connection takes calls.
+        let last_error = Arc::clone(&inner.last_error);
         let mut running = inner.exec.spawn(async move {
             if let Err(e) = driver.await {
-                tracing::debug!(error = %e, "triple connection ended");
+                let why = with_sources(&e);
+                tracing::debug!(error = %why, "triple connection ended");
+                *lock(&last_error) = Some(why);
             }
         });
         tokio::select! {
@@ -198,8 +268,11 @@ async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
         tracing::info!(addr = %inner.addr, "triple connection lost, reconnecting");
         let mut backoff = Duration::from_millis(20);
         current = loop {
-            match handshake(&inner.addr, &inner.config, &inner.exec).await {
-                Ok(fresh) => break fresh,
+            match handshake(&inner.addr, &inner.config, &inner.exec, inner.tls.as_ref()).await {
+                Ok(fresh) => {
+                    *lock(&inner.last_error) = None;
+                    break fresh;
+                }
                 Err(e) => {
                     tracing::debug!(error = %e, "triple reconnect failed");
                     tokio::time::sleep(backoff).await;

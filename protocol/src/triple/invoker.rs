@@ -36,6 +36,10 @@ pub(crate) struct TripleInvoker {
     address: String,
     /// Recorded on the caller's span per call.
     peer: PeerAddress,
+    /// What the protocol's connection table knows this invoker's connection by.
+    pool_key: String,
+    /// `https` over TLS, else `http`.
+    scheme: &'static str,
     interface: String,
     /// Headers every call sends: `te`, accepted encodings, version, group, application.
     fixed: HeaderMap,
@@ -49,6 +53,7 @@ impl TripleInvoker {
     pub(crate) fn new(
         url: Arc<Url>,
         id: u64,
+        (pool_key, tls): (String, bool),
         payload: usize,
         connection: Arc<Connection>,
         state: Weak<TripleState>,
@@ -72,6 +77,8 @@ impl TripleInvoker {
         TripleInvoker {
             address: url.address(),
             peer: PeerAddress::of(&url),
+            pool_key,
+            scheme: if tls { "https" } else { "http" },
             interface: url.interface().to_owned(),
             fixed,
             timeout: url
@@ -92,7 +99,8 @@ impl TripleInvoker {
         body: TripleBody,
     ) -> Result<Request<TripleBody>, RpcError> {
         let uri = format!(
-            "http://{}/{}/{}",
+            "{}://{}/{}/{}",
+            self.scheme,
             self.address,
             self.interface,
             invocation.method_name()
@@ -355,7 +363,7 @@ impl Invoker for TripleInvoker {
             return;
         }
         match self.state.upgrade() {
-            Some(state) => state.release_invoker(self.id, &self.address),
+            Some(state) => state.release_invoker(self.id, &self.pool_key),
             None => self.connection.close(),
         }
     }

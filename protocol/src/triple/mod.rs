@@ -47,6 +47,7 @@ use self::server::{Server, ServerConfig};
 use crate::exporter::{ExportOwner, ExporterTable, ServiceExporter};
 use crate::referred::ReferredInvokers;
 use crate::reserve::{Reservations, ReservedPort, join_address};
+use crate::tls::{ClientTlsSettings, ServerTlsSettings};
 use crate::{Exporter, Protocol, ProtocolCounts};
 
 /// Triple's default port (Java's and dubbo-go's).
@@ -166,16 +167,16 @@ impl TripleState {
     }
 
     /// An invoker was destroyed: forget it and release its share of the connection.
-    pub(crate) fn release_invoker(&self, id: u64, address: &str) {
+    pub(crate) fn release_invoker(&self, id: u64, pool_key: &str) {
         self.invokers.remove(id);
         let closing = {
             let mut clients = self.lock_clients();
-            match clients.get_mut(address) {
+            match clients.get_mut(pool_key) {
                 Some(entry) if entry.invokers > 1 => {
                     entry.invokers -= 1;
                     None
                 }
-                Some(_) => clients.remove(address).map(|e| e.connection),
+                Some(_) => clients.remove(pool_key).map(|e| e.connection),
                 None => None,
             }
         };
@@ -184,13 +185,19 @@ impl TripleState {
         }
     }
 
-    async fn acquire_connection(&self, url: &Url) -> Result<Arc<Connection>, RpcError> {
+    async fn acquire_connection(
+        &self,
+        url: &Url,
+        pool_key: &str,
+        tls: Option<ClientTlsSettings>,
+    ) -> Result<Arc<Connection>, RpcError> {
         let address = provider_address(url);
-        if let Some(entry) = self.lock_clients().get_mut(&address) {
+        if let Some(entry) = self.lock_clients().get_mut(pool_key) {
             entry.invokers += 1;
             return Ok(Arc::clone(&entry.connection));
         }
         let config = ClientConfig {
+            tls,
             connect_timeout: url.duration_ms_param(
                 keys::CONNECT_TIMEOUT,
                 Duration::from_millis(defaults::CONNECT_TIMEOUT_MS),
@@ -203,12 +210,14 @@ impl TripleState {
                 .max(Duration::from_millis(100)),
             reconnect_max: Duration::from_secs(2),
         };
-        let fresh = Arc::new(Connection::connect(address.clone(), config).await?);
+        let fresh = Arc::new(Connection::connect(address, config).await?);
         let mut clients = self.lock_clients();
-        let entry = clients.entry(address).or_insert_with(|| ClientEntry {
-            connection: Arc::clone(&fresh),
-            invokers: 0,
-        });
+        let entry = clients
+            .entry(pool_key.to_owned())
+            .or_insert_with(|| ClientEntry {
+                connection: Arc::clone(&fresh),
+                invokers: 0,
+            });
         entry.invokers += 1;
         let shared = Arc::clone(&entry.connection);
         drop(clients);
@@ -254,10 +263,24 @@ impl Protocol for TripleProtocol {
         let state = &self.state;
         let mut servers = state.servers.lock().await;
         let server = match servers.get(&address) {
-            Some(server) => Arc::clone(server),
+            Some(server) => {
+                if server.is_tls() != crate::tls::ssl_enabled(&url) {
+                    return Err(RpcError::Config(format!(
+                        "{address} is already served {}; {key} asks for ssl-enabled={}",
+                        if server.is_tls() {
+                            "with TLS"
+                        } else {
+                            "without TLS"
+                        },
+                        !server.is_tls()
+                    )));
+                }
+                Arc::clone(server)
+            }
             None => {
                 let config = ServerConfig {
                     payload: payload_of(&url),
+                    tls: ServerTlsSettings::from_url(&url)?,
                 };
                 let table = Arc::new(ExporterTable::default());
                 let reserved = state.reserved.take(&address);
@@ -289,12 +312,21 @@ impl Protocol for TripleProtocol {
     }
 
     async fn refer(&self, url: Arc<Url>) -> Result<Arc<dyn Invoker>, RpcError> {
-        let connection = self.state.acquire_connection(&url).await?;
-        let id = self.state.invokers.next_id();
         let address = provider_address(&url);
+        let tls = ClientTlsSettings::from_url(&url)?;
+        // TLS settings are part of the key: a TLS reference never shares a plaintext
+        // connection, nor one made with other certificates.
+        let pool_key = match &tls {
+            Some(settings) => format!("{address} tls {settings:?}"),
+            None => address.clone(),
+        };
+        let secure = tls.is_some();
+        let connection = self.state.acquire_connection(&url, &pool_key, tls).await?;
+        let id = self.state.invokers.next_id();
         let invoker: Arc<dyn Invoker> = Arc::new(TripleInvoker::new(
             url.clone(),
             id,
+            (pool_key, secure),
             payload_of(&url),
             connection,
             Arc::downgrade(&self.state),

@@ -36,6 +36,10 @@ use super::status::{self, code};
 use super::{http_unary, wrapper};
 use crate::dubbo::codec::exception_value;
 use crate::exporter::ExporterTable;
+use crate::tls::ServerTlsSettings;
+use crate::tls::handshake::{Accepted, TlsAcceptor};
+use crate::tls::loader::ALPN_TRIPLE_SERVER;
+use crate::tls::stream::Stream;
 
 /// The HTTP/2 settings of a server (TRIPLE.md §1.1, §12.2).
 const MAX_HEADER_LIST: u32 = 64 * 1024;
@@ -54,6 +58,9 @@ pub(crate) const PROTOBUF: &str = "protobuf";
 pub(crate) struct ServerConfig {
     /// Largest message, compressed or not.
     pub payload: usize,
+    /// TLS settings (`ssl-enabled=true`: ALPN `h2` and `http/1.1` on one TLS port);
+    /// `None`: h2c and HTTP/1.1 in the clear.
+    pub tls: Option<ServerTlsSettings>,
 }
 
 /// A listening Triple server.
@@ -62,6 +69,7 @@ pub(crate) struct Server {
     exporters: Arc<ExporterTable>,
     connections: Arc<AtomicUsize>,
     exec: Exec,
+    tls: bool,
 }
 
 /// What every request of a server is served with.
@@ -90,6 +98,14 @@ impl Server {
             None => TcpListener::bind(addr).await.map_err(failed)?,
         };
         let local_addr = listener.local_addr().map_err(failed)?;
+        let tls = match &config.tls {
+            Some(settings) => Some(Arc::new(crate::tls::acceptor(
+                settings,
+                ALPN_TRIPLE_SERVER,
+            )?)),
+            None => None,
+        };
+        let secure = tls.is_some();
         let exec = Exec::default();
         let connections = Arc::new(AtomicUsize::new(0));
         let ctx = Arc::new(Ctx {
@@ -114,13 +130,15 @@ impl Server {
             ctx,
             exec.clone(),
             Arc::clone(&connections),
+            tls,
         ));
-        tracing::info!(%local_addr, "triple server listening");
+        tracing::info!(%local_addr, tls = secure, "triple server listening");
         Ok(Server {
             local_addr,
             exporters,
             connections,
             exec,
+            tls: secure,
         })
     }
 
@@ -132,6 +150,11 @@ impl Server {
     /// The services exported at this address.
     pub(crate) fn exporters(&self) -> &Arc<ExporterTable> {
         &self.exporters
+    }
+
+    /// Whether the server speaks TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        self.tls
     }
 
     /// Connections open now.
@@ -153,6 +176,7 @@ async fn accept_loop(
     ctx: Arc<Ctx>,
     exec: Exec,
     connections: Arc<AtomicUsize>,
+    tls: Option<Arc<TlsAcceptor>>,
 ) {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -164,14 +188,26 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let (builder, ctx, counted) = (
+        let (builder, ctx, counted, tls) = (
             Arc::clone(&builder),
             Arc::clone(&ctx),
             Counted::new(&connections),
+            tls.clone(),
         );
         exec.spawn(async move {
             let _counted = counted;
             let peer: Arc<str> = Arc::from(peer.to_string());
+            let stream = match tls {
+                None => Stream::Plain(stream),
+                Some(tls) => match tls.accept(stream, &peer).await {
+                    Accepted::Tls(stream) => stream,
+                    Accepted::Plaintext { tcp, first } => {
+                        refuse_plaintext(tcp, first).await;
+                        return;
+                    }
+                    Accepted::Failed => return,
+                },
+            };
             let service = hyper::service::service_fn(move |req| {
                 let (ctx, peer) = (Arc::clone(&ctx), Arc::clone(&peer));
                 // Boxed: hyper moves each stream's future several times while spawning
@@ -186,6 +222,48 @@ async fn accept_loop(
             }
         });
     }
+}
+
+/// Answers a plaintext client on a TLS port in its own protocol, then closes: an HTTP/2
+/// client (prior knowledge) gets a GOAWAY with `INADEQUATE_SECURITY`, an HTTP/1 client a
+/// `400`, each saying the port wants TLS.
+async fn refuse_plaintext(mut tcp: tokio::net::TcpStream, first: u8) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let message = crate::tls::PLAINTEXT_ON_TLS_PORT.as_bytes();
+    let mut out = Vec::with_capacity(128);
+    if first == b'P' {
+        // An empty SETTINGS frame, then GOAWAY (last stream 0, INADEQUATE_SECURITY = 0xc)
+        // with the reason as its debug data.
+        out.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]);
+        let len = u32::try_from(8 + message.len()).unwrap_or(8).to_be_bytes();
+        out.extend_from_slice(&[len[1], len[2], len[3], 0x7, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0xc]);
+        out.extend_from_slice(message);
+    } else {
+        out.extend_from_slice(
+            format!(
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                message.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(message);
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), tcp.write_all(&out)).await;
+    let _ = tcp.shutdown().await;
+    // Read what the client sends until it closes (at most a second and 1 MiB): closing
+    // with unread bytes would reset the connection and lose the answer.
+    let mut scratch = [0u8; 4096];
+    let drain = async {
+        let mut left: usize = 1024 * 1024;
+        while left > 0 {
+            match tcp.read(&mut scratch).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 /// Counts a connection for as long as its task lives.

@@ -162,13 +162,15 @@ fn timeout_of(url: &Url) -> Duration {
 }
 
 /// Reads the `MetadataInfo` of `instance` at `revision`: `getMetadataInfo(revision)` on its
-/// `MetadataService` (referred for this call only, bounded by the URL's timeout) or the
+/// `MetadataService` (referred for this call only, bounded by the URL's timeout; over TLS
+/// with the consumer's `tls` parameters when the instance says `ssl-enabled`) or the
 /// metadata report of `registry`. An error says why it could not be read.
 pub(crate) async fn fetch(
     registry: &Arc<dyn Registry>,
     protocols: &Protocols,
     instance: &ServiceInstance,
     revision: &str,
+    tls: &[(String, String)],
 ) -> Result<MetadataInfo, String> {
     let found = match instance.storage_type() {
         MetadataStorageType::Remote => {
@@ -182,6 +184,13 @@ pub(crate) async fn fetch(
         }
         MetadataStorageType::Local => {
             let url = instance.metadata_service_url().map_err(|e| e.to_string())?;
+            let url = if url.bool_param(common_keys::SSL_ENABLED, false) {
+                url.to_builder()
+                    .params(tls.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .build()
+            } else {
+                url
+            };
             let limit = timeout_of(&url);
             let call = async {
                 let protocol = protocols.for_url(&url).map_err(|e| e.to_string())?;

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oxidubbo_common::{Url, values};
+use oxidubbo_common::{Url, keys as common_keys, values};
 use oxidubbo_metadata::{MetadataInfo, ServiceInstance, keys, mapping};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
@@ -332,9 +332,17 @@ impl Worker {
                         self.in_flight.insert(key.clone());
                         let (shared, tx) = (Arc::clone(&self.shared), self.tx.clone());
                         let instance = instance.clone();
+                        // The consumer's own TLS files, for a MetadataService served on TLS.
+                        let tls: Vec<(String, String)> = self
+                            .consumer
+                            .params()
+                            .filter(|(k, _)| common_keys::SSL_LOCAL.contains(k))
+                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                            .collect();
                         self.fetches.spawn(async move {
                             let (app, revision) = (&key.0, &key.1);
-                            let read = fetch(&shared.inner, &shared.protocols, &instance, revision);
+                            let read =
+                                fetch(&shared.inner, &shared.protocols, &instance, revision, &tls);
                             let found = match shared.cache.get_or_read(app, revision, read).await {
                                 Ok(info) => Some(info),
                                 Err(e) => {
