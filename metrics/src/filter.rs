@@ -1,7 +1,8 @@
 //! The `metrics` filter: records every call of a chain in its [`RpcMetrics`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
 
 use async_trait::async_trait;
 use oxidubbo_common::keys;
@@ -28,8 +29,14 @@ pub const MAX_UNLISTED_METHODS: usize = 64;
 pub struct MetricsFilter {
     metrics: Arc<RpcMetrics>,
     key: MethodKey,
-    listed: bool,
-    methods: RwLock<HashMap<String, Arc<MethodStats>>>,
+    /// The methods the URL lists, fixed: a call finds its statistics with no lock, no
+    /// count touched (a short list is searched faster than a map is hashed).
+    listed: Vec<(String, Arc<MethodStats>)>,
+    /// Without a list: the methods seen, read per call without a lock and replaced whole
+    /// when one is added.
+    seen: ArcSwap<Vec<(String, Arc<MethodStats>)>>,
+    /// Held while a method is added to `seen`.
+    adding: Mutex<()>,
 }
 
 impl MetricsFilter {
@@ -44,43 +51,54 @@ impl MetricsFilter {
             url.param(keys::VERSION).unwrap_or_default(),
             "",
         );
-        let listed: Vec<&str> = url
+        let mut listed: Vec<(String, Arc<MethodStats>)> = Vec::new();
+        for m in url
             .param(keys::METHODS)
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|m| !m.is_empty() && !m.starts_with('$'))
-            .collect();
-        let methods = listed
-            .iter()
-            .map(|m| ((*m).to_owned(), metrics.stats(with_method(&key, m))))
-            .collect();
+        {
+            if !listed.iter().any(|(name, _)| name == m) {
+                listed.push((m.to_owned(), metrics.stats(with_method(&key, m))));
+            }
+        }
         MetricsFilter {
-            listed: !listed.is_empty(),
+            listed,
             metrics,
             key,
-            methods: RwLock::new(methods),
+            seen: ArcSwap::from_pointee(Vec::new()),
+            adding: Mutex::new(()),
         }
     }
 
-    /// The statistics `method` is recorded in, if it is.
-    fn stats(&self, method: &str) -> Option<Arc<MethodStats>> {
-        let methods = self.methods.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(stats) = methods.get(method) {
-            return Some(Arc::clone(stats));
+    /// The statistics of a method the chain was not given (a consumer's): found, or added
+    /// if there is room.
+    fn seen_stats(&self, method: &str) -> Option<Arc<MethodStats>> {
+        let find = |list: &[(String, Arc<MethodStats>)]| {
+            list.iter()
+                .find(|(name, _)| name == method)
+                .map(|(_, stats)| Arc::clone(stats))
+        };
+        if let Some(stats) = find(&self.seen.load()) {
+            return Some(stats);
         }
-        drop(methods);
-        if self.listed || method.is_empty() || method.starts_with('$') {
+        if method.is_empty() || method.starts_with('$') {
             return None;
         }
-        let mut methods = self.methods.write().unwrap_or_else(|e| e.into_inner());
-        if methods.len() >= MAX_UNLISTED_METHODS && !methods.contains_key(method) {
+        let _adding = self.adding.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = self.seen.load_full();
+        if let Some(stats) = find(&seen) {
+            return Some(stats);
+        }
+        if seen.len() >= MAX_UNLISTED_METHODS {
             return None;
         }
-        let stats = methods
-            .entry(method.to_owned())
-            .or_insert_with(|| self.metrics.stats(with_method(&self.key, method)));
-        Some(Arc::clone(stats))
+        let stats = self.metrics.stats(with_method(&self.key, method));
+        let mut more = Vec::clone(&seen);
+        more.push((method.to_owned(), Arc::clone(&stats)));
+        self.seen.store(Arc::new(more));
+        Some(stats)
     }
 }
 
@@ -107,7 +125,17 @@ fn method_of(invocation: &Invocation) -> &str {
 #[async_trait]
 impl Filter for MetricsFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let Some(stats) = self.stats(method_of(&invocation)) else {
+        let method = method_of(&invocation);
+        if !self.listed.is_empty() {
+            let Some((_, stats)) = self.listed.iter().find(|(name, _)| name == method) else {
+                return next.invoke(invocation).await;
+            };
+            let call = stats.begin();
+            let result = next.invoke(invocation).await;
+            call.finish(&result);
+            return result;
+        }
+        let Some(stats) = self.seen_stats(method) else {
             return next.invoke(invocation).await;
         };
         let call = stats.begin();

@@ -1,9 +1,7 @@
 //! [`MethodStats`]: what is counted for one method of one service on one side, and the
 //! [`Snapshot`] a scrape reads.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use oxidubbo_invoker::RpcError;
@@ -19,6 +17,9 @@ pub const RT_WINDOW: Duration = Duration::from_secs(120);
 pub const QPS_WINDOW_SECS: u64 = 10;
 
 /// The counters of one method (one series per family).
+///
+/// Every call updates them with atomic operations only (no lock): a call costs a few
+/// uncontended-when-idle atomics on each side, whatever the concurrency.
 #[derive(Debug)]
 pub struct MethodStats {
     origin: Instant,
@@ -27,21 +28,18 @@ pub struct MethodStats {
     failed: AtomicU64,
     reasons: [AtomicU64; FailureReason::ALL.len()],
     processing: AtomicI64,
-    timing: Mutex<Timing>,
-}
-
-/// Response times and call times, under one lock.
-#[derive(Debug, Default)]
-struct Timing {
-    min_ms: Option<f64>,
-    max_ms: f64,
-    sum_ms: f64,
-    completed: u64,
-    /// The most recent response times (at most [`RT_WINDOW_SAMPLES`]), oldest first.
-    recent: VecDeque<(Instant, f64)>,
-    /// Calls begun per second (seconds since `origin`, count), one slot per second of
-    /// the QPS window.
-    per_second: [(u64, u64); QPS_WINDOW_SECS as usize],
+    /// The smallest and largest response time, and their sum, in nanoseconds
+    /// (`u64::MAX` as the minimum before the first call).
+    min_ns: AtomicU64,
+    max_ns: AtomicU64,
+    sum_ns: AtomicU64,
+    /// Calls begun per second, one slot per second of the QPS window: the second (since
+    /// `origin`) in the high 32 bits, the count in the low 32.
+    per_second: [AtomicU64; QPS_WINDOW_SECS as usize],
+    /// The most recent response times, a ring: the second they ended (since `origin`, plus
+    /// one, so 0 is an empty slot) in the high 32 bits, the time in microseconds in the low.
+    recent: Box<[AtomicU64]>,
+    next_recent: AtomicUsize,
 }
 
 /// The values of one method at a scrape.
@@ -82,7 +80,12 @@ impl Default for MethodStats {
             failed: AtomicU64::default(),
             reasons: Default::default(),
             processing: AtomicI64::default(),
-            timing: Mutex::default(),
+            min_ns: AtomicU64::new(u64::MAX),
+            max_ns: AtomicU64::default(),
+            sum_ns: AtomicU64::default(),
+            per_second: Default::default(),
+            recent: (0..RT_WINDOW_SAMPLES).map(|_| AtomicU64::new(0)).collect(),
+            next_recent: AtomicUsize::default(),
         }
     }
 }
@@ -92,23 +95,28 @@ impl MethodStats {
         now.saturating_duration_since(self.origin).as_secs()
     }
 
-    fn timing(&self) -> std::sync::MutexGuard<'_, Timing> {
-        self.timing.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Counts a call that begins now; the returned [`CallGuard`] counts its end.
     pub fn begin(&self) -> CallGuard<'_> {
         let now = Instant::now();
         self.total.fetch_add(1, Ordering::Relaxed);
         self.processing.fetch_add(1, Ordering::Relaxed);
-        let second = self.second(now);
-        {
-            let mut t = self.timing();
-            let slot = &mut t.per_second[(second % QPS_WINDOW_SECS) as usize];
-            if slot.0 == second {
-                slot.1 += 1;
-            } else {
-                *slot = (second, 1);
+        let second = self.second(now) & u64::from(u32::MAX);
+        let slot = &self.per_second[(second % QPS_WINDOW_SECS) as usize];
+        let mut current = slot.load(Ordering::Relaxed);
+        loop {
+            if current >> 32 == second {
+                slot.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
+            // The slot still counts an older second: start it over (one caller wins).
+            match slot.compare_exchange_weak(
+                current,
+                (second << 32) | 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(seen) => current = seen,
             }
         }
         CallGuard {
@@ -131,28 +139,31 @@ impl MethodStats {
         for (value, counter) in s.reasons.iter_mut().zip(&self.reasons) {
             *value = counter.load(Ordering::Relaxed);
         }
-        let t = self.timing();
         let second = self.second(now);
-        let in_window: u64 = t
+        let in_window: u64 = self
             .per_second
             .iter()
-            .filter(|(at, _)| second.saturating_sub(*at) < QPS_WINDOW_SECS)
-            .map(|(_, count)| count)
+            .map(|slot| slot.load(Ordering::Relaxed))
+            .filter(|slot| second.saturating_sub(slot >> 32) < QPS_WINDOW_SECS)
+            .map(|slot| slot & u64::from(u32::MAX))
             .sum();
         s.qps = in_window as f64 / QPS_WINDOW_SECS as f64;
-        s.rt_min = t.min_ms.unwrap_or(0.0);
-        s.rt_max = t.max_ms;
-        s.rt_sum = t.sum_ms;
-        if t.completed > 0 {
-            s.rt_avg = t.sum_ms / t.completed as f64;
+        let ms = |ns: u64| ns as f64 / 1e6;
+        let completed = s.succeed + s.failed;
+        if completed > 0 {
+            s.rt_min = ms(self.min_ns.load(Ordering::Relaxed));
+            s.rt_max = ms(self.max_ns.load(Ordering::Relaxed));
+            s.rt_sum = ms(self.sum_ns.load(Ordering::Relaxed));
+            s.rt_avg = s.rt_sum / completed as f64;
         }
-        let mut recent: Vec<f64> = t
+        let oldest = second.saturating_sub(RT_WINDOW.as_secs());
+        let mut recent: Vec<f64> = self
             .recent
             .iter()
-            .filter(|(at, _)| now.saturating_duration_since(*at) < RT_WINDOW)
-            .map(|(_, ms)| *ms)
+            .map(|slot| slot.load(Ordering::Relaxed))
+            .filter(|slot| *slot != 0 && (slot >> 32) > oldest)
+            .map(|slot| (slot & u64::from(u32::MAX)) as f64 / 1e3)
             .collect();
-        drop(t);
         recent.sort_by(f64::total_cmp);
         s.rt_p95 = percentile(&recent, 95);
         s.rt_p99 = percentile(&recent, 99);
@@ -174,16 +185,22 @@ impl MethodStats {
             }
         }
         let now = Instant::now();
-        let ms = now.saturating_duration_since(started).as_secs_f64() * 1000.0;
-        let mut t = self.timing();
-        t.min_ms = Some(t.min_ms.map_or(ms, |m| m.min(ms)));
-        t.max_ms = t.max_ms.max(ms);
-        t.sum_ms += ms;
-        t.completed += 1;
-        if t.recent.len() == RT_WINDOW_SAMPLES {
-            t.recent.pop_front();
+        let elapsed = now.saturating_duration_since(started);
+        let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        // A new extreme is rare: look before writing.
+        if ns < self.min_ns.load(Ordering::Relaxed) {
+            self.min_ns.fetch_min(ns, Ordering::Relaxed);
         }
-        t.recent.push_back((now, ms));
+        if ns > self.max_ns.load(Ordering::Relaxed) {
+            self.max_ns.fetch_max(ns, Ordering::Relaxed);
+        }
+        self.sum_ns.fetch_add(ns, Ordering::Relaxed);
+        let micros = u64::try_from(elapsed.as_micros())
+            .unwrap_or(u64::MAX)
+            .min(u64::from(u32::MAX));
+        let ended = (self.second(now) + 1).min(u64::from(u32::MAX));
+        let i = self.next_recent.fetch_add(1, Ordering::Relaxed) % RT_WINDOW_SAMPLES;
+        self.recent[i].store((ended << 32) | micros, Ordering::Relaxed);
     }
 }
 
@@ -259,7 +276,12 @@ mod tests {
         for _ in 0..RT_WINDOW_SAMPLES + 10 {
             stats.begin().finish::<()>(&Ok(()));
         }
-        assert_eq!(stats.timing().recent.len(), RT_WINDOW_SAMPLES);
+        let filled = stats
+            .recent
+            .iter()
+            .filter(|slot| slot.load(Ordering::Relaxed) != 0)
+            .count();
+        assert_eq!(filled, RT_WINDOW_SAMPLES);
         assert_eq!(stats.snapshot().succeed, (RT_WINDOW_SAMPLES + 10) as u64);
     }
 }
