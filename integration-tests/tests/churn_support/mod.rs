@@ -213,13 +213,14 @@ pub async fn churn(registry: &Url, reference_params: &str, cycles: usize) -> Fig
     };
     let consumer_registry = consumer.registry(registry).await.unwrap();
     invoker.destroy();
+    // The watch tasks end on their own once told to stop: wait for both counts.
     assert!(
-        until(Duration::from_secs(10), async || consumer_registry
-            .counts()
-            .subscriptions
-            == 0)
+        until(Duration::from_secs(10), async || {
+            let counts = consumer_registry.counts();
+            counts.subscriptions == 0 && counts.watches == 0
+        })
         .await,
-        "the destroyed reference left subscriptions: {:?}",
+        "the destroyed reference left subscriptions or watches: {:?}",
         consumer_registry.counts()
     );
     let left = consumer_registry.counts();
