@@ -69,10 +69,12 @@ impl TlsAcceptor {
             };
         }
         let acceptor = tokio_rustls::TlsAcceptor::from(self.config.get());
-        match tokio::time::timeout(SERVER_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        let handshake = acceptor.accept(tcp).into_fallible();
+        match tokio::time::timeout(SERVER_HANDSHAKE_TIMEOUT, handshake).await {
             Ok(Ok(tls)) => Accepted::Tls(Stream::Server(Box::new(tls))),
-            Ok(Err(e)) => {
+            Ok(Err((e, tcp))) => {
                 tracing::warn!(%peer, error = %e, "TLS handshake failed: {}", server_side(&e));
+                linger(tcp).await;
                 Accepted::Failed
             }
             Err(_) => {
@@ -81,6 +83,25 @@ impl TlsAcceptor {
             }
         }
     }
+}
+
+/// How long a connection whose handshake failed is read (and what comes dropped) before it
+/// is closed.
+const LINGER: Duration = Duration::from_millis(500);
+
+/// Closes a connection whose handshake failed without losing the alert already sent: with
+/// TLS 1.3 the client may have finished its side and sent a request, and closing a socket
+/// with unread bytes makes the kernel send a reset, which can discard the alert at the
+/// client before it reads it. So: shut the writing side (the alert goes out, then FIN),
+/// read what the client still sends until it closes, at most [`LINGER`], then close.
+async fn linger(mut tcp: TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let _ = tcp.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(LINGER, async {
+        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
 }
 
 /// The client side: connects with a config that follows its files.
