@@ -11,6 +11,9 @@ pub struct Report {
     pub elapsed: Duration,
     /// Sorted latencies in microseconds.
     pub latencies_us: Vec<u32>,
+    /// CPU time the whole process used in the measured window, where measured
+    /// ([`process_cpu`]).
+    pub cpu: Option<Duration>,
 }
 
 impl Report {
@@ -21,7 +24,21 @@ impl Report {
             calls: latencies_us.len(),
             elapsed,
             latencies_us,
+            cpu: None,
         }
+    }
+
+    /// The report with the process's CPU time over its window.
+    pub fn with_cpu(mut self, cpu: Option<Duration>) -> Report {
+        self.cpu = cpu;
+        self
+    }
+
+    /// Calls per CPU-second of the whole process (client and server when both run in it):
+    /// what the QPS would be on one otherwise idle core, whatever else the machine runs.
+    pub fn calls_per_cpu_s(&self) -> Option<f64> {
+        self.cpu
+            .map(|cpu| self.calls as f64 / cpu.as_secs_f64().max(1e-9))
     }
 
     /// Calls per second.
@@ -47,7 +64,10 @@ impl Report {
             self.quantile_us(0.99),
             self.quantile_us(1.0),
             self.calls
-        )
+        ) + &self
+            .calls_per_cpu_s()
+            .map(|c| format!(" calls_per_cpu_s={c:.0}"))
+            .unwrap_or_default()
     }
 }
 
@@ -63,4 +83,16 @@ pub fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
 /// Microseconds of `d`, saturating.
 pub fn micros(d: Duration) -> u32 {
     u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
+}
+
+/// The CPU time (user and system, all threads) this process has used so far, read from
+/// `/proc/self/stat` in clock ticks of 10 ms; `None` where that file is not Linux's.
+pub fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces:
+    // state is field 3, utime field 14 and stime field 15.
+    let mut fields = stat.get(stat.rfind(')')? + 2..)?.split(' ');
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
 }

@@ -19,7 +19,9 @@
 //! `--metrics` measures what `[metrics] enabled = true` costs: both sides of oxidubbo get
 //! the default filter chains the bootstrap builds, and each round runs them twice, without
 //! and with the `metrics` filter (recording into a live `RpcMetrics`, as the bootstrap's);
-//! it prints `metrics_ratio=<with/without>` as well.
+//! it prints `metrics_ratio=<with/without>` as well, and `metrics_cpu_ratio`, the same
+//! ratio of calls per CPU-second of the process (steady when other processes load the
+//! machine; each round line shows `calls_per_cpu_s`).
 //!
 //! With `--tls`, the pair is oxidubbo in plaintext and oxidubbo over mutual TLS (rustls,
 //! certificates made at start; the handshake is done before the measured part), and
@@ -113,6 +115,7 @@ async fn bench_oxidubbo(
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let cpu_before = oxidubbo_benches::process_cpu();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let invoker = Arc::clone(&invoker);
@@ -135,8 +138,11 @@ async fn bench_oxidubbo(
         all.extend(t.await??);
     }
     let elapsed = started.elapsed();
+    let cpu = oxidubbo_benches::process_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     protocol.destroy().await;
-    Ok(Report::new(elapsed, all))
+    Ok(Report::new(elapsed, all).with_cpu(cpu))
 }
 
 /// The raw server of the task-based ceiling, built as oxidubbo's server is: one task per
@@ -248,6 +254,7 @@ async fn bench_raw(
     let body_len = payload + 100;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let cpu_before = oxidubbo_benches::process_cpu();
     let mut tasks = Vec::new();
     for slot in 0..concurrency {
         let (tx, waiters) = (tx.clone(), Arc::clone(&waiters));
@@ -286,10 +293,13 @@ async fn bench_raw(
         all.extend(t.await?);
     }
     let elapsed = started.elapsed();
+    let cpu = oxidubbo_benches::process_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let _ = writer.await;
     reader.abort();
     let _ = server.await;
-    Ok(Report::new(elapsed, all))
+    Ok(Report::new(elapsed, all).with_cpu(cpu))
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -345,7 +355,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or(1)
     );
     let (mut ox, mut raw, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut ox_metrics, mut metrics_ratios) = (Vec::new(), Vec::new());
+    let (mut ox_metrics, mut metrics_ratios, mut metrics_cpu_ratios) =
+        (Vec::new(), Vec::new(), Vec::new());
     // One registry for every round, as one process's: series are made once.
     let rpc_metrics = Arc::new(RpcMetrics::new("echo-bench", "127.0.0.1"));
     for round in 1..=rounds {
@@ -361,8 +372,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let filters = Some(chain_filters(Some(&rpc_metrics))?);
             let r = rt.block_on(bench_oxidubbo(concurrency, payload, seconds, filters, None))?;
             println!("  round {round} {}", r.line("oxidubbo+metrics"));
-            if let Some(plain) = pair.0 {
-                metrics_ratios.push(r.qps() / plain.max(1e-9));
+            if let Some(plain) = ox.last().filter(|_| pair.0.is_some()) {
+                metrics_ratios.push(r.qps() / plain.qps().max(1e-9));
+                if let Some((with, without)) = r.calls_per_cpu_s().zip(plain.calls_per_cpu_s()) {
+                    metrics_cpu_ratios.push(with / without.max(1e-9));
+                }
             }
             ox_metrics.push(r);
         }
@@ -412,6 +426,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if !metrics_ratios.is_empty() {
         println!("metrics_ratio={:.3}", median(metrics_ratios));
+    }
+    if !metrics_cpu_ratios.is_empty() {
+        // Calls per CPU-second with metrics over without: the QPS ratio a saturated,
+        // otherwise idle machine would show, and steady when other processes run.
+        println!("metrics_cpu_ratio={:.4}", median(metrics_cpu_ratios));
     }
     if !ox_metrics.is_empty() {
         // What the metrics saw, against the calls made (each run also makes 1000 warm-up
