@@ -2,6 +2,10 @@
 
 use std::time::Duration;
 
+pub mod allocs;
+pub mod child;
+pub mod raw;
+
 /// Throughput and latency of one run.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -14,6 +18,8 @@ pub struct Report {
     /// CPU time the whole process used in the measured window, where measured
     /// ([`process_cpu`]).
     pub cpu: Option<Duration>,
+    /// Allocations this process made in the measured window, where counted ([`allocs`]).
+    pub allocs: Option<u64>,
 }
 
 impl Report {
@@ -25,7 +31,14 @@ impl Report {
             elapsed,
             latencies_us,
             cpu: None,
+            allocs: None,
         }
+    }
+
+    /// The report with the allocations counted over its window.
+    pub fn with_allocs(mut self, allocs: Option<u64>) -> Report {
+        self.allocs = allocs;
+        self
     }
 
     /// The report with the process's CPU time over its window.

@@ -30,16 +30,68 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oxidubbo_benches::{Report, arg, micros};
+use oxidubbo_benches::child::{self, Child, Stats};
+use oxidubbo_benches::raw::{self, Reply};
+use oxidubbo_benches::{Report, allocs, arg, micros};
 use oxidubbo_filter::{ChainBuilder, FilterRegistry, Side};
 use oxidubbo_hessian2::Value;
 use oxidubbo_invoker::{Invocation, Invoker, RpcResult, ServiceInvoker, Url, service_fn};
 use oxidubbo_metrics::RpcMetrics;
-use oxidubbo_protocol::dubbo::header::{HEADER_LEN, Header};
+use oxidubbo_protocol::dubbo::codec::{Target, encode_request, encode_response};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::net::TcpListener;
+
+#[global_allocator]
+static ALLOC: allocs::Counting = allocs::Counting;
+
+/// The benchmark's service.
+const SERVICE: &str = "org.apache.dubbo.bench.EchoService";
+
+/// The provider URL of the echo service on `port`.
+fn service_url(port: u16) -> String {
+    format!("dubbo://127.0.0.1:{port}/{SERVICE}?version=1.0.0&timeout=10000&methods=echo")
+}
+
+/// The provider's service: `echo(byte[])` answers its argument.
+fn echo_service(url: Arc<Url>) -> Arc<dyn Invoker> {
+    let echo = service_fn(|mut inv: Invocation| async move {
+        let mut args = inv.take_arguments();
+        Ok(RpcResult::new(args.pop().unwrap_or_default()))
+    });
+    Arc::new(ServiceInvoker::new(url, echo))
+}
+
+/// `--string`: the echoed argument is a `String` of `payload` characters instead of a
+/// `byte[]` (set once, at start).
+static STRING_PAYLOAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The parameter descriptor and argument of one `echo` call of `payload` bytes.
+fn echo_arg(payload: usize) -> (&'static str, Value) {
+    if STRING_PAYLOAD.load(std::sync::atomic::Ordering::Relaxed) {
+        ("Ljava/lang/String;", Value::String("x".repeat(payload)))
+    } else {
+        ("[B", Value::Binary(vec![b'x'; payload]))
+    }
+}
+
+/// The request frame of one `echo` call of `payload` bytes, as an oxidubbo consumer
+/// sends it (id 0).
+fn echo_request(payload: usize) -> Result<Arc<[u8]>, Box<dyn std::error::Error>> {
+    let mut frame = Vec::new();
+    let target = Target::new(SERVICE, "1.0.0", None, None);
+    let (descriptor, arg) = echo_arg(payload);
+    let call = Invocation::new("echo", descriptor, vec![arg]);
+    encode_request(&mut frame, 0, true, &target, "10000", &call, 0)?;
+    Ok(frame.into())
+}
+
+/// The response frame a provider answers [`echo_request`] with (id 0).
+fn echo_response(payload: usize) -> Result<Arc<[u8]>, Box<dyn std::error::Error>> {
+    let mut frame = Vec::new();
+    let result = Ok(RpcResult::new(echo_arg(payload).1));
+    encode_response(&mut frame, 0, true, &result, 0)?;
+    Ok(frame.into())
+}
 
 fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
@@ -74,10 +126,7 @@ async fn bench_oxidubbo(
     filters: Option<Arc<FilterRegistry>>,
     tls: Option<&TlsParams>,
 ) -> Result<Report, Box<dyn std::error::Error>> {
-    let port = free_port()?;
-    let base = format!(
-        "dubbo://127.0.0.1:{port}/org.apache.dubbo.bench.EchoService?version=1.0.0&timeout=10000&methods=echo"
-    );
+    let base = service_url(free_port()?);
     let (url, consumer_url) = match tls {
         Some((server, client)) => (
             Arc::new(Url::parse(&format!("{base}&{server}"))?),
@@ -89,11 +138,7 @@ async fn bench_oxidubbo(
         }
     };
     let protocol = DubboProtocol::new();
-    let echo = service_fn(|mut inv: Invocation| async move {
-        let mut args = inv.take_arguments();
-        Ok(RpcResult::new(args.pop().unwrap_or_default()))
-    });
-    let mut service: Arc<dyn Invoker> = Arc::new(ServiceInvoker::new(url.clone(), echo));
+    let mut service = echo_service(Arc::clone(&url));
     if let Some(filters) = &filters {
         service = ChainBuilder::new(Side::Provider)
             .registry(Arc::clone(filters))
@@ -106,25 +151,38 @@ async fn bench_oxidubbo(
             .registry(Arc::clone(filters))
             .build(&consumer_url, invoker)?;
     }
-    let body = Value::Binary(vec![b'x'; payload]);
-    // Warm up.
+    let report = consumer_load(&invoker, concurrency, payload, seconds).await;
+    protocol.destroy().await;
+    report
+}
+
+/// Calls `echo` through `invoker` from `concurrency` tasks for `seconds` (after 1,000
+/// warm-up calls); the report's CPU time is this process's.
+async fn consumer_load(
+    invoker: &Arc<dyn Invoker>,
+    concurrency: usize,
+    payload: usize,
+    seconds: u64,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let (descriptor, body) = echo_arg(payload);
     for _ in 0..1000 {
         invoker
-            .invoke(Invocation::new("echo", "[B", vec![body.clone()]))
+            .invoke(Invocation::new("echo", descriptor, vec![body.clone()]))
             .await?;
     }
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let cpu_before = oxidubbo_benches::process_cpu();
+    let allocs_before = allocs::count();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let invoker = Arc::clone(&invoker);
+        let invoker = Arc::clone(invoker);
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(1 << 16);
             while Instant::now() < deadline {
                 let t = Instant::now();
-                let inv = Invocation::new("echo", "[B", vec![body.clone()]);
+                let inv = Invocation::new("echo", descriptor, vec![body.clone()]);
                 match invoker.invoke(inv).await {
                     Ok(_) => lat.push(micros(t.elapsed())),
                     Err(e) => return Err(e),
@@ -141,80 +199,13 @@ async fn bench_oxidubbo(
     let cpu = oxidubbo_benches::process_cpu()
         .zip(cpu_before)
         .map(|(after, before)| after.saturating_sub(before));
-    protocol.destroy().await;
-    Ok(Report::new(elapsed, all).with_cpu(cpu))
+    Ok(Report::new(elapsed, all)
+        .with_cpu(cpu)
+        .with_allocs(allocs::counting().then(|| allocs::count() - allocs_before)))
 }
 
-/// The raw server of the task-based ceiling, built as oxidubbo's server is: one task per
-/// connection reads what has arrived, answers every complete frame into one buffer and
-/// writes it (at most 32 KiB at a time) before reading again.
-async fn raw_task_server(listener: TcpListener) -> std::io::Result<()> {
-    const FLUSH_AT: usize = 32 * 1024;
-    let (stream, _) = listener.accept().await?;
-    stream.set_nodelay(true)?;
-    let (mut rd, mut wr) = stream.into_split();
-    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let mut out = Vec::with_capacity(64 * 1024);
-    loop {
-        buf.reserve(16 * 1024);
-        if rd.read_buf(&mut buf).await? == 0 {
-            return Ok(());
-        }
-        let mut pos = 0;
-        while let Some(head) = buf.get(pos..pos + HEADER_LEN) {
-            let Some(h) = head.try_into().ok().and_then(Header::parse) else {
-                return Ok(());
-            };
-            let end = pos + HEADER_LEN + h.body_len as usize;
-            let Some(body) = buf.get(pos + HEADER_LEN..end) else {
-                break;
-            };
-            let reply = Header {
-                flag: 0x02,
-                status: 20,
-                id: h.id,
-                body_len: h.body_len,
-            };
-            out.extend_from_slice(&reply.to_bytes());
-            out.extend_from_slice(body);
-            pos = end;
-            if out.len() >= FLUSH_AT {
-                wr.write_all(&out).await?;
-                out.clear();
-            }
-        }
-        buf.drain(..pos);
-        if !out.is_empty() {
-            wr.write_all(&out).await?;
-            out.clear();
-        }
-    }
-}
-
-/// Writes frames as they come, several per syscall when they queue up; under concurrent
-/// load it lets the callers about to send run first, as oxidubbo's writer does.
-async fn write_frames(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Vec<u8>>) {
-    let mut batch = Vec::with_capacity(64 * 1024);
-    let mut last_batch = 1;
-    while let Some(first) = rx.recv().await {
-        batch.clear();
-        batch.extend_from_slice(&first);
-        if rx.is_empty() && last_batch > 1 {
-            tokio::task::yield_now().await;
-        }
-        last_batch = 1;
-        while let Ok(more) = rx.try_recv() {
-            batch.extend_from_slice(&more);
-            last_batch += 1;
-        }
-        if wr.write_all(&batch).await.is_err() {
-            break;
-        }
-    }
-}
-
-type Waiters = Arc<std::sync::Mutex<Vec<Option<oneshot::Sender<()>>>>>;
-
+/// The in-process ceiling: the raw client against a raw server answering each frame with
+/// its own body.
 async fn bench_raw(
     concurrency: usize,
     payload: usize,
@@ -222,84 +213,190 @@ async fn bench_raw(
 ) -> Result<Report, Box<dyn std::error::Error>> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(raw_task_server(listener));
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    let (rd, wr) = stream.into_split();
-    let (tx, rx) = mpsc::channel::<Vec<u8>>(1024);
-    let writer = tokio::spawn(write_frames(wr, rx));
-    let waiters: Waiters = Arc::new(std::sync::Mutex::new(
-        (0..concurrency).map(|_| None).collect(),
-    ));
-    let reader = {
-        let waiters = Arc::clone(&waiters);
-        tokio::spawn(async move {
-            let mut rd = BufReader::with_capacity(64 * 1024, rd);
-            let mut head = [0u8; HEADER_LEN];
-            let mut body = Vec::new();
-            while rd.read_exact(&mut head).await.is_ok() {
-                let Some(h) = Header::parse(&head) else { break };
-                body.resize(h.body_len as usize, 0);
-                if rd.read_exact(&mut body).await.is_err() {
-                    break;
-                }
-                let slot = (h.id as usize) % waiters.lock().map(|w| w.len()).unwrap_or(1);
-                let waiter = waiters.lock().ok().and_then(|mut w| w[slot].take());
-                if let Some(w) = waiter {
-                    let _ = w.send(());
-                }
-            }
-        })
+    let server = tokio::spawn(raw::serve(listener, Reply::Echo));
+    let report = raw::client(
+        addr,
+        concurrency,
+        seconds,
+        raw::filler_request(payload + 100),
+    )
+    .await;
+    server.abort();
+    Ok(report?)
+}
+
+/// `--child <provider|raw|canned>`: serves in this process until stdin closes (see
+/// [`child`]): an oxidubbo provider of the echo service, a raw server answering each frame
+/// with its body, or one answering each with [`echo_response`].
+fn run_child(
+    kind: &str,
+    payload: usize,
+    count_allocs: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let protocol = DubboProtocol::new();
+    let (port, _exporter) = match kind {
+        "provider" => {
+            let port = free_port()?;
+            let url = Arc::new(Url::parse(&service_url(port))?);
+            (port, Some(rt.block_on(protocol.export(echo_service(url)))?))
+        }
+        "raw" | "canned" => {
+            let listener = rt.block_on(TcpListener::bind("127.0.0.1:0"))?;
+            let port = listener.local_addr()?.port();
+            let reply = match kind {
+                "raw" => Reply::Echo,
+                _ => Reply::Canned(echo_response(payload)?),
+            };
+            rt.spawn(raw::serve(listener, reply));
+            (port, None)
+        }
+        other => return Err(format!("unknown --child {other}").into()),
     };
-    let body_len = payload + 100;
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let cpu_before = oxidubbo_benches::process_cpu();
-    let mut tasks = Vec::new();
-    for slot in 0..concurrency {
-        let (tx, waiters) = (tx.clone(), Arc::clone(&waiters));
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::with_capacity(1 << 16);
-            let mut id = slot as i64;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let (done, wait) = oneshot::channel();
-                if let Ok(mut w) = waiters.lock() {
-                    w[slot] = Some(done);
-                }
-                let mut frame = Vec::with_capacity(HEADER_LEN + body_len);
-                frame.extend_from_slice(
-                    &Header {
-                        flag: 0xc2,
-                        status: 0,
-                        id,
-                        body_len: body_len as u32,
-                    }
-                    .to_bytes(),
-                );
-                frame.resize(HEADER_LEN + body_len, b'x');
-                if tx.send(frame).await.is_err() || wait.await.is_err() {
-                    break;
-                }
-                lat.push(micros(t.elapsed()));
-                id += concurrency as i64;
+    if count_allocs {
+        allocs::start();
+    }
+    child::serve_stats(port)?;
+    Ok(())
+}
+
+/// One measured run against a server of `kind` in a child process: `load` gets its port.
+/// Returns the load's report and the child's CPU time and allocations over it.
+fn against_child<F>(
+    kind: &str,
+    payload: usize,
+    count_allocs: bool,
+    load: impl FnOnce(u16) -> F,
+) -> Result<(Report, Stats), Box<dyn std::error::Error>>
+where
+    F: std::future::Future<Output = Result<Report, Box<dyn std::error::Error>>>,
+{
+    let mut args = vec![
+        "--child".to_owned(),
+        kind.to_owned(),
+        "--payload".to_owned(),
+        payload.to_string(),
+    ];
+    if count_allocs {
+        args.push("--allocs".to_owned());
+    }
+    if STRING_PAYLOAD.load(std::sync::atomic::Ordering::Relaxed) {
+        args.push("--string".to_owned());
+    }
+    let mut server = Child::spawn(&args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let before = server.stats()?;
+    let report = rt.block_on(load(server.port))?;
+    let after = server.stats()?;
+    Ok((
+        report,
+        Stats {
+            cpu: after.cpu.saturating_sub(before.cpu),
+            allocs: after.allocs - before.allocs,
+        },
+    ))
+}
+
+/// `--split`: the server alone. A raw client (no oxidubbo code) loads an oxidubbo provider
+/// in a process of its own, then a raw server in one; each round prints QPS and the
+/// server's calls per CPU-second of its process (and allocations per call with `--allocs`).
+///
+/// `--consumer`: the client alone. An oxidubbo consumer, then the raw client, call a raw
+/// server in a process of its own that answers a canned echo response; each round prints
+/// the client's calls per CPU-second of this process.
+fn run_split(
+    consumer: bool,
+    concurrency: usize,
+    payload: usize,
+    seconds: u64,
+    rounds: usize,
+    count_allocs: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let request = echo_request(payload)?;
+    let addr = |port: u16| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let raw_load = |port: u16| {
+        let request = Arc::clone(&request);
+        async move { Ok(raw::client(addr(port), concurrency, seconds, request).await?) }
+    };
+    let ox_load = |port: u16| async move {
+        let protocol = DubboProtocol::new();
+        let invoker = protocol
+            .refer(Arc::new(Url::parse(&service_url(port))?))
+            .await?;
+        let report = consumer_load(&invoker, concurrency, payload, seconds).await;
+        protocol.destroy().await;
+        report
+    };
+    let (names, side) = if consumer {
+        (["oxidubbo-consumer", "raw-client"], "client")
+    } else {
+        (["oxidubbo-provider", "raw-server"], "server")
+    };
+    println!(
+        "echo-bench --{}: concurrency={concurrency} payload={payload}B seconds={seconds} rounds={rounds}",
+        if consumer { "consumer" } else { "split" }
+    );
+    let mut per_cpu: [Vec<f64>; 2] = Default::default();
+    let mut qps: [Vec<f64>; 2] = Default::default();
+    let mut allocs_per_call: [Vec<f64>; 2] = Default::default();
+    let (mut qps_ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        for (i, name) in names.iter().enumerate() {
+            let (report, server) = match (consumer, i) {
+                (true, 0) => against_child("canned", payload, false, ox_load)?,
+                (true, _) => against_child("canned", payload, false, raw_load)?,
+                (false, 0) => against_child("provider", payload, count_allocs, raw_load)?,
+                (false, _) => against_child("raw", payload, count_allocs, raw_load)?,
+            };
+            let calls = report.calls.max(1) as f64;
+            let (cpu, allocs) = if consumer {
+                (report.cpu.unwrap_or_default(), report.allocs)
+            } else {
+                (server.cpu, count_allocs.then_some(server.allocs))
+            };
+            let cps = calls / cpu.as_secs_f64().max(1e-9);
+            let allocs_text = allocs
+                .map(|a| format!(" {side}_allocs_per_call={:.2}", a as f64 / calls))
+                .unwrap_or_default();
+            println!(
+                "  round {round} {}{side}_calls_per_cpu_s={cps:.0}{allocs_text}",
+                report
+                    .line(name)
+                    .replace("calls_per_cpu_s", "process_calls_per_cpu_s")
+                    + " "
+            );
+            per_cpu[i].push(cps);
+            qps[i].push(report.qps());
+            if let Some(a) = allocs {
+                allocs_per_call[i].push(a as f64 / calls);
             }
-            lat
-        }));
+        }
+        let last = |v: &[f64]| v.last().copied().unwrap_or(0.0);
+        qps_ratios.push(last(&qps[0]) / last(&qps[1]).max(1e-9));
+        cpu_ratios.push(last(&per_cpu[0]) / last(&per_cpu[1]).max(1e-9));
     }
-    drop(tx);
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await?);
+    for (i, name) in names.iter().enumerate() {
+        let allocs = if allocs_per_call[i].is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {side}_allocs_per_call={:.2}",
+                median(allocs_per_call[i].clone())
+            )
+        };
+        println!(
+            "{name}: qps={:.0} {side}_calls_per_cpu_s={:.0}{allocs} (medians of {rounds} rounds)",
+            median(qps[i].clone()),
+            median(per_cpu[i].clone())
+        );
     }
-    let elapsed = started.elapsed();
-    let cpu = oxidubbo_benches::process_cpu()
-        .zip(cpu_before)
-        .map(|(after, before)| after.saturating_sub(before));
-    let _ = writer.await;
-    reader.abort();
-    let _ = server.await;
-    Ok(Report::new(elapsed, all).with_cpu(cpu))
+    println!("ratio={:.3}", median(qps_ratios));
+    println!("{side}_cpu_ratio={:.3}", median(cpu_ratios));
+    Ok(())
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -315,6 +412,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Thread placement on a small machine makes single runs vary by tens of percent:
     // alternate oxidubbo and raw for several rounds and report medians.
     let rounds: usize = arg(&args, "--rounds", 5).max(1);
+    let count_allocs = args.iter().any(|a| a == "--allocs");
+    if args.iter().any(|a| a == "--string") {
+        STRING_PAYLOAD.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    if let Some(kind) = args
+        .iter()
+        .position(|a| a == "--child")
+        .and_then(|i| args.get(i + 1))
+    {
+        return run_child(kind, payload, count_allocs);
+    }
+    let (split, consumer) = (
+        args.iter().any(|a| a == "--split"),
+        args.iter().any(|a| a == "--consumer"),
+    );
+    if split || consumer {
+        if count_allocs {
+            allocs::start();
+        }
+        return run_split(
+            consumer,
+            concurrency,
+            payload,
+            seconds,
+            rounds,
+            count_allocs,
+        );
+    }
     // `--tls`: plaintext against mutual TLS instead of oxidubbo against raw.
     let pki = args
         .iter()
