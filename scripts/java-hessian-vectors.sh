@@ -17,7 +17,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="$ROOT/hessian2/java-vectors/src"
 JAR="${HESSIAN_JAR:-/usr/share/java/hessian.jar}"
 
-die() { echo "[java-hessian-vectors] ERROR: $*" >&2; exit "${2:-1}"; }
+die() { echo "[java-hessian-vectors] ERROR: $1" >&2; exit "${2:-1}"; }
 
 command -v javac >/dev/null 2>&1 || die "javac not found (install a JDK, e.g. default-jdk-headless)" 3
 command -v java >/dev/null 2>&1 || die "java not found" 3
