@@ -150,6 +150,26 @@ fn time_types() {
     java_made("zone_offset", &ZoneOffset::new(5 * 3600 + 30 * 60).unwrap());
     java_made("zoned_date_time", &zoned());
     java_made("offset_date_time", &offset_date_time());
+    // Conversions, with Java's answers: LocalDate.toEpochDay(), ZonedDateTime.toInstant().
+    assert_eq!(date(2024, 2, 29).epoch_day(), 19_782);
+    assert_eq!(date(1969, 12, 31).epoch_day(), -1);
+    assert_eq!(date(-1, 12, 31).epoch_day(), -719_529);
+    for day in [-719_529, -1, 0, 19_782, 2_932_896] {
+        assert_eq!(LocalDate::from_epoch_day(day).unwrap().epoch_day(), day);
+    }
+    assert_eq!(
+        LocalDate::from_epoch_day(2_932_896).unwrap(),
+        date(9999, 12, 31)
+    );
+    assert!(LocalDate::from_epoch_day(i64::MIN).is_err());
+    assert_eq!(
+        zoned().to_instant().unwrap(),
+        Instant::new(1_717_236_000, 0).unwrap()
+    );
+    assert_eq!(
+        offset_date_time().to_instant().unwrap(),
+        Instant::new(1_717_254_000, 0).unwrap()
+    );
     // Texts as Java's toString() gives them (see java_reads_what_rust_writes).
     assert_eq!(zoned().to_string(), "2024-06-01T12:00+02:00[Europe/Paris]");
     assert_eq!(offset_date_time().to_string(), "2024-06-01T12:00-03:00");

@@ -184,7 +184,50 @@ impl LocalDate {
     pub fn day(self) -> u32 {
         u32::from(self.day)
     }
+
+    /// Days since 1970-01-01, negative before (Java's `toEpochDay()`).
+    pub fn epoch_day(self) -> i64 {
+        // Shift the year to start in March, so the leap day ends it; count 400-year eras.
+        let month = i64::from(self.month);
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year.rem_euclid(400);
+        let march_month = (month + 9) % 12;
+        let day_of_year = (153 * march_month + 2) / 5 + i64::from(self.day) - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * DAYS_PER_ERA + day_of_era - DAYS_0000_03_01_TO_EPOCH
+    }
+
+    /// The date `days` after 1970-01-01 (Java's `LocalDate.ofEpochDay`).
+    ///
+    /// # Errors
+    ///
+    /// A date beyond Java's year range.
+    pub fn from_epoch_day(days: i64) -> Result<Self> {
+        let out_of_range = || Error::message(format!("epoch day {days} is out of range"));
+        if days.unsigned_abs() > 400_000_000_000 {
+            return Err(out_of_range());
+        }
+        let z = days + DAYS_0000_03_01_TO_EPOCH;
+        let era = z.div_euclid(DAYS_PER_ERA);
+        let day_of_era = z.rem_euclid(DAYS_PER_ERA);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let march_month = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * march_month + 2) / 5 + 1;
+        let month = (march_month + 2) % 12 + 1;
+        let year = era * 400 + year_of_era + i64::from(month <= 2);
+        let year = i32::try_from(year).map_err(|_| out_of_range())?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        LocalDate::new(year, month as u32, day as u32)
+    }
 }
+
+/// Days in 400 Gregorian years.
+const DAYS_PER_ERA: i64 = 146_097;
+/// Days from 0000-03-01 to 1970-01-01.
+const DAYS_0000_03_01_TO_EPOCH: i64 = 719_468;
 
 impl fmt::Display for LocalDate {
     /// ISO-8601, as Java's `toString()`: `2024-02-29`, `+12345-01-01`, `-0001-01-01`.
@@ -270,6 +313,11 @@ impl LocalTime {
     pub fn nano(self) -> u32 {
         self.nano
     }
+
+    /// Seconds since midnight (Java's `toSecondOfDay()`).
+    pub fn second_of_day(self) -> u32 {
+        u32::from(self.hour) * 3600 + u32::from(self.minute) * 60 + u32::from(self.second)
+    }
 }
 
 impl fmt::Display for LocalTime {
@@ -323,6 +371,42 @@ impl LocalDateTime {
     /// The date-time of `date` at `time`.
     pub fn new(date: LocalDate, time: LocalTime) -> Self {
         LocalDateTime { date, time }
+    }
+
+    /// The instant at which this date-time is seen with `offset` (Java's
+    /// `toInstant(offset)`).
+    ///
+    /// ```
+    /// use oxidubbo_hessian2::java::{LocalDate, LocalDateTime, LocalTime, ZoneOffset};
+    ///
+    /// let noon = LocalDateTime::new(LocalDate::new(2024, 6, 1)?, LocalTime::new(12, 0, 0, 0)?);
+    /// let i = noon.to_instant(ZoneOffset::new(7200)?)?;
+    /// assert_eq!(i.seconds(), 1_717_236_000); // 2024-06-01T10:00:00Z
+    /// assert_eq!(LocalDateTime::from_instant(i, ZoneOffset::new(7200)?)?, noon);
+    /// # Ok::<(), oxidubbo_hessian2::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// An instant beyond Java's `Instant` range.
+    pub fn to_instant(self, offset: ZoneOffset) -> Result<Instant> {
+        let seconds = self.date.epoch_day() * 86_400 + i64::from(self.time.second_of_day())
+            - i64::from(offset.seconds);
+        Instant::new(seconds, self.time.nano)
+    }
+
+    /// The date-time that `instant` is at `offset` (Java's `ofInstant`).
+    ///
+    /// # Errors
+    ///
+    /// A date beyond Java's year range.
+    pub fn from_instant(instant: Instant, offset: ZoneOffset) -> Result<Self> {
+        let local = instant.seconds + i64::from(offset.seconds);
+        let date = LocalDate::from_epoch_day(local.div_euclid(86_400))?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let second = local.rem_euclid(86_400) as u32;
+        let time = LocalTime::new(second / 3600, second / 60 % 60, second % 60, instant.nanos)?;
+        Ok(LocalDateTime { date, time })
     }
 }
 
@@ -647,6 +731,17 @@ pub struct ZonedDateTime {
     pub zone_id: String,
 }
 
+impl ZonedDateTime {
+    /// The instant this date-time stands for (its local date-time at its offset).
+    ///
+    /// # Errors
+    ///
+    /// An instant beyond Java's `Instant` range.
+    pub fn to_instant(&self) -> Result<Instant> {
+        self.date_time.to_instant(self.offset)
+    }
+}
+
 impl fmt::Display for ZonedDateTime {
     /// As Java's `toString()`: `2024-06-01T12:00+02:00[Europe/Paris]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -687,6 +782,17 @@ pub struct OffsetDateTime {
     pub date_time: LocalDateTime,
     /// The offset.
     pub offset: ZoneOffset,
+}
+
+impl OffsetDateTime {
+    /// The instant this date-time stands for.
+    ///
+    /// # Errors
+    ///
+    /// An instant beyond Java's `Instant` range.
+    pub fn to_instant(&self) -> Result<Instant> {
+        self.date_time.to_instant(self.offset)
+    }
 }
 
 impl fmt::Display for OffsetDateTime {
