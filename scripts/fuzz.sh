@@ -11,8 +11,7 @@
 # Needs a nightly toolchain (installed with rustup, minimal profile, when missing) and
 # cargo-fuzz (installed with cargo when missing). Each run starts from the committed seeds
 # (fuzz/seeds/, from the wire spec's test vectors; Hessian fixtures and the Java type vectors
-# for hessian2) plus the
-# corpus earlier runs grew (corpus/, not committed).
+# for hessian2) plus the corpus earlier runs grew (corpus/, not committed).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
