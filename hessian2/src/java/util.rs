@@ -107,10 +107,10 @@ impl<'de> Deserialize<'de> for Locale {
 
 /// A `java.util.UUID`: 128 bits, Java's `mostSigBits` then `leastSigBits`.
 ///
-/// On the wire (hessian-lite): an object of class `java.util.UUID` with one field, `value`,
-/// the canonical text (`123e4567-e89b-12d3-a456-426614174000`). Reading also accepts the
-/// `mostSigBits`/`leastSigBits` fields (what Caucho Hessian, dubbo-go-hessian2 and older
-/// hessian-lite write) and a plain string.
+/// On the wire (hessian-lite 3.2.8 and later): an object of class `java.util.UUID` with one
+/// field, `value`, the canonical text (`123e4567-e89b-12d3-a456-426614174000`). Reading also
+/// accepts the `mostSigBits`/`leastSigBits` fields (what Caucho Hessian, dubbo-go-hessian2
+/// and older hessian-lite write) and a plain string.
 ///
 /// ```
 /// use oxidubbo_hessian2::java::Uuid;
