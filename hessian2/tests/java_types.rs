@@ -14,7 +14,8 @@ use std::process::Command;
 
 use oxidubbo_hessian2::java::{
     Array, BigDecimal, BigInteger, Duration, Instant, LocalDate, LocalDateTime, LocalTime, Locale,
-    OffsetDateTime, Uuid, ZoneOffset, ZonedDateTime,
+    MonthDay, OffsetDateTime, OffsetTime, Period, Uuid, Year, YearMonth, ZoneId, ZoneOffset,
+    ZonedDateTime,
 };
 use oxidubbo_hessian2::{
     Binary, Date, List, Map, Object, Value, decode_value, encode_value, from_slice, from_value,
@@ -111,6 +112,13 @@ fn offset_date_time() -> OffsetDateTime {
     }
 }
 
+fn offset_time() -> OffsetTime {
+    OffsetTime {
+        time: time(7, 30, 15, 500_000_000),
+        offset: ZoneOffset::new(9 * 3600).expect("offset"),
+    }
+}
+
 fn uuid() -> Uuid {
     "123e4567-e89b-12d3-a456-426614174000"
         .parse()
@@ -150,6 +158,19 @@ fn time_types() {
     java_made("zone_offset", &ZoneOffset::new(5 * 3600 + 30 * 60).unwrap());
     java_made("zoned_date_time", &zoned());
     java_made("offset_date_time", &offset_date_time());
+    java_made("offset_time", &offset_time());
+    java_made("year", &Year::new(-44).unwrap());
+    java_made("year_month", &YearMonth::new(2024, 2).unwrap());
+    java_made("month_day", &MonthDay::new(2, 29).unwrap());
+    java_made(
+        "period",
+        &Period {
+            years: 1,
+            months: -2,
+            days: 30,
+        },
+    );
+    java_made("zone_id", &ZoneId("America/New_York".to_owned()));
     // Conversions, with Java's answers: LocalDate.toEpochDay(), ZonedDateTime.toInstant().
     assert_eq!(date(2024, 2, 29).epoch_day(), 19_782);
     assert_eq!(date(1969, 12, 31).epoch_day(), -1);
@@ -391,6 +412,12 @@ fn every_vector_is_tested_and_round_trips() {
         "zone_offset",
         "zoned_date_time",
         "offset_date_time",
+        "offset_time",
+        "year",
+        "year_month",
+        "month_day",
+        "period",
+        "zone_id",
         "locale",
         "locale_script",
         "uuid",
@@ -498,6 +525,20 @@ fn bad_input_is_an_error() {
                 &[("seconds", Value::Long(0)), ("nanos", (-1).into())],
             )),
             "nanos -1",
+        ),
+        (
+            err::<MonthDay>(obj(
+                &handle("MonthDay"),
+                &[("month", 4.into()), ("day", 31.into())],
+            )),
+            "day 31",
+        ),
+        (
+            err::<YearMonth>(obj(
+                &handle("YearMonth"),
+                &[("month", 0.into()), ("year", 2024.into())],
+            )),
+            "month 0",
         ),
         (
             err::<ZoneOffset>(obj(
@@ -612,6 +653,11 @@ fn damaged_vectors_never_panic() {
             fixpoint::<Duration>(data),
             fixpoint::<ZonedDateTime>(data),
             fixpoint::<OffsetDateTime>(data),
+            fixpoint::<OffsetTime>(data),
+            fixpoint::<YearMonth>(data),
+            fixpoint::<MonthDay>(data),
+            fixpoint::<Period>(data),
+            fixpoint::<ZoneId>(data),
             fixpoint::<Locale>(data),
             fixpoint::<Uuid>(data),
             fixpoint::<Array<i64>>(data),
@@ -738,6 +784,27 @@ fn java_reads_what_rust_writes() {
         (
             to_vec(&ZoneOffset::new(-(3600 + 62)).unwrap()).unwrap(),
             "java.time.ZoneOffset -01:01:02",
+        ),
+        (
+            to_vec(&offset_time()).unwrap(),
+            "java.time.OffsetTime 07:30:15.500+09:00",
+        ),
+        (
+            to_vec(&Year::new(12_345).unwrap()).unwrap(),
+            "java.time.Year 12345",
+        ),
+        (
+            to_vec(&YearMonth::new(-44, 3).unwrap()).unwrap(),
+            "java.time.YearMonth -0044-03",
+        ),
+        (
+            to_vec(&MonthDay::new(12, 31).unwrap()).unwrap(),
+            "java.time.MonthDay --12-31",
+        ),
+        (to_vec(&Period::default()).unwrap(), "java.time.Period P0D"),
+        (
+            to_vec(&ZoneId("Asia/Tokyo".to_owned())).unwrap(),
+            "java.time.ZoneRegion Asia/Tokyo",
         ),
         (
             to_vec(&Locale::new("en", "US")).unwrap(),

@@ -41,6 +41,10 @@ fuzz_target!(|data: &[u8]| {
     java_type::<java::Duration>(data);
     java_type::<java::ZonedDateTime>(data);
     java_type::<java::OffsetDateTime>(data);
+    java_type::<java::OffsetTime>(data);
+    java_type::<java::YearMonth>(data);
+    java_type::<java::MonthDay>(data);
+    java_type::<java::Period>(data);
     java_type::<java::Locale>(data);
     java_type::<java::Uuid>(data);
     java_type::<java::Array<i64>>(data);

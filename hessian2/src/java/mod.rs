@@ -13,6 +13,12 @@
 //! | `java.time.ZoneOffset` | [`ZoneOffset`] | object `…java8.ZoneOffsetHandle` { `seconds` } |
 //! | `java.time.ZonedDateTime` | [`ZonedDateTime`] | object `…java8.ZonedDateTimeHandle` { `offset`, `dateTime`, `zoneId` } |
 //! | `java.time.OffsetDateTime` | [`OffsetDateTime`] | object `…java8.OffsetDateTimeHandle` { `offset`, `dateTime` } |
+//! | `java.time.OffsetTime` | [`OffsetTime`] | object `…java8.OffsetTimeHandle` { `zoneOffset`, `localTime` } |
+//! | `java.time.Year` | [`Year`] | object `…java8.YearHandle` { `year` } |
+//! | `java.time.YearMonth` | [`YearMonth`] | object `…java8.YearMonthHandle` { `month`, `year` } |
+//! | `java.time.MonthDay` | [`MonthDay`] | object `…java8.MonthDayHandle` { `day`, `month` } |
+//! | `java.time.Period` | [`Period`] | object `…java8.PeriodHandle` { `days`, `months`, `years` } |
+//! | `java.time.ZoneId` (a region) | [`ZoneId`] | object `…java8.ZoneIdHandle` { `zoneId` } |
 //! | `java.util.Locale` | [`Locale`] | object `com.alibaba.com.caucho.hessian.io.LocaleHandle` { `value`: its `toString()` } |
 //! | `java.util.UUID` | [`Uuid`] | object `java.util.UUID` { `value`: its `toString()` } |
 //! | `int[]`, `long[]`, `short[]`, `boolean[]`, `double[]`, `float[]`, `String[]`, `Object[]` | [`Array`] | typed list `[int`, `[long`, `[short`, `[boolean`, `[double`, `[float`, `[string`, `[object` |
@@ -79,8 +85,8 @@ mod util;
 pub use array::{Array, ArrayElement};
 pub use math::{BigDecimal, BigInteger};
 pub use time::{
-    Duration, Instant, LocalDate, LocalDateTime, LocalTime, OffsetDateTime, ZoneOffset,
-    ZonedDateTime,
+    Duration, Instant, LocalDate, LocalDateTime, LocalTime, MonthDay, OffsetDateTime, OffsetTime,
+    Period, Year, YearMonth, ZoneId, ZoneOffset, ZonedDateTime,
 };
 pub use util::{Locale, Uuid};
 
@@ -97,6 +103,12 @@ crate::java_type!(
     ZoneOffset => "java.time.ZoneOffset",
     ZonedDateTime => "java.time.ZonedDateTime",
     OffsetDateTime => "java.time.OffsetDateTime",
+    OffsetTime => "java.time.OffsetTime",
+    Year => "java.time.Year",
+    YearMonth => "java.time.YearMonth",
+    MonthDay => "java.time.MonthDay",
+    Period => "java.time.Period",
+    ZoneId => "java.time.ZoneId",
     Locale => "java.util.Locale",
     Uuid => "java.util.UUID",
 );

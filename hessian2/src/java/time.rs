@@ -21,6 +21,50 @@ mod handles {
     use super::{LocalDate, LocalDateTime, LocalTime, ZoneOffset};
 
     #[derive(Serialize, Deserialize)]
+    #[serde(rename = "com.alibaba.com.caucho.hessian.io.java8.YearHandle")]
+    pub(super) struct YearHandle {
+        pub year: i32,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "com.alibaba.com.caucho.hessian.io.java8.YearMonthHandle")]
+    pub(super) struct YearMonthHandle {
+        pub month: i32,
+        pub year: i32,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "com.alibaba.com.caucho.hessian.io.java8.MonthDayHandle")]
+    pub(super) struct MonthDayHandle {
+        pub day: i32,
+        pub month: i32,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "com.alibaba.com.caucho.hessian.io.java8.PeriodHandle")]
+    pub(super) struct PeriodHandle {
+        pub days: i32,
+        pub months: i32,
+        pub years: i32,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "com.alibaba.com.caucho.hessian.io.java8.OffsetTimeHandle")]
+    pub(super) struct OffsetTimeHandle {
+        #[serde(rename = "zoneOffset")]
+        pub zone_offset: ZoneOffset,
+        #[serde(rename = "localTime")]
+        pub local_time: LocalTime,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "com.alibaba.com.caucho.hessian.io.java8.ZoneIdHandle")]
+    pub(super) struct ZoneIdHandle {
+        #[serde(rename = "zoneId")]
+        pub zone_id: String,
+    }
+
+    #[derive(Serialize, Deserialize)]
     #[serde(rename = "com.alibaba.com.caucho.hessian.io.java8.LocalDateHandle")]
     pub(super) struct LocalDateHandle {
         pub day: i32,
@@ -109,9 +153,41 @@ via_handle! {
     ZoneOffset => ZoneOffsetHandle;
     ZonedDateTime => ZonedDateTimeHandle;
     OffsetDateTime => OffsetDateTimeHandle;
+    Year => YearHandle;
+    YearMonth => YearMonthHandle;
+    MonthDay => MonthDayHandle;
+    Period => PeriodHandle;
+    OffsetTime => OffsetTimeHandle;
+    ZoneId => ZoneIdHandle;
 }
 
 const NANOS_PER_SECOND: u32 = 1_000_000_000;
+
+/// Java's year range (`Year.MIN_VALUE..=Year.MAX_VALUE`).
+const YEARS: (i32, i32) = (-999_999_999, 999_999_999);
+
+fn days_in_month(month: u32, leap: bool) -> u32 {
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// A year as ISO-8601 (and Java) writes it in dates: at least 4 digits, `+` above 9999.
+fn write_iso_year(f: &mut fmt::Formatter<'_>, year: i32) -> fmt::Result {
+    match year {
+        y if y > 9999 => write!(f, "+{y}"),
+        y if y < 0 => write!(f, "-{:04}", y.unsigned_abs()),
+        y => write!(f, "{y:04}"),
+    }
+}
+
+/// A month value read from a handle: out-of-range numbers stay out of range.
+fn unsigned(v: i32) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
 
 fn range<T: PartialOrd + fmt::Display>(what: &str, v: T, lo: T, hi: T) -> Result<T> {
     if v < lo || v > hi {
@@ -152,16 +228,10 @@ impl LocalDate {
     ///
     /// A year, month or day that Java's `LocalDate.of` would reject.
     pub fn new(year: i32, month: u32, day: u32) -> Result<Self> {
-        range("LocalDate year", year, -999_999_999, 999_999_999)?;
+        range("LocalDate year", year, YEARS.0, YEARS.1)?;
         let month = range("LocalDate month", month, 1, 12)?;
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days = match month {
-            2 if leap => 29,
-            2 => 28,
-            4 | 6 | 9 | 11 => 30,
-            _ => 31,
-        };
-        let day = range("LocalDate day", day, 1, days)?;
+        let day = range("LocalDate day", day, 1, days_in_month(month, leap))?;
         #[allow(clippy::cast_possible_truncation)]
         Ok(LocalDate {
             year,
@@ -232,11 +302,7 @@ const DAYS_0000_03_01_TO_EPOCH: i64 = 719_468;
 impl fmt::Display for LocalDate {
     /// ISO-8601, as Java's `toString()`: `2024-02-29`, `+12345-01-01`, `-0001-01-01`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.year {
-            y if y > 9999 => write!(f, "+{y}")?,
-            y if y < 0 => write!(f, "-{:04}", y.unsigned_abs())?,
-            y => write!(f, "{y:04}")?,
-        }
+        write_iso_year(f, self.year)?;
         write!(f, "-{:02}-{:02}", self.month, self.day)
     }
 }
@@ -255,9 +321,7 @@ impl TryFrom<LocalDateHandle> for LocalDate {
     type Error = Error;
 
     fn try_from(h: LocalDateHandle) -> Result<Self> {
-        let month = u32::try_from(h.month).unwrap_or(u32::MAX);
-        let day = u32::try_from(h.day).unwrap_or(u32::MAX);
-        LocalDate::new(h.year, month, day)
+        LocalDate::new(h.year, unsigned(h.month), unsigned(h.day))
     }
 }
 
@@ -353,8 +417,12 @@ impl TryFrom<LocalTimeHandle> for LocalTime {
     type Error = Error;
 
     fn try_from(h: LocalTimeHandle) -> Result<Self> {
-        let u = |v: i32| u32::try_from(v).unwrap_or(u32::MAX);
-        LocalTime::new(u(h.hour), u(h.minute), u(h.second), u(h.nano))
+        LocalTime::new(
+            unsigned(h.hour),
+            unsigned(h.minute),
+            unsigned(h.second),
+            unsigned(h.nano),
+        )
     }
 }
 
@@ -819,5 +887,272 @@ impl TryFrom<OffsetDateTimeHandle> for OffsetDateTime {
             date_time: h.date_time,
             offset: h.offset,
         })
+    }
+}
+
+/// A `java.time.Year`: a year of the ISO calendar, within ±999,999,999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Year(i32);
+
+impl Year {
+    /// The year `year`.
+    ///
+    /// # Errors
+    ///
+    /// A year beyond ±999,999,999.
+    pub fn new(year: i32) -> Result<Self> {
+        range("Year", year, YEARS.0, YEARS.1).map(Year)
+    }
+
+    /// The year's number (`getValue()`).
+    pub fn value(self) -> i32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Year {
+    /// The number, as Java's `toString()`: `2024`, `-44`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl From<&Year> for YearHandle {
+    fn from(y: &Year) -> Self {
+        YearHandle { year: y.0 }
+    }
+}
+
+impl TryFrom<YearHandle> for Year {
+    type Error = Error;
+
+    fn try_from(h: YearHandle) -> Result<Self> {
+        Year::new(h.year)
+    }
+}
+
+/// A `java.time.YearMonth`: a month of a year (`2024-02`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth {
+    year: i32,
+    month: u8,
+}
+
+impl YearMonth {
+    /// The month `month` (1 to 12) of `year`.
+    ///
+    /// # Errors
+    ///
+    /// A year beyond ±999,999,999 or a month outside 1–12.
+    pub fn new(year: i32, month: u32) -> Result<Self> {
+        range("YearMonth year", year, YEARS.0, YEARS.1)?;
+        #[allow(clippy::cast_possible_truncation)]
+        let month = range("YearMonth month", month, 1, 12)? as u8;
+        Ok(YearMonth { year, month })
+    }
+
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(self) -> u32 {
+        u32::from(self.month)
+    }
+}
+
+impl fmt::Display for YearMonth {
+    /// As Java's `toString()`: `2024-02`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_iso_year(f, self.year)?;
+        write!(f, "-{:02}", self.month)
+    }
+}
+
+impl From<&YearMonth> for YearMonthHandle {
+    fn from(ym: &YearMonth) -> Self {
+        YearMonthHandle {
+            month: i32::from(ym.month),
+            year: ym.year,
+        }
+    }
+}
+
+impl TryFrom<YearMonthHandle> for YearMonth {
+    type Error = Error;
+
+    fn try_from(h: YearMonthHandle) -> Result<Self> {
+        YearMonth::new(h.year, unsigned(h.month))
+    }
+}
+
+/// A `java.time.MonthDay`: a day of a month, in any year (`--02-29`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonthDay {
+    month: u8,
+    day: u8,
+}
+
+impl MonthDay {
+    /// The day `day` of `month` (February 29 is allowed, as in Java).
+    ///
+    /// # Errors
+    ///
+    /// A month outside 1–12, or a day the month never has.
+    pub fn new(month: u32, day: u32) -> Result<Self> {
+        let month = range("MonthDay month", month, 1, 12)?;
+        let day = range("MonthDay day", day, 1, days_in_month(month, true))?;
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(MonthDay {
+            month: month as u8,
+            day: day as u8,
+        })
+    }
+
+    /// The month, 1 to 12.
+    pub fn month(self) -> u32 {
+        u32::from(self.month)
+    }
+
+    /// The day of the month, from 1.
+    pub fn day(self) -> u32 {
+        u32::from(self.day)
+    }
+}
+
+impl fmt::Display for MonthDay {
+    /// As Java's `toString()`: `--02-29`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--{:02}-{:02}", self.month, self.day)
+    }
+}
+
+impl From<&MonthDay> for MonthDayHandle {
+    fn from(md: &MonthDay) -> Self {
+        MonthDayHandle {
+            day: i32::from(md.day),
+            month: i32::from(md.month),
+        }
+    }
+}
+
+impl TryFrom<MonthDayHandle> for MonthDay {
+    type Error = Error;
+
+    fn try_from(h: MonthDayHandle) -> Result<Self> {
+        MonthDay::new(unsigned(h.month), unsigned(h.day))
+    }
+}
+
+/// A `java.time.Period`: years, months and days, each any `int` (`P1Y-2M30D`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Period {
+    /// The years.
+    pub years: i32,
+    /// The months.
+    pub months: i32,
+    /// The days.
+    pub days: i32,
+}
+
+impl fmt::Display for Period {
+    /// As Java's `toString()`: `P1Y-2M30D`, `P0D`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == Period::default() {
+            return f.write_str("P0D");
+        }
+        f.write_str("P")?;
+        for (n, unit) in [(self.years, 'Y'), (self.months, 'M'), (self.days, 'D')] {
+            if n != 0 {
+                write!(f, "{n}{unit}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<&Period> for PeriodHandle {
+    fn from(p: &Period) -> Self {
+        PeriodHandle {
+            days: p.days,
+            months: p.months,
+            years: p.years,
+        }
+    }
+}
+
+impl TryFrom<PeriodHandle> for Period {
+    type Error = Error;
+
+    fn try_from(h: PeriodHandle) -> Result<Self> {
+        Ok(Period {
+            years: h.years,
+            months: h.months,
+            days: h.days,
+        })
+    }
+}
+
+/// A `java.time.OffsetTime`: a time of day and its offset from UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OffsetTime {
+    /// The local time.
+    pub time: LocalTime,
+    /// The offset.
+    pub offset: ZoneOffset,
+}
+
+impl fmt::Display for OffsetTime {
+    /// As Java's `toString()`: `07:30:15.500+09:00`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.time, self.offset)
+    }
+}
+
+impl From<&OffsetTime> for OffsetTimeHandle {
+    fn from(t: &OffsetTime) -> Self {
+        OffsetTimeHandle {
+            zone_offset: t.offset,
+            local_time: t.time,
+        }
+    }
+}
+
+impl TryFrom<OffsetTimeHandle> for OffsetTime {
+    type Error = Error;
+
+    fn try_from(h: OffsetTimeHandle) -> Result<Self> {
+        Ok(OffsetTime {
+            time: h.local_time,
+            offset: h.zone_offset,
+        })
+    }
+}
+
+/// A `java.time.ZoneId` that is a region (`America/New_York`), kept as its ID; Java resolves
+/// it with `ZoneId.of`. A `ZoneOffset` is a [`ZoneOffset`] (Java writes it as one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ZoneId(pub String);
+
+impl fmt::Display for ZoneId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&ZoneId> for ZoneIdHandle {
+    fn from(z: &ZoneId) -> Self {
+        ZoneIdHandle {
+            zone_id: z.0.clone(),
+        }
+    }
+}
+
+impl TryFrom<ZoneIdHandle> for ZoneId {
+    type Error = Error;
+
+    fn try_from(h: ZoneIdHandle) -> Result<Self> {
+        Ok(ZoneId(h.zone_id))
     }
 }

@@ -7,7 +7,13 @@ import com.alibaba.com.caucho.hessian.io.java8.InstantHandle;
 import com.alibaba.com.caucho.hessian.io.java8.LocalDateHandle;
 import com.alibaba.com.caucho.hessian.io.java8.LocalDateTimeHandle;
 import com.alibaba.com.caucho.hessian.io.java8.LocalTimeHandle;
+import com.alibaba.com.caucho.hessian.io.java8.MonthDayHandle;
 import com.alibaba.com.caucho.hessian.io.java8.OffsetDateTimeHandle;
+import com.alibaba.com.caucho.hessian.io.java8.OffsetTimeHandle;
+import com.alibaba.com.caucho.hessian.io.java8.PeriodHandle;
+import com.alibaba.com.caucho.hessian.io.java8.YearHandle;
+import com.alibaba.com.caucho.hessian.io.java8.YearMonthHandle;
+import com.alibaba.com.caucho.hessian.io.java8.ZoneIdHandle;
 import com.alibaba.com.caucho.hessian.io.java8.ZoneOffsetHandle;
 import com.alibaba.com.caucho.hessian.io.java8.ZonedDateTimeHandle;
 import com.caucho.hessian.io.AbstractDeserializer;
@@ -30,7 +36,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.MonthDay;
 import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.Period;
+import java.time.Year;
+import java.time.YearMonth;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -88,6 +100,25 @@ public class LiteSerializerFactory extends AbstractSerializerFactory {
         }
         if (cl == OffsetDateTime.class) {
             return handle(OffsetDateTimeHandle::new);
+        }
+        if (cl == OffsetTime.class) {
+            return handle(OffsetTimeHandle::new);
+        }
+        if (cl == Year.class) {
+            return handle(YearHandle::new);
+        }
+        if (cl == YearMonth.class) {
+            return handle(YearMonthHandle::new);
+        }
+        if (cl == MonthDay.class) {
+            return handle(MonthDayHandle::new);
+        }
+        if (cl == Period.class) {
+            return handle(PeriodHandle::new);
+        }
+        if (ZoneId.class.isAssignableFrom(cl)) {
+            // a region such as Europe/Paris (ZoneOffset, a ZoneId too, is handled above)
+            return handle(ZoneIdHandle::new);
         }
         if (cl == BigInteger.class
                 || cl.getName().startsWith("org.oxidubbo.vectors.")

@@ -17,7 +17,12 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
+import java.time.MonthDay;
 import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.Period;
+import java.time.Year;
+import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -64,6 +69,12 @@ public final class Vectors {
         v.put("zoned_date_time",
             ZonedDateTime.of(2024, 6, 1, 12, 0, 0, 0, ZoneId.of("Europe/Paris")));
         v.put("offset_date_time", OffsetDateTime.of(2024, 6, 1, 12, 0, 0, 0, ZoneOffset.ofHours(-3)));
+        v.put("offset_time", OffsetTime.of(7, 30, 15, 500_000_000, ZoneOffset.ofHours(9)));
+        v.put("year", Year.of(-44));
+        v.put("year_month", YearMonth.of(2024, 2));
+        v.put("month_day", MonthDay.of(2, 29));
+        v.put("period", Period.of(1, -2, 30));
+        v.put("zone_id", ZoneId.of("America/New_York"));
         v.put("locale", Locale.SIMPLIFIED_CHINESE);
         v.put("locale_script",
             new Locale.Builder().setLanguage("zh").setRegion("TW").setScript("Hant").build());
