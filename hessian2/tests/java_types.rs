@@ -14,8 +14,8 @@ use std::process::Command;
 
 use oxidubbo_hessian2::java::{
     Array, BigDecimal, BigInteger, Duration, Instant, LocalDate, LocalDateTime, LocalTime, Locale,
-    MonthDay, OffsetDateTime, OffsetTime, Period, Uuid, Year, YearMonth, ZoneId, ZoneOffset,
-    ZonedDateTime,
+    MonthDay, OffsetDateTime, OffsetTime, Period, SqlDate, SqlTime, SqlTimestamp, Uuid, Year,
+    YearMonth, ZoneId, ZoneOffset, ZonedDateTime,
 };
 use oxidubbo_hessian2::{
     Binary, Date, List, Map, Object, Value, decode_value, encode_value, from_slice, from_value,
@@ -144,6 +144,14 @@ fn math_types() {
 fn time_types() {
     java_made("date", &Date(894_621_091_000));
     java_made("local_date", &date(2024, 2, 29));
+    // java.sql types (the vectors were made with the JVM in UTC)
+    let midnight = date(2024, 2, 29).epoch_day() * 86_400_000;
+    java_made("sql_date", &SqlDate(Date(midnight)));
+    java_made(
+        "sql_time",
+        &SqlTime(Date((23 * 3600 + 59 * 60 + 58) * 1000)),
+    );
+    java_made("sql_timestamp", &SqlTimestamp(Date(1_700_000_000_123)));
     java_made("local_time", &time(23, 59, 58, 123_456_789));
     java_made(
         "local_date_time",
@@ -403,6 +411,9 @@ fn every_vector_is_tested_and_round_trips() {
         "big_integer",
         "big_integer_zero",
         "date",
+        "sql_date",
+        "sql_time",
+        "sql_timestamp",
         "local_date",
         "local_time",
         "local_date_time",
@@ -593,6 +604,10 @@ fn bad_input_is_an_error() {
             "mostSigBits",
         ),
         (err::<Locale>(Value::Int(1)), "java.util.Locale"),
+        (
+            err::<SqlTimestamp>(obj("java.sql.Timestamp", &[("value", "x".into())])),
+            "java.sql.Timestamp",
+        ),
         (
             err::<Color>(obj(
                 "org.oxidubbo.vectors.Color",
@@ -788,6 +803,10 @@ fn java_reads_what_rust_writes() {
         (
             to_vec(&offset_time()).unwrap(),
             "java.time.OffsetTime 07:30:15.500+09:00",
+        ),
+        (
+            to_vec(&SqlTimestamp(Date(-1))).unwrap(),
+            "java.sql.Timestamp 1969-12-31 23:59:59.999",
         ),
         (
             to_vec(&Year::new(12_345).unwrap()).unwrap(),

@@ -25,6 +25,7 @@
 //! | `byte[]` | [`Binary`](crate::Binary) | binary |
 //! | `char[]` | `String` | string |
 //! | `java.util.Date` | [`Date`](crate::Date) | date |
+//! | `java.sql.Date`, `java.sql.Time`, `java.sql.Timestamp` | [`SqlDate`], [`SqlTime`], [`SqlTimestamp`] | object of that class { `value`: date } |
 //! | an `enum` | a unit-only Rust `enum` with `#[serde(rename = "<class>")]` | object `<class>` { `name` } |
 //!
 //! Each type (and `Array<T>` as the Java array) implements
@@ -79,11 +80,13 @@
 
 mod array;
 mod math;
+mod sql;
 mod time;
 mod util;
 
 pub use array::{Array, ArrayElement};
 pub use math::{BigDecimal, BigInteger};
+pub use sql::{SqlDate, SqlTime, SqlTimestamp};
 pub use time::{
     Duration, Instant, LocalDate, LocalDateTime, LocalTime, MonthDay, OffsetDateTime, OffsetTime,
     Period, Year, YearMonth, ZoneId, ZoneOffset, ZonedDateTime,
@@ -111,6 +114,9 @@ crate::java_type!(
     ZoneId => "java.time.ZoneId",
     Locale => "java.util.Locale",
     Uuid => "java.util.UUID",
+    SqlDate => "java.sql.Date",
+    SqlTime => "java.sql.Time",
+    SqlTimestamp => "java.sql.Timestamp",
 );
 
 /// A field of an object, or the entry of a map under a string key.

@@ -59,6 +59,9 @@ public final class Vectors {
         v.put("big_integer", new BigInteger("-123456789012345678901234567890"));
         v.put("big_integer_zero", BigInteger.ZERO);
         v.put("date", new Date(894621091000L));
+        v.put("sql_date", java.sql.Date.valueOf("2024-02-29"));
+        v.put("sql_time", java.sql.Time.valueOf("23:59:58"));
+        v.put("sql_timestamp", new java.sql.Timestamp(1700000000123L));
         v.put("local_date", LocalDate.of(2024, 2, 29));
         v.put("local_time", LocalTime.of(23, 59, 58, 123456789));
         v.put("local_date_time", LocalDateTime.of(1999, 12, 31, 23, 59, 59, 1));
