@@ -45,12 +45,11 @@ fn java_made<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, ex
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Clone, Copy)]
-#[serde(rename = "org.oxidubbo.vectors.Color")]
-#[allow(clippy::upper_case_acronyms)]
+#[serde(rename = "org.oxidubbo.vectors.Color", rename_all = "UPPERCASE")]
 enum Color {
-    RED,
-    GREEN,
-    BLUE,
+    Red,
+    Green,
+    Blue,
 }
 
 /// Java's `Holder` (hessian-lite writes its fields in reverse: map, list, text).
@@ -88,7 +87,7 @@ fn user() -> User {
     User {
         birthday: date(1990, 1, 2),
         balance: "10.50".parse().expect("decimal"),
-        color: Color::BLUE,
+        color: Color::Blue,
         attrs: BTreeMap::from([("level".to_owned(), Value::Int(3))]),
         tags: vec!["admin".to_owned()],
         scores: Array(vec![90, 85]),
@@ -218,12 +217,12 @@ fn util_types() {
 
 #[test]
 fn enums() {
-    java_made("enum", &Color::GREEN);
+    java_made("enum", &Color::Green);
     // Java writes the second RED as a back-reference to the first (`Q`): the typed read
     // resolves it, and the Value keeps it, so re-encoding the Value is byte-exact.
     let bytes = vector("enum_list");
     let colors: Vec<Color> = from_slice(&bytes).unwrap();
-    assert_eq!(colors, [Color::RED, Color::BLUE, Color::RED]);
+    assert_eq!(colors, [Color::Red, Color::Blue, Color::Red]);
     let v = decode_value(&bytes).unwrap();
     assert!(
         matches!(&v, Value::List(l) if l.items[2] == Value::Ref(1)),
@@ -838,7 +837,7 @@ fn java_reads_what_rust_writes() {
             "java.util.UUID 123e4567-e89b-12d3-a456-426614174000",
         ),
         (
-            to_vec(&Color::RED).unwrap(),
+            to_vec(&Color::Red).unwrap(),
             "org.oxidubbo.vectors.Color RED",
         ),
         (to_vec(&Array(vec![3i64, -4])).unwrap(), "long[] 3, -4"),

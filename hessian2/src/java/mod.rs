@@ -61,20 +61,21 @@
 //! ```
 //!
 //! A Java enum is a unit-only Rust enum named after the Java class; each variant is
-//! written as `{ name: "<VARIANT>" }`, as Java's `EnumSerializer` does:
+//! written as `{ name: "<CONSTANT>" }`, as Java's `EnumSerializer` does (serde's
+//! `rename_all` turns Rust's variant names into Java's constant names):
 //!
 //! ```
 //! use oxidubbo_hessian2::{from_slice, to_value, to_vec, Object, Value};
 //!
 //! #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
-//! #[serde(rename = "org.example.Color")]
-//! enum Color { RED, GREEN }
+//! #[serde(rename = "org.example.Color", rename_all = "SCREAMING_SNAKE_CASE")]
+//! enum Color { Red, DarkGreen }
 //!
-//! assert_eq!(to_value(&Color::GREEN)?, Value::Object(Object::new(
+//! assert_eq!(to_value(&Color::DarkGreen)?, Value::Object(Object::new(
 //!     "org.example.Color",
-//!     vec![("name".into(), Value::from("GREEN"))],
+//!     vec![("name".into(), Value::from("DARK_GREEN"))],
 //! )));
-//! assert_eq!(from_slice::<Color>(&to_vec(&Color::RED)?)?, Color::RED);
+//! assert_eq!(from_slice::<Color>(&to_vec(&Color::Red)?)?, Color::Red);
 //! # Ok::<(), oxidubbo_hessian2::Error>(())
 //! ```
 
