@@ -338,6 +338,30 @@ fn string_object_maps() {
     assert_eq!(to_vec(&map).unwrap()[0], b'H');
     assert_eq!(bytes[0], b'H');
 
+    // A POJO as Dubbo's generic calls pass it, a map with its class under "class", fills the
+    // struct by key (the class entry is one more key; an enum comes as its constant's name).
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct GenericUser {
+        id: i64,
+        name: String,
+        color: Color,
+    }
+    let bytes = vector("generic_pojo_map");
+    let generic: GenericUser = from_slice(&bytes).unwrap();
+    assert_eq!(
+        generic,
+        GenericUser {
+            id: 42,
+            name: "ann".to_owned(),
+            color: Color::Blue
+        }
+    );
+    let v = decode_value(&bytes).unwrap();
+    assert!(
+        matches!(&v, Value::Map(m) if m.get("class") == Some(&"org.oxidubbo.vectors.User".into())),
+        "{v:?}"
+    );
+
     // A LinkedHashMap keeps its Java type and order.
     let linked = Value::Map(Map {
         type_name: Some("java.util.LinkedHashMap".to_owned()),
@@ -453,6 +477,7 @@ fn every_vector_is_tested_and_round_trips() {
         "holder_empty",
         "pojo_map",
         "linked_map",
+        "generic_pojo_map",
         "user",
     ];
     let on_disk = vector_names(&vectors_dir());

@@ -104,6 +104,7 @@ public final class Vectors {
         v.put("holder_empty", new Holder("", new ArrayList<>(), new HashMap<>()));
         v.put("pojo_map", pojoMap());
         v.put("linked_map", linkedMap());
+        v.put("generic_pojo_map", genericPojoMap());
         v.put("user", user());
         return v;
     }
@@ -118,6 +119,16 @@ public final class Vectors {
         m.put("id", 7L);
         m.put("tags", new ArrayList<>(List.of("a", "b")));
         m.put("nested", nested);
+        return m;
+    }
+
+    /** A POJO as Dubbo's generic calls pass it: a map with its class under "class". */
+    static Map<String, Object> genericPojoMap() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("class", "org.oxidubbo.vectors.User");
+        m.put("id", 42L);
+        m.put("name", "ann");
+        m.put("color", "BLUE");
         return m;
     }
 
