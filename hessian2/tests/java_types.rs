@@ -408,6 +408,21 @@ fn other_peers_forms() {
         "com.caucho.hessian.io.LocaleHandle",
         vec![("value".into(), "en_US".into())],
     ));
+    // Plain strings, as a JSON-minded peer might send them.
+    assert_eq!(
+        from_value::<BigDecimal>(Value::from("1.5"))
+            .unwrap()
+            .as_str(),
+        "1.5"
+    );
+    assert_eq!(
+        from_value::<Uuid>(Value::from("123E4567-E89B-12D3-A456-426614174000")).unwrap(),
+        uuid()
+    );
+    assert_eq!(
+        from_value::<Locale>(Value::from("fr_CA")).unwrap(),
+        Locale::new("fr", "CA")
+    );
     assert_eq!(
         from_value::<Locale>(caucho_locale).unwrap(),
         Locale::new("en", "US")
