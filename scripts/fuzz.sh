@@ -10,8 +10,8 @@
 #
 # Needs a nightly toolchain (installed with rustup, minimal profile, when missing) and
 # cargo-fuzz (installed with cargo when missing). Each run starts from the committed seeds
-# (fuzz/seeds/, from the wire spec's test vectors; Hessian fixtures for hessian2) plus the
-# corpus earlier runs grew (corpus/, not committed).
+# (fuzz/seeds/, from the wire spec's test vectors; Hessian fixtures and the Java type vectors
+# for hessian2) plus the corpus earlier runs grew (corpus/, not committed).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,6 +61,12 @@ run_target() {
       find "$ROOT/$seeds" -name '*.bin' -size -4k | while read -r f; do
         cp "$f" "$flat/$(basename "$(dirname "$f")")_$(basename "$f")"
       done
+      # the Java type vectors too (oxidubbo-hessian2's java module)
+      if [ "$target" = from_slice ]; then
+        for f in "$ROOT"/hessian2/tests/java-vectors/*.bin; do
+          cp "$f" "$flat/java_$(basename "$f")"
+        done
+      fi
     fi
     [ -d "$flat" ] && seed_args=("$flat")
   else

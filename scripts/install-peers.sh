@@ -3,7 +3,10 @@
 #   - protoc and the protobuf well-known types (Debian packages protobuf-compiler and
 #     libprotobuf-dev): the etcd client crate (etcd-client) compiles etcd's protobuf API
 #     with them when the workspace is built
-#   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh, and a JRE
+#   - ZooKeeper (Debian package) and netcat-openbsd, for scripts/zookeeper.sh
+#   - a JDK (Debian package default-jdk-headless, when javac is missing): ZooKeeper's JRE
+#     and javac; and Caucho Hessian (Debian package libhessian-java): both for the Java type
+#     vectors of oxidubbo-hessian2 (scripts/java-hessian-vectors.sh, hessian2/tests/java_types.rs)
 #   - etcd and etcdctl (Debian packages etcd-server and etcd-client, etcd 3.4), for
 #     scripts/etcd.sh and the etcd registry tests
 #     and Node.js (Debian packages) when the machine has none
@@ -21,6 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SOFA_DIR="$ROOT/integration-tests/peers/sofa"
 GRPC_DIR="$ROOT/integration-tests/peers/grpc"
 ZK_JAR=/usr/share/java/zookeeper.jar
+HESSIAN_JAR=/usr/share/java/hessian.jar
 
 log() { echo "[install-peers] $*" >&2; }
 die() { echo "[install-peers] ERROR: $*" >&2; exit 1; }
@@ -53,7 +57,9 @@ command -v protoc >/dev/null 2>&1 || packages+=(protobuf-compiler)
 command -v etcd >/dev/null 2>&1 || packages+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || packages+=(etcd-client)
 command -v nc >/dev/null 2>&1 || packages+=(netcat-openbsd)
-command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+# a JDK (it brings the JRE that ZooKeeper needs)
+command -v javac >/dev/null 2>&1 || packages+=(default-jdk-headless)
+[ -f "$HESSIAN_JAR" ] || packages+=(libhessian-java)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
@@ -69,6 +75,8 @@ if [ "${#packages[@]}" -gt 0 ]; then
 fi
 [ -f "$ZK_JAR" ] || die "$ZK_JAR still missing after install"
 command -v java >/dev/null 2>&1 || die "java not found (ZooKeeper needs a JRE)"
+command -v javac >/dev/null 2>&1 || die "javac not found after install (the Java type vectors need a JDK)"
+[ -f "$HESSIAN_JAR" ] || die "$HESSIAN_JAR still missing after install"
 command -v nc >/dev/null 2>&1 || die "nc not found after install"
 command -v curl >/dev/null 2>&1 || die "curl not found after install"
 command -v prometheus >/dev/null 2>&1 || die "prometheus not found after install"

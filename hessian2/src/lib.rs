@@ -56,6 +56,10 @@
 //! # Ok::<(), oxidubbo_hessian2::Error>(())
 //! ```
 //!
+//! [`java`] has the Java types Dubbo services commonly pass — `BigDecimal`, `BigInteger`,
+//! `java.time`, `Locale`, `UUID`, primitive arrays — in the form Dubbo's Java serializer
+//! (hessian-lite) writes them.
+//!
 //! [`descriptor`] builds and parses the Java parameter-type descriptors of Dubbo requests.
 //! With the `json` feature, `json` maps JSON to values and back (the `oxidubbo` command's
 //! notation, and Triple's HTTP-unary calls).
@@ -67,6 +71,7 @@ mod decode;
 pub mod descriptor;
 mod encode;
 mod error;
+pub mod java;
 #[cfg(feature = "json")]
 pub mod json;
 mod ser;

@@ -1,0 +1,23 @@
+// Licensed under the Apache License, Version 2.0 (the oxidubbo project's licence).
+//
+// Test harness class: same name and fields as Dubbo's hessian-lite handle of the same name,
+// so that Caucho Hessian writes (and reads) what hessian-lite does. Written for oxidubbo.
+package com.alibaba.com.caucho.hessian.io.java8;
+
+import java.io.Serializable;
+import java.time.*;
+
+public class DurationHandle implements Serializable {
+    private long seconds;
+    private int nanos;
+
+    public DurationHandle(Object o) {
+        Duration d = (Duration) o;
+        seconds = d.getSeconds();
+        nanos = d.getNano();
+    }
+
+    private Object readResolve() {
+        return Duration.ofSeconds(seconds, nanos);
+    }
+}

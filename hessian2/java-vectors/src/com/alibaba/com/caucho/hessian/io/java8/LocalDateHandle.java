@@ -1,0 +1,25 @@
+// Licensed under the Apache License, Version 2.0 (the oxidubbo project's licence).
+//
+// Test harness class: same name and fields as Dubbo's hessian-lite handle of the same name,
+// so that Caucho Hessian writes (and reads) what hessian-lite does. Written for oxidubbo.
+package com.alibaba.com.caucho.hessian.io.java8;
+
+import java.io.Serializable;
+import java.time.*;
+
+public class LocalDateHandle implements Serializable {
+    int year;
+    int month;
+    int day;
+
+    public LocalDateHandle(Object o) {
+        LocalDate d = (LocalDate) o;
+        year = d.getYear();
+        month = d.getMonthValue();
+        day = d.getDayOfMonth();
+    }
+
+    private Object readResolve() {
+        return LocalDate.of(year, month, day);
+    }
+}
