@@ -599,7 +599,11 @@ async fn serve_wrapper(
         },
         // Java's typed form (§5.4): the exception as the message, tri-exception-code in the
         // headers, status OK.
-        Err(RpcError::Remote { class, message }) => {
+        Err(RpcError::Remote {
+            class,
+            message,
+            attachments,
+        }) => {
             let exception = exception_value(&class, &message);
             match wrapper::encode_response(&serialize_type, &exception) {
                 Ok(message) => {
@@ -608,7 +612,7 @@ async fn serve_wrapper(
                         names::TRI_EXCEPTION_CODE.clone(),
                         HeaderValue::from_static("3"),
                     );
-                    let end = trailers(Ok(&Attachments::new()));
+                    let end = trailers(Ok(&attachments));
                     response(h, TripleBody::message(&message, Some(end)))
                 }
                 Err(e) => trailers_only(&e),
