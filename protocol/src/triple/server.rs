@@ -447,7 +447,15 @@ pub(crate) fn target(
         let key = ServiceKey::new(service, group, version);
         return Err(unimplemented(format!("service {key} is not exported here")));
     };
-    let Some(method) = resolve_method(url.param(keys::METHODS), method) else {
+    // Dubbo's generic calls reach any interface service (its generic filter turns them
+    // into the call they name), as Java's Triple server routes them.
+    let generic = !is_idl(&url) && (method == "$invoke" || method == "$invokeAsync");
+    let resolved = if generic {
+        Some(method.to_owned())
+    } else {
+        resolve_method(url.param(keys::METHODS), method)
+    };
+    let Some(method) = resolved else {
         return Err(unimplemented(format!(
             "service {service} has no method {method}"
         )));
