@@ -12,11 +12,13 @@
 //! - `gson`: each argument is a JSON string (or null), read for its declared type by the
 //!   JSON mapping of `oxidubbo_hessian2::json` (`{"id": 1, "name": "a"}` for a
 //!   `com.example.User` becomes an object of that class, `7` for a `long` a long);
-//! - `nativejava`, `bean`, `protobuf-json` and any other: refused with a clear error.
+//! - `bean`: each argument a `JavaBeanDescriptor` (or null), realized as the value it
+//!   describes ([`crate::java_bean`]);
+//! - `nativejava`, `protobuf-json` and any other: refused with a clear error.
 //!
 //! The result goes back generalized, as Java's `GenericFilter` and dubbo-go's send it:
 //! every object in it becomes a map with its class under `"class"` ([`generalize`]);
-//! `raw.return` sends it as it is. [`invocation`] makes the `$invoke` call a generic
+//! `raw.return` sends it as it is, `bean` as its `JavaBeanDescriptor`. [`invocation`] makes the `$invoke` call a generic
 //! consumer sends.
 //!
 //! The arguments keep the references of the body they came in: Hessian numbers the lists,
@@ -59,6 +61,9 @@ pub enum GenericKind {
     RawReturn,
     /// `gson`: each argument a JSON string; the result generalized.
     Gson,
+    /// `bean`: each argument and the result a `JavaBeanDescriptor`
+    /// ([`crate::java_bean`]).
+    Bean,
 }
 
 impl GenericKind {
@@ -70,6 +75,7 @@ impl GenericKind {
             Some(k) if k.eq_ignore_ascii_case("true") => Some(GenericKind::Default),
             Some(k) if k.eq_ignore_ascii_case("raw.return") => Some(GenericKind::RawReturn),
             Some(k) if k.eq_ignore_ascii_case("gson") => Some(GenericKind::Gson),
+            Some(k) if k.eq_ignore_ascii_case("bean") => Some(GenericKind::Bean),
             Some(_) => None,
         }
     }
@@ -211,7 +217,7 @@ pub fn convert_kind(mut invocation: Invocation) -> Result<(Invocation, GenericKi
         return Err(bad(
             &invocation,
             format!(
-                "generic serialization {:?} is not supported (only \"true\", \"raw.return\" and \"gson\")",
+                "generic serialization {:?} is not supported (only \"true\", \"raw.return\", \"gson\" and \"bean\")",
                 generic.unwrap_or_default()
             ),
         ));
@@ -264,11 +270,13 @@ pub fn convert_kind(mut invocation: Invocation) -> Result<(Invocation, GenericKi
             Ok(d) => descriptor.push_str(&d),
             Err(e) => return Err(bad(&invocation, format!("{method}: {e}"))),
         }
-        if kind == GenericKind::Gson {
-            let value = std::mem::take(&mut values[i]);
-            values[i] = from_gson(value, name.trim(), i)
-                .map_err(|why| bad(&invocation, format!("{method}: {why}")))?;
-        }
+        let arrived = match kind {
+            GenericKind::Gson => from_gson(std::mem::take(&mut values[i]), name.trim(), i),
+            GenericKind::Bean => crate::java_bean::realize(std::mem::take(&mut values[i]))
+                .map_err(|why| format!("argument {i}: {why}")),
+            GenericKind::Default | GenericKind::RawReturn => continue,
+        };
+        values[i] = arrived.map_err(|why| bad(&invocation, format!("{method}: {why}")))?;
     }
     let mut call = Invocation::new(method, descriptor, values);
     *call.attachments_mut() = std::mem::take(invocation.attachments_mut());
@@ -276,23 +284,6 @@ pub fn convert_kind(mut invocation: Invocation) -> Result<(Invocation, GenericKi
         call.set_url(Arc::clone(url));
     }
     Ok((call, kind))
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Int(_) => "int",
-        Value::Long(_) => "long",
-        Value::Double(_) => "double",
-        Value::Date(_) => "date",
-        Value::String(_) => "string",
-        Value::Binary(_) => "binary",
-        Value::List(_) => "list",
-        Value::Map(_) => "map",
-        Value::Object(_) => "object",
-        Value::Ref(_) => "reference",
-    }
 }
 
 /// A `gson` argument: null, or a JSON string read for the declared type `java_type`.
@@ -303,7 +294,7 @@ fn from_gson(value: Value, java_type: &str, index: usize) -> Result<Value, Strin
         other => {
             return Err(format!(
                 "argument {index} is a {} where gson generic calls send JSON strings",
-                kind_of(&other)
+                crate::java_bean::kind_of(&other)
             ));
         }
     };
@@ -320,9 +311,14 @@ impl Filter for GenericFilter {
         if (name == INVOKE || name == INVOKE_ASYNC) && invocation.arguments().len() == 3 {
             let (call, kind) = convert_kind(invocation)?;
             let mut result = next.invoke(call).await?;
-            if kind != GenericKind::RawReturn {
-                result.value = generalize(std::mem::take(&mut result.value));
-            }
+            let value = std::mem::take(&mut result.value);
+            result.value = match kind {
+                GenericKind::Default | GenericKind::Gson => generalize(value),
+                GenericKind::RawReturn => value,
+                GenericKind::Bean => crate::java_bean::describe(&value).map_err(|why| {
+                    RpcError::Codec(format!("the result as a JavaBeanDescriptor: {why}"))
+                })?,
+            };
             return Ok(result);
         }
         next.invoke(invocation).await

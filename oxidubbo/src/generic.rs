@@ -84,8 +84,9 @@ impl GenericService {
     }
 
     /// The same client sending `generic=<kind>` (Java's reference `generic` values:
-    /// `true`, `raw.return`, `gson` — each argument then a JSON string —, `bean`,
-    /// `nativejava`…; oxidubbo's providers serve the first three).
+    /// `true`, `raw.return`, `gson` — each argument then a JSON string —, `bean` — each
+    /// a `JavaBeanDescriptor`, see `oxidubbo::filter::java_bean` —, `nativejava`…;
+    /// oxidubbo's providers serve the first four).
     pub fn with_generic(self, kind: impl Into<String>) -> GenericService {
         GenericService {
             generic: kind.into(),

@@ -1,6 +1,7 @@
 //! Generic calls oxidubbo ↔ oxidubbo: `GenericService` (`$invoke`, POJOs as maps with a
 //! `class` key) calling a typed provider over dubbo and Triple, with a POJO argument and a
-//! POJO result; the provider's `gson` form (JSON string arguments); generic kinds the
+//! POJO result; the provider's `gson` form (JSON string arguments) and `bean` form
+//! (`JavaBeanDescriptor` arguments and result); generic kinds the
 //! provider does not serve refused with a clear error; business exceptions kept.
 #![allow(missing_docs)]
 
@@ -169,7 +170,7 @@ async fn gson_arguments_are_json_strings_read_for_their_declared_types() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_generic_kinds_are_refused_clearly() {
     let running = app("dubbo").await;
-    for kind in ["bean", "nativejava", "protobuf-json"] {
+    for kind in ["nativejava", "protobuf-json"] {
         let users = running.generic("users").unwrap().with_generic(kind);
         let err = users
             .invoke("getUser", &["long"], vec![Value::Long(1)])
@@ -196,5 +197,46 @@ async fn business_exceptions_reach_the_generic_consumer() {
         matches!(&err, RpcError::Remote { message, .. } if message == "fail called: boom"),
         "{err:?}"
     );
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bean_arguments_and_result_are_java_bean_descriptors() {
+    use oxidubbo::filter::java_bean::{CLASS, TYPE_BEAN, describe, realize};
+    use oxidubbo::hessian2::{List, Object};
+
+    let running = app("dubbo").await;
+    let users = running.generic("users").unwrap().with_generic("bean");
+    let ann = Value::Object(Object::new(
+        "com.example.User",
+        vec![
+            ("id".into(), Value::Long(9)),
+            ("name".into(), Value::from("Ann")),
+            ("tags".into(), Value::List(List::untyped(vec!["t".into()]))),
+        ],
+    ));
+    let args = vec![describe(&ann).unwrap(), describe(&"Cy".into()).unwrap()];
+    let result = users
+        .invoke_raw("rename", &["com.example.User", "java.lang.String"], args)
+        .await
+        .unwrap();
+    let Value::Object(d) = &result.value else {
+        panic!("{:?}", result.value)
+    };
+    assert_eq!(d.class_name, CLASS);
+    assert_eq!(d.get("type"), Some(&Value::Int(TYPE_BEAN)));
+    assert_eq!(d.get("className"), Some(&Value::from("com.example.User")));
+    let Value::Object(user) = realize(result.value).unwrap() else {
+        panic!("not an object")
+    };
+    assert_eq!(user.get("name"), Some(&Value::from("Cy")));
+    assert_eq!(user.get("id"), Some(&Value::Long(9)));
+
+    // An argument that is not a descriptor is refused, saying so.
+    let err = users
+        .invoke("getUser", &["long"], vec![Value::Long(1)])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("JavaBeanDescriptor"), "{err}");
     running.shutdown().await;
 }
