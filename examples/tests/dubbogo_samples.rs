@@ -115,6 +115,29 @@ fn helloworld_server_and_client() {
     let out = run(HELLOWORLD, &["client", "--url", &url], &[]);
     // The Go server answers the name itself as the greeting.
     assert_eq!(out, "Greet response: hello world\n");
+    // The sample's README calls it with curl too (JSON over HTTP/1.1 on the same port).
+    match Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            "--header",
+            "Content-Type: application/json",
+        ])
+        .args(["--data", r#"{"name": "Dubbo"}"#])
+        .arg(format!("http://127.0.0.1:{port}/greet.GreetService/Greet"))
+        .output()
+    {
+        Ok(curl) => {
+            let body = String::from_utf8_lossy(&curl.stdout);
+            assert!(curl.status.success(), "curl: {body}");
+            let reply: serde_json::Value = serde_json::from_str(&body).expect("a JSON reply");
+            assert_eq!(reply["greeting"], "Dubbo", "{body}");
+        }
+        Err(e) => {
+            let _: Option<()> = oxidubbo_integration_tests::missing_peer(&format!("curl ({e})"));
+        }
+    }
     let rest = server.stop();
     assert!(rest.contains("server shut down"), "{rest}");
 }
