@@ -14,7 +14,11 @@
 //!   `com.example.User` becomes an object of that class, `7` for a `long` a long);
 //! - `bean`: each argument a `JavaBeanDescriptor` (or null), realized as the value it
 //!   describes ([`crate::java_bean`]);
-//! - `nativejava`, `protobuf-json` and any other: refused with a clear error.
+//! - `protobuf-json`: passed, unconverted, to IDL services (exported with
+//!   `serialization=protobuf`), which read the one argument as the request message in
+//!   protobuf JSON and answer the response message so (`oxidubbo::triple`); refused for
+//!   the others;
+//! - `nativejava` and any other: refused with a clear error.
 //!
 //! The result goes back generalized, as Java's `GenericFilter` and dubbo-go's send it:
 //! every object in it becomes a map with its class under `"class"` ([`generalize`]);
@@ -64,6 +68,11 @@ pub enum GenericKind {
     /// `bean`: each argument and the result a `JavaBeanDescriptor`
     /// ([`crate::java_bean`]).
     Bean,
+    /// `protobuf-json`: one argument, the request message as protobuf JSON; the result the
+    /// response message so. Served by IDL services themselves (this filter passes such
+    /// calls to services exported with `serialization=protobuf`, and refuses them for
+    /// the others).
+    ProtobufJson,
 }
 
 impl GenericKind {
@@ -76,6 +85,7 @@ impl GenericKind {
             Some(k) if k.eq_ignore_ascii_case("raw.return") => Some(GenericKind::RawReturn),
             Some(k) if k.eq_ignore_ascii_case("gson") => Some(GenericKind::Gson),
             Some(k) if k.eq_ignore_ascii_case("bean") => Some(GenericKind::Bean),
+            Some(k) if k.eq_ignore_ascii_case("protobuf-json") => Some(GenericKind::ProtobufJson),
             Some(_) => None,
         }
     }
@@ -138,7 +148,11 @@ pub fn generalize(value: Value) -> Value {
 
 /// See the [module documentation](self).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GenericFilter;
+pub struct GenericFilter {
+    /// Whether the service is an IDL one (`serialization=protobuf`): it serves
+    /// `protobuf-json` calls itself.
+    idl: bool,
+}
 
 fn bad(invocation: &Invocation, why: impl std::fmt::Display) -> RpcError {
     let service = invocation
@@ -217,7 +231,7 @@ pub fn convert_kind(mut invocation: Invocation) -> Result<(Invocation, GenericKi
         return Err(bad(
             &invocation,
             format!(
-                "generic serialization {:?} is not supported (only \"true\", \"raw.return\", \"gson\" and \"bean\")",
+                "generic serialization {:?} is not supported (only \"true\", \"raw.return\", \"gson\", \"bean\" and, by IDL services, \"protobuf-json\")",
                 generic.unwrap_or_default()
             ),
         ));
@@ -274,7 +288,7 @@ pub fn convert_kind(mut invocation: Invocation) -> Result<(Invocation, GenericKi
             GenericKind::Gson => from_gson(std::mem::take(&mut values[i]), name.trim(), i),
             GenericKind::Bean => crate::java_bean::realize(std::mem::take(&mut values[i]))
                 .map_err(|why| format!("argument {i}: {why}")),
-            GenericKind::Default | GenericKind::RawReturn => continue,
+            GenericKind::Default | GenericKind::RawReturn | GenericKind::ProtobufJson => continue,
         };
         values[i] = arrived.map_err(|why| bad(&invocation, format!("{method}: {why}")))?;
     }
@@ -309,11 +323,23 @@ impl Filter for GenericFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
         let name = invocation.method_name();
         if (name == INVOKE || name == INVOKE_ASYNC) && invocation.arguments().len() == 3 {
+            let generic = is_set(invocation.attachments().get_str(keys::GENERIC));
+            if GenericKind::parse(generic) == Some(GenericKind::ProtobufJson) {
+                if self.idl {
+                    return next.invoke(invocation).await;
+                }
+                return Err(bad(
+                    &invocation,
+                    "protobuf-json generic calls are served by IDL (protobuf) services only",
+                ));
+            }
             let (call, kind) = convert_kind(invocation)?;
             let mut result = next.invoke(call).await?;
             let value = std::mem::take(&mut result.value);
             result.value = match kind {
-                GenericKind::Default | GenericKind::Gson => generalize(value),
+                GenericKind::Default | GenericKind::Gson | GenericKind::ProtobufJson => {
+                    generalize(value)
+                }
                 GenericKind::RawReturn => value,
                 GenericKind::Bean => crate::java_bean::describe(&value).map_err(|why| {
                     RpcError::Codec(format!("the result as a JavaBeanDescriptor: {why}"))
@@ -331,5 +357,6 @@ pub fn factory(ctx: &FilterContext<'_>) -> Result<Option<Arc<dyn Filter>>, RpcEr
     if ctx.side != Side::Provider || ctx.url.bool_param(keys::GENERIC, false) {
         return Ok(None);
     }
-    Ok(Some(Arc::new(GenericFilter)))
+    let idl = ctx.url.param(keys::SERIALIZATION) == Some("protobuf");
+    Ok(Some(Arc::new(GenericFilter { idl })))
 }

@@ -85,8 +85,9 @@ impl GenericService {
 
     /// The same client sending `generic=<kind>` (Java's reference `generic` values:
     /// `true`, `raw.return`, `gson` — each argument then a JSON string —, `bean` — each
-    /// a `JavaBeanDescriptor`, see `oxidubbo::filter::java_bean` —, `nativejava`…;
-    /// oxidubbo's providers serve the first four).
+    /// a `JavaBeanDescriptor`, see `oxidubbo::filter::java_bean` —, `protobuf-json` — the
+    /// request message of an IDL service in protobuf JSON —, `nativejava`…; oxidubbo's
+    /// providers serve all but `nativejava`).
     pub fn with_generic(self, kind: impl Into<String>) -> GenericService {
         GenericService {
             generic: kind.into(),

@@ -170,7 +170,7 @@ async fn gson_arguments_are_json_strings_read_for_their_declared_types() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_generic_kinds_are_refused_clearly() {
     let running = app("dubbo").await;
-    for kind in ["nativejava", "protobuf-json"] {
+    for kind in ["nativejava", "kryo"] {
         let users = running.generic("users").unwrap().with_generic(kind);
         let err = users
             .invoke("getUser", &["long"], vec![Value::Long(1)])

@@ -447,10 +447,10 @@ pub(crate) fn target(
         let key = ServiceKey::new(service, group, version);
         return Err(unimplemented(format!("service {key} is not exported here")));
     };
-    // Dubbo's generic calls reach any interface service (its generic filter turns them
-    // into the call they name), as Java's Triple server routes them.
-    let generic = !is_idl(&url) && (method == "$invoke" || method == "$invokeAsync");
-    let resolved = if generic {
+    // Dubbo's generic calls reach any service (its generic filter, or an IDL service's
+    // `protobuf-json` support, turns them into the call they name), as Java's Triple
+    // server routes them.
+    let resolved = if is_generic(method) {
         Some(method.to_owned())
     } else {
         resolve_method(url.param(keys::METHODS), method)
@@ -465,6 +465,12 @@ pub(crate) fn target(
         url,
         method,
     })
+}
+
+/// Whether `method` is Dubbo's generic call (`$invoke`, `$invokeAsync`), which comes in
+/// the wrapper form whatever the service.
+pub(crate) fn is_generic(method: &str) -> bool {
+    method == "$invoke" || method == "$invokeAsync"
 }
 
 /// Whether a service is an IDL one (exported with `serialization=protobuf`).
@@ -526,7 +532,7 @@ async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<T
     let attachments = request_attachments(&parts.headers, peer, timeout);
     let deadline = timeout.map(|t| Instant::now() + t);
     let reader = MessageReader::new(body, ctx.config.payload, encoding);
-    if is_idl(&url) {
+    if is_idl(&url) && !is_generic(&method) {
         let json = parts
             .headers
             .get(CONTENT_TYPE)
