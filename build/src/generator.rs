@@ -236,12 +236,14 @@ impl ServiceModel {
         } else {
             quote! {
                 let service = &*self.0;
-                match #p::resolve_method(&invocation, #interface, &[#(#method_names),*])? {
+                let (invocation, generic) = #p::generic_protobuf_json(invocation)?;
+                let outcome = match #p::resolve_method(&invocation, #interface, &[#(#method_names),*])? {
                     #(#arms)*
                     other => ::core::result::Result::Err(#p::RpcError::NotFound(
                         ::std::format!("method {} of {}", other, #interface),
                     )),
-                }
+                };
+                #p::generic_protobuf_json_result(generic, outcome)
             }
         };
         quote! {

@@ -275,7 +275,7 @@ async fn worker(
 
 fn describe(e: &RpcError) -> String {
     match e {
-        RpcError::Remote { class, message } => format!("{class}: {message}"),
+        RpcError::Remote { class, message, .. } => format!("{class}: {message}"),
         other => other.to_string(),
     }
 }

@@ -473,7 +473,7 @@ fn decode_frame(
                         );
                     }
                     ("exception", v) => {
-                        if let RpcError::Remote { class, message } = exception_to_error(v) {
+                        if let RpcError::Remote { class, message, .. } = exception_to_error(v) {
                             out.insert("exception_class".into(), Json::String(class));
                             out.insert("exception_message".into(), Json::String(message));
                         }

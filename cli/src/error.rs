@@ -96,7 +96,9 @@ pub fn rpc_error_kind(e: &RpcError) -> &'static str {
 impl From<RpcError> for CliError {
     fn from(e: RpcError) -> Self {
         let message = match &e {
-            RpcError::Remote { class, message } => format!("remote exception {class}: {message}"),
+            RpcError::Remote { class, message, .. } => {
+                format!("remote exception {class}: {message}")
+            }
             other => other.to_string(),
         };
         CliError::new(rpc_exit_code(&e), message)

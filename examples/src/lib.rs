@@ -16,6 +16,7 @@
 //! ```
 
 pub mod greet;
+pub mod samples;
 
 use std::sync::Arc;
 

@@ -3,26 +3,42 @@
 //! A consumer without the service's classes calls
 //! `$invoke(String method, String[] parameterTypes, Object[] args)` (or `$invokeAsync`).
 //! This filter turns such a call into a normal call of `method`, with the JVM descriptor
-//! built from the Java type names (`java.lang.String` → `Ljava/lang/String;`). POJO
-//! arguments, sent as maps or objects, pass through as [`Value`]s; the result comes back
-//! as it is. Attachments and the URL snapshot are kept.
+//! built from the Java type names (`java.lang.String` → `Ljava/lang/String;`). Attachments
+//! and the URL snapshot are kept. The `generic` attachment says how the arguments come:
+//!
+//! - absent, `true` or `raw.return` (Dubbo's default): as values, POJOs as maps with their
+//!   class under `"class"` (Java's `PojoUtils.generalize` form) or as objects; they pass
+//!   through as [`Value`]s, which a typed service reads as its structs;
+//! - `gson`: each argument is a JSON string (or null), read for its declared type by the
+//!   JSON mapping of `oxidubbo_hessian2::json` (`{"id": 1, "name": "a"}` for a
+//!   `com.example.User` becomes an object of that class, `7` for a `long` a long);
+//! - `bean`: each argument a `JavaBeanDescriptor` (or null), realized as the value it
+//!   describes ([`crate::java_bean`]);
+//! - `protobuf-json`: passed, unconverted, to IDL services (exported with
+//!   `serialization=protobuf`), which read the one argument as the request message in
+//!   protobuf JSON and answer the response message so (`oxidubbo::triple`); refused for
+//!   the others;
+//! - `nativejava` and any other: refused with a clear error.
+//!
+//! The result goes back generalized, as Java's `GenericFilter` and dubbo-go's send it:
+//! every object in it becomes a map with its class under `"class"` ([`generalize`]);
+//! `raw.return` sends it as it is, `bean` as its `JavaBeanDescriptor`. [`invocation`] makes the `$invoke` call a generic
+//! consumer sends.
 //!
 //! The arguments keep the references of the body they came in: Hessian numbers the lists,
 //! maps and objects of a body across all its values, so once the `method`, `parameterTypes`
 //! and `args` wrappers are gone, the references among the arguments are renumbered as if
 //! the arguments had been sent alone (a reference to a wrapper itself is refused).
 //!
-//! Only Dubbo's default generic serialization (`generic` attachment absent or `true`) is
-//! supported; `nativejava`, `bean`, `protobuf-json` and `gson` calls are refused with a
-//! clear error. A provider whose own URL says `generic=true` (it serves `$invoke` itself)
-//! gets no generic filter.
+//! A provider whose own URL says `generic=true` (it serves `$invoke` itself) gets no
+//! generic filter.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use oxidubbo_common::keys;
-use oxidubbo_hessian2::Value;
 use oxidubbo_hessian2::descriptor::class_name_to_descriptor;
+use oxidubbo_hessian2::{List, Map, Value};
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 
 use crate::util::is_set;
@@ -35,9 +51,108 @@ pub const INVOKE: &str = "$invoke";
 /// The method name of an asynchronous generic call.
 pub const INVOKE_ASYNC: &str = "$invokeAsync";
 
+/// The parameter types of `$invoke`: `(String, String[], Object[])`.
+pub const INVOKE_DESCRIPTOR: &str = "Ljava/lang/String;[Ljava/lang/String;[Ljava/lang/Object;";
+/// The key under which a generalized POJO names its class.
+pub const CLASS_KEY: &str = "class";
+
+/// How the arguments of a generic call come (the `generic` attachment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenericKind {
+    /// `true` (or absent): values, POJOs as maps; the result generalized.
+    Default,
+    /// `raw.return`: as [`GenericKind::Default`], the result sent as it is.
+    RawReturn,
+    /// `gson`: each argument a JSON string; the result generalized.
+    Gson,
+    /// `bean`: each argument and the result a `JavaBeanDescriptor`
+    /// ([`crate::java_bean`]).
+    Bean,
+    /// `protobuf-json`: one argument, the request message as protobuf JSON; the result the
+    /// response message so. Served by IDL services themselves (this filter passes such
+    /// calls to services exported with `serialization=protobuf`, and refuses them for
+    /// the others).
+    ProtobufJson,
+}
+
+impl GenericKind {
+    /// The kind the attachment value `generic` names, `None` for one this filter does
+    /// not serve.
+    pub fn parse(generic: Option<&str>) -> Option<GenericKind> {
+        match generic.map(str::trim) {
+            None | Some("") => Some(GenericKind::Default),
+            Some(k) if k.eq_ignore_ascii_case("true") => Some(GenericKind::Default),
+            Some(k) if k.eq_ignore_ascii_case("raw.return") => Some(GenericKind::RawReturn),
+            Some(k) if k.eq_ignore_ascii_case("gson") => Some(GenericKind::Gson),
+            Some(k) if k.eq_ignore_ascii_case("bean") => Some(GenericKind::Bean),
+            Some(k) if k.eq_ignore_ascii_case("protobuf-json") => Some(GenericKind::ProtobufJson),
+            Some(_) => None,
+        }
+    }
+}
+
+/// The `$invoke` call a generic consumer sends for `method(parameter_types…)` with
+/// `args` (POJOs as maps with a `"class"` key, see [`pojo`]), with `generic=true`.
+pub fn invocation(method: &str, parameter_types: &[&str], args: Vec<Value>) -> Invocation {
+    let types = parameter_types.iter().map(|t| Value::from(*t)).collect();
+    Invocation::new(
+        INVOKE,
+        INVOKE_DESCRIPTOR,
+        vec![
+            Value::from(method),
+            Value::List(List::typed("[string", types)),
+            Value::List(List::typed("[object", args)),
+        ],
+    )
+    .with_attachment(keys::GENERIC, "true")
+}
+
+/// A POJO as generic calls carry it: a map with `class` first, then the fields.
+pub fn pojo<'a>(class: &str, fields: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+    let mut entries = vec![(Value::from(CLASS_KEY), Value::from(class))];
+    entries.extend(fields.into_iter().map(|(k, v)| (Value::from(k), v)));
+    Value::Map(Map::untyped(entries))
+}
+
+/// `value` with every object in it turned into a map with its class under `"class"` and
+/// its fields after it (Java's `PojoUtils.generalize` form); lists and maps keep their
+/// types, the rest is unchanged. References stay valid: an object and its map are one
+/// container each.
+pub fn generalize(value: Value) -> Value {
+    match value {
+        Value::Object(o) => {
+            let mut entries = Vec::with_capacity(o.fields.len() + 1);
+            entries.push((Value::from(CLASS_KEY), Value::from(o.class_name)));
+            entries.extend(
+                o.fields
+                    .into_iter()
+                    .map(|(k, v)| (Value::from(k), generalize(v))),
+            );
+            Value::Map(Map::untyped(entries))
+        }
+        Value::List(mut l) => {
+            l.items = l.items.into_iter().map(generalize).collect();
+            Value::List(l)
+        }
+        Value::Map(mut m) => {
+            m.entries = m
+                .entries
+                .into_iter()
+                .map(|(k, v)| (generalize(k), generalize(v)))
+                .collect();
+            Value::Map(m)
+        }
+        other => other,
+    }
+}
+
 /// See the [module documentation](self).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GenericFilter;
+pub struct GenericFilter {
+    /// Whether the service is an IDL one (`serialization=protobuf`): it serves
+    /// `protobuf-json` calls itself.
+    idl: bool,
+}
 
 fn bad(invocation: &Invocation, why: impl std::fmt::Display) -> RpcError {
     let service = invocation
@@ -101,15 +216,26 @@ fn items(value: Value) -> Option<Vec<Value>> {
 ///
 /// [`RpcError::Codec`] for a malformed generic call (wrong argument kinds, a bad Java type
 /// name, as many types as arguments not given) or an unsupported generic serialization.
-pub fn convert(mut invocation: Invocation) -> Result<Invocation, RpcError> {
-    if let Some(kind) = is_set(invocation.attachments().get_str(keys::GENERIC)) {
-        if !kind.eq_ignore_ascii_case("true") {
-            return Err(bad(
-                &invocation,
-                format!("generic serialization {kind:?} is not supported (only \"true\")"),
-            ));
-        }
-    }
+pub fn convert(invocation: Invocation) -> Result<Invocation, RpcError> {
+    convert_kind(invocation).map(|(call, _)| call)
+}
+
+/// [`convert`], and the kind of generic call it was.
+///
+/// # Errors
+///
+/// As [`convert`].
+pub fn convert_kind(mut invocation: Invocation) -> Result<(Invocation, GenericKind), RpcError> {
+    let generic = is_set(invocation.attachments().get_str(keys::GENERIC)).map(str::to_owned);
+    let Some(kind) = GenericKind::parse(generic.as_deref()) else {
+        return Err(bad(
+            &invocation,
+            format!(
+                "generic serialization {:?} is not supported (only \"true\", \"raw.return\", \"gson\", \"bean\" and, by IDL services, \"protobuf-json\")",
+                generic.unwrap_or_default()
+            ),
+        ));
+    };
     let mut args = invocation.take_arguments().into_iter();
     let (Some(Value::String(method)), Some(types), Some(values), None) =
         (args.next(), args.next(), args.next(), args.next())
@@ -147,7 +273,7 @@ pub fn convert(mut invocation: Invocation) -> Result<Invocation, RpcError> {
         ));
     }
     let mut descriptor = String::new();
-    for t in &types {
+    for (i, t) in types.iter().enumerate() {
         let Some(name) = t.as_str() else {
             return Err(bad(
                 &invocation,
@@ -158,13 +284,38 @@ pub fn convert(mut invocation: Invocation) -> Result<Invocation, RpcError> {
             Ok(d) => descriptor.push_str(&d),
             Err(e) => return Err(bad(&invocation, format!("{method}: {e}"))),
         }
+        let arrived = match kind {
+            GenericKind::Gson => from_gson(std::mem::take(&mut values[i]), name.trim(), i),
+            GenericKind::Bean => crate::java_bean::realize(std::mem::take(&mut values[i]))
+                .map_err(|why| format!("argument {i}: {why}")),
+            GenericKind::Default | GenericKind::RawReturn | GenericKind::ProtobufJson => continue,
+        };
+        values[i] = arrived.map_err(|why| bad(&invocation, format!("{method}: {why}")))?;
     }
     let mut call = Invocation::new(method, descriptor, values);
     *call.attachments_mut() = std::mem::take(invocation.attachments_mut());
     if let Some(url) = invocation.url() {
         call.set_url(Arc::clone(url));
     }
-    Ok(call)
+    Ok((call, kind))
+}
+
+/// A `gson` argument: null, or a JSON string read for the declared type `java_type`.
+fn from_gson(value: Value, java_type: &str, index: usize) -> Result<Value, String> {
+    let text = match value {
+        Value::Null => return Ok(Value::Null),
+        Value::String(text) => text,
+        other => {
+            return Err(format!(
+                "argument {index} is a {} where gson generic calls send JSON strings",
+                crate::java_bean::kind_of(&other)
+            ));
+        }
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("argument {index} is not JSON: {e}"))?;
+    oxidubbo_hessian2::json::json_to_typed_value(&json, java_type, &format!("args[{index}]"))
+        .map_err(|e| e.to_string())
 }
 
 #[async_trait]
@@ -172,7 +323,29 @@ impl Filter for GenericFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
         let name = invocation.method_name();
         if (name == INVOKE || name == INVOKE_ASYNC) && invocation.arguments().len() == 3 {
-            return next.invoke(convert(invocation)?).await;
+            let generic = is_set(invocation.attachments().get_str(keys::GENERIC));
+            if GenericKind::parse(generic) == Some(GenericKind::ProtobufJson) {
+                if self.idl {
+                    return next.invoke(invocation).await;
+                }
+                return Err(bad(
+                    &invocation,
+                    "protobuf-json generic calls are served by IDL (protobuf) services only",
+                ));
+            }
+            let (call, kind) = convert_kind(invocation)?;
+            let mut result = next.invoke(call).await?;
+            let value = std::mem::take(&mut result.value);
+            result.value = match kind {
+                GenericKind::Default | GenericKind::Gson | GenericKind::ProtobufJson => {
+                    generalize(value)
+                }
+                GenericKind::RawReturn => value,
+                GenericKind::Bean => crate::java_bean::describe(&value).map_err(|why| {
+                    RpcError::Codec(format!("the result as a JavaBeanDescriptor: {why}"))
+                })?,
+            };
+            return Ok(result);
         }
         next.invoke(invocation).await
     }
@@ -184,5 +357,6 @@ pub fn factory(ctx: &FilterContext<'_>) -> Result<Option<Arc<dyn Filter>>, RpcEr
     if ctx.side != Side::Provider || ctx.url.bool_param(keys::GENERIC, false) {
         return Ok(None);
     }
-    Ok(Some(Arc::new(GenericFilter)))
+    let idl = ctx.url.param(keys::SERIALIZATION) == Some("protobuf");
+    Ok(Some(Arc::new(GenericFilter { idl })))
 }

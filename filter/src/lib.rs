@@ -95,6 +95,7 @@ pub mod exception;
 pub mod executes;
 pub mod generic;
 pub mod graceful;
+pub mod java_bean;
 pub mod timeout;
 pub mod token;
 pub mod tps;

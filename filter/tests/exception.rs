@@ -17,7 +17,7 @@ async fn fail(kind: &str) -> RpcError {
 #[tokio::test]
 async fn an_unexpected_error_becomes_a_runtime_exception_with_its_message() {
     match fail("network").await {
-        RpcError::Remote { class, message } => {
+        RpcError::Remote { class, message, .. } => {
             assert_eq!(class, "java.lang.RuntimeException");
             assert!(message.contains("downstream connection reset"), "{message}");
         }

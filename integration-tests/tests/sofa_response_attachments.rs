@@ -5,6 +5,9 @@
 //! consumer whose body version predates response attachments (dubbo-remoting's default,
 //! 2.5.3) gets the plain body, as from Java.
 //!
+//! The same with an exception: attachments set before the method throws reach the peer in
+//! the `RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS` body.
+//!
 //! The other direction cannot be tested with this peer: dubbo-remoting 2.1.4's provider
 //! writes only the bodies without attachments (`Response.encode`).
 #![allow(missing_docs)]
@@ -21,6 +24,7 @@ const INTERFACE: &str = "org.example.TenantService";
 #[oxidubbo::service(interface = "org.example.TenantService", version = "1.0.0")]
 pub trait TenantService {
     async fn say_hello(&self, name: String) -> Result<String, RpcError>;
+    async fn fail(&self, message: String) -> Result<String, RpcError>;
 }
 
 struct Impl;
@@ -32,6 +36,11 @@ impl TenantService for Impl {
         RpcContext::set_response_attachment("served-by", "oxidubbo");
         RpcContext::set_response_attachment("tenant-echo", tenant);
         Ok(format!("Hello, {name}"))
+    }
+
+    async fn fail(&self, message: String) -> Result<String, RpcError> {
+        RpcContext::set_response_attachment("served-by", "oxidubbo");
+        Err(RpcError::business(format!("fail called: {message}")))
     }
 }
 
@@ -47,7 +56,7 @@ async fn sofa_consumer_reads_response_attachments_of_an_oxidubbo_provider() {
         .path(INTERFACE)
         .param("interface", INTERFACE)
         .param("version", "1.0.0")
-        .param("methods", "sayHello")
+        .param("methods", "fail,sayHello")
         .param("side", "provider")
         .build();
     let service = <dyn TenantService as DubboService>::provider(Arc::new(Impl));
@@ -67,7 +76,7 @@ async fn sofa_consumer_reads_response_attachments_of_an_oxidubbo_provider() {
             "--version",
             "1.0.0",
             "--calls",
-            "sayHello",
+            "sayHello,fail",
             "--attachments",
             // dubbo-remoting sends body version 2.5.3 unless told: Java (and oxidubbo)
             // answer such consumers without attachments; 2.0.2 is what Java and Go send.
@@ -79,7 +88,7 @@ async fn sofa_consumer_reads_response_attachments_of_an_oxidubbo_provider() {
         .iter()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect();
-    assert_eq!(lines.len(), 1, "{raw:?}");
+    assert_eq!(lines.len(), 2, "{raw:?}");
     let line = &lines[0];
     assert_eq!(line["ok"], json!(true), "{line}");
     assert_eq!(line["result"], json!("Hello, world"), "{line}");
@@ -91,6 +100,19 @@ async fn sofa_consumer_reads_response_attachments_of_an_oxidubbo_provider() {
     assert_eq!(
         line["responseProps"]["tenant-echo"],
         json!("acme"),
+        "{line}"
+    );
+    let line = &lines[1];
+    assert_eq!(line["ok"], json!(false), "{line}");
+    assert!(
+        line["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("fail called: boom")),
+        "{line}"
+    );
+    assert_eq!(
+        line["responseProps"]["served-by"],
+        json!("oxidubbo"),
         "{line}"
     );
     protocol.destroy().await;

@@ -1,6 +1,6 @@
 //! `RpcError`: everything a call can fail with.
 
-use crate::Status;
+use crate::{Attachments, Status};
 
 /// Why a call failed.
 ///
@@ -31,6 +31,10 @@ pub enum RpcError {
         class: String,
         /// Its `detailMessage` (or the cause's, when it has none).
         message: String,
+        /// The attachments of the response that carried it: what the provider attached
+        /// before it threw (dubbo's `RESPONSE_WITH_EXCEPTION_WITH_ATTACHMENTS`, Triple's
+        /// headers and trailers); empty when none came.
+        attachments: Attachments,
     },
     /// The peer answered with a non-OK status and this message.
     #[error("{status}: {message}")]
@@ -138,9 +142,33 @@ impl RpcError {
 
     /// A business error as Java peers understand it: a `java.lang.RuntimeException`.
     pub fn business(message: impl Into<String>) -> Self {
+        RpcError::remote("java.lang.RuntimeException", message)
+    }
+
+    /// A business exception of Java class `class`, without attachments.
+    pub fn remote(class: impl Into<String>, message: impl Into<String>) -> Self {
         RpcError::Remote {
-            class: "java.lang.RuntimeException".to_owned(),
+            class: class.into(),
             message: message.into(),
+            attachments: Attachments::new(),
+        }
+    }
+
+    /// The response attachments a business exception came with (`None` for the other
+    /// errors, which carry none).
+    pub fn attachments(&self) -> Option<&Attachments> {
+        match self {
+            RpcError::Remote { attachments, .. } => Some(attachments),
+            _ => None,
+        }
+    }
+
+    /// The attachments of a business exception, to set or add to (`None` for the other
+    /// errors).
+    pub fn attachments_mut(&mut self) -> Option<&mut Attachments> {
+        match self {
+            RpcError::Remote { attachments, .. } => Some(attachments),
+            _ => None,
         }
     }
 }

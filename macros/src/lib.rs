@@ -425,8 +425,7 @@ fn expand(args: ServiceArgs, mut item: ItemTrait) -> syn::Result<TokenStream2> {
                 ),*];
                 let mut __inv = #krate::Invocation::new(#java, #desc, __args);
                 #krate::attach_context(&mut __inv);
-                let __result = self.invoker.invoke(__inv).await?;
-                #krate::record_context(&__result);
+                let __result = #krate::record_context(self.invoker.invoke(__inv).await)?;
                 #krate::from_value(__result.value)
                     .map_err(|e| #krate::RpcError::Codec(::std::format!("result of {}.{}: {}", #interface, #java, e)))
             }

@@ -175,14 +175,19 @@ where
     });
     SERVED
         .scope(state, async move {
-            let mut result = fut.await?;
+            let mut outcome = fut.await;
             let response = SERVED
                 .try_with(|s| std::mem::take(&mut s.borrow_mut().response))
                 .unwrap_or_default();
-            for (key, value) in response.iter() {
-                result.attachments.insert(key.to_owned(), value.clone());
+            // A business exception carries them too; other errors carry none.
+            let attachments = match &mut outcome {
+                Ok(result) => Some(&mut result.attachments),
+                Err(error) => error.attachments_mut(),
+            };
+            if let Some(attachments) = attachments {
+                add(attachments, &response);
             }
-            Ok(result)
+            outcome
         })
         .await
 }
@@ -201,9 +206,21 @@ pub fn attach(invocation: &mut Invocation) {
     });
 }
 
-/// Keeps `result`'s attachments as the last response's of the [`ClientContext`] in
-/// effect, if any. Used by `#[oxidubbo::service]`'s clients.
+fn add(to: &mut Attachments, from: &Attachments) {
+    for (key, value) in from.iter() {
+        to.insert(key.to_owned(), value.clone());
+    }
+}
+
+/// Keeps the attachments of `outcome` (a result's, or a business exception's) as the last
+/// response's of the [`ClientContext`] in effect, if any, and returns it. Used by
+/// `#[oxidubbo::service]`'s clients.
 #[doc(hidden)]
-pub fn record(result: &RpcResult) {
-    let _ = CALLING.try_with(|c| c.borrow_mut().response = result.attachments.clone());
+pub fn record(outcome: Result<RpcResult, RpcError>) -> Result<RpcResult, RpcError> {
+    let attachments = match &outcome {
+        Ok(result) => result.attachments.clone(),
+        Err(error) => error.attachments().cloned().unwrap_or_default(),
+    };
+    let _ = CALLING.try_with(|c| c.borrow_mut().response = attachments);
+    outcome
 }

@@ -13,6 +13,9 @@
 //!   under Dubbo's parameter names and defaults, overridable by `OXIDUBBO_…` environment
 //!   variables, with errors that name the file, line and key; dubbo-go 3's YAML
 //!   (`dubbogo.yml`, [`config::dubbogo`]) read into the same model;
+//! - **generic calls** ([`generic`]): [`generic::GenericService`] calls any method by name
+//!   with Java type names and [`Value`]s (`$invoke`, POJOs as maps), as Java's and
+//!   dubbo-go's generic references do;
 //! - **call context** ([`context`]): [`RpcContext`] (request and response attachments on
 //!   the provider) and [`ClientContext`] (attachments sent, and those of the response);
 //! - **bootstrap** ([`Bootstrap`]): exports every service (filters wrapped, registered),
@@ -116,6 +119,7 @@ mod bootstrap;
 pub mod config;
 pub mod context;
 mod error;
+pub mod generic;
 #[cfg(feature = "otlp")]
 pub mod otlp;
 pub mod triple;

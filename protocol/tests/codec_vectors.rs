@@ -110,13 +110,14 @@ fn exception_response_matches_java_both_ways() {
          48 05 647562626f 05 322e302e32 5a",
     );
     let err = codec::decode_response(20, &body).unwrap_err();
+    // The body's attachments (the `dubbo` version) come with the exception.
     assert_eq!(
-        err,
-        RpcError::Remote {
-            class: "java.lang.RuntimeException".into(),
-            message: "boom".into()
-        }
+        err.attachments().and_then(|a| a.get_str("dubbo")),
+        Some("2.0.2")
     );
+    let mut expected = RpcError::remote("java.lang.RuntimeException", "boom");
+    expected.attachments_mut().unwrap().insert("dubbo", "2.0.2");
+    assert_eq!(err, expected);
 
     let mut out = Vec::new();
     codec::encode_response(
@@ -210,17 +211,11 @@ fn payload_limit_applies_when_encoding() {
 fn business_errors_travel_as_classes_java_can_load() {
     let decode = |class: &str| {
         let mut out = Vec::new();
-        let err = RpcError::Remote {
-            class: class.into(),
-            message: "boom".into(),
-        };
+        let err = RpcError::remote(class, "boom");
         codec::encode_response(&mut out, 1, false, &Err(err), DEFAULT_PAYLOAD).unwrap();
         codec::decode_response(20, &out[16..]).unwrap_err()
     };
-    let remote = |class: &str, message: &str| RpcError::Remote {
-        class: class.into(),
-        message: message.into(),
-    };
+    let remote = |class: &str, message: &str| RpcError::remote(class, message);
     assert_eq!(
         decode("java.lang.IllegalStateException"),
         remote("java.lang.IllegalStateException", "boom")

@@ -62,10 +62,7 @@ async fn business_exceptions_come_back_typed_as_java_sends_them() {
         .unwrap_err();
     assert_eq!(
         err,
-        RpcError::Remote {
-            class: "java.lang.RuntimeException".into(),
-            message: "failed: boom".into()
-        }
+        RpcError::remote("java.lang.RuntimeException", "failed: boom")
     );
     protocol.destroy().await;
 }

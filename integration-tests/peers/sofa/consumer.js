@@ -26,6 +26,10 @@ const USAGE = 'usage: node consumer.js (--target HOST:PORT | --zk HOST:PORT) [--
 
 const java = require('js-to-java');
 
+// An Object[] whose items keep their own Java types: hessian.js writes the items of a
+// java.array('java.lang.Object', …) as objects of class java.lang.Object, so the array is
+// sent as an ArrayList (the declared type, for the descriptor, stays Object[]).
+const objectArray = items => java.abstract('[java.lang.Object', 'java.util.ArrayList', items);
 // Arguments are typed the way a Java consumer of the Greeter interface would
 // send them: the parameter descriptor comes from $abstractClass (declared
 // parameter type) or $class, the value encoding from $class.
@@ -53,6 +57,41 @@ const SCRIPT = [
   // Go's exported name, as a dubbo-go consumer calls without a dubbo:"sayHello" tag; only
   // when selected with --calls.
   { name: 'SayHello', method: 'SayHello', args: () => [ java.String('go') ], optIn: true },
+  // Generic calls, as a consumer without the service's classes makes them (Dubbo's
+  // GenericService: $invoke(String method, String[] parameterTypes, Object[] args), a POJO
+  // as a map with its class under "class", the attachment generic=true); only when
+  // selected with --calls. genericRename calls `User rename(User, String)` (the service of
+  // oxidubbo's generic test), genericGetUser and genericEchoUser the Greeter's.
+  {
+    name: 'genericRename',
+    method: '$invoke',
+    props: { generic: 'true' },
+    optIn: true,
+    args: () => [
+      java.String('rename'),
+      java.array('java.lang.String', [ 'com.example.User', 'java.lang.String' ]),
+      objectArray([
+        java.HashMap({
+          class: 'com.example.User',
+          id: java.long(7),
+          name: java.String('Ann'),
+          tags: java('java.util.ArrayList', [ java.String('t') ]),
+        }),
+        java.String('Bea'),
+      ]),
+    ],
+  },
+  {
+    name: 'genericGetUser',
+    method: '$invoke',
+    props: { generic: 'true' },
+    optIn: true,
+    args: () => [
+      java.String('getUser'),
+      java.array('java.lang.String', [ 'long' ]),
+      objectArray([ java.long(42) ]),
+    ],
+  },
 ];
 
 let opts;
@@ -197,7 +236,7 @@ async function main() {
     try {
       const res = await consumer.invoke(step.method, step.args(), {
         responseTimeout,
-        requestProps: Object.assign({}, attachments),
+        requestProps: Object.assign({}, attachments, step.props || {}),
       });
       line.ok = true;
       line.result = java.revert(res);

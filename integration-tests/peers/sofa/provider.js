@@ -88,6 +88,20 @@ const greeter = {
     err.expected = true; // keeps the logger quiet about it
     throw err;
   },
+  // Dubbo's generic call ($invoke(String method, String[] parameterTypes, Object[] args)),
+  // served the simplest way: the named method is called with the arguments as they
+  // arrived (a POJO map stays a map) and its result goes back as it is (no
+  // generalization into maps, which Java's GenericFilter would do).
+  async $invoke(method, types, args) {
+    const name = plain(method);
+    if (typeof name !== 'string' || name.startsWith('$') || !Object.prototype.hasOwnProperty.call(greeter, name)) {
+      const err = new Error('no such method: ' + name);
+      err.expected = true;
+      throw err;
+    }
+    const list = args && Array.isArray(args.$) ? args.$ : (Array.isArray(args) ? args : []);
+    return greeter[name](...list);
+  },
 };
 
 let server;
@@ -157,7 +171,7 @@ async function main() {
   server.addService({
     interfaceName: INTERFACE,
     // Extra provider URL parameters a Java-style registry consumer may expect.
-    customMeta: { side: 'provider', methods: Object.keys(greeter).sort().join(',') },
+    customMeta: { side: 'provider', methods: Object.keys(greeter).filter(m => !m.startsWith('$')).sort().join(',') },
   }, greeter);
   await common.withTimeout(server.start(), 10000, 'server did not start within 10 s');
   if (registry) {

@@ -162,6 +162,16 @@ impl Running {
         Ok(T::client(invoker))
     }
 
+    /// A generic client of `[references.<name>]`: calls any of its methods by name
+    /// (`$invoke`, see [`crate::generic`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Running::invoker`].
+    pub fn generic(&self, name: &str) -> Result<crate::generic::GenericService, Error> {
+        self.invoker(name).map(crate::generic::GenericService::new)
+    }
+
     /// The invoker (consumer filter chain over the cluster invoker) of
     /// `[references.<name>]`.
     ///

@@ -80,7 +80,10 @@ pub use streaming::{BoxStream, Streaming};
 #[doc(hidden)]
 pub mod __private {
     pub use super::client::IdlClient;
-    pub use super::server::{client_streaming, resolve_method, server_streaming, streaming, unary};
+    pub use super::server::{
+        client_streaming, generic_protobuf_json, generic_protobuf_json_result, resolve_method,
+        server_streaming, streaming, unary,
+    };
     pub use crate::DubboService;
     pub use async_trait::async_trait;
     pub use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult, Service};

@@ -49,6 +49,69 @@ fn same_but_first_case(a: &str, b: &str) -> bool {
     }
 }
 
+/// Dubbo's `protobuf-json` generic call, as an IDL service serves it: a `$invoke` (or
+/// `$invokeAsync`) with the attachment `generic=protobuf-json` and one argument, the
+/// request message in protobuf JSON, becomes a unary call of the method it names in the
+/// JSON payload format; `None` for every other call, given back unchanged.
+///
+/// # Errors
+///
+/// [`RpcError::Codec`] for a malformed call (not one JSON string argument, as Java
+/// requires).
+pub fn generic_protobuf_json(mut invocation: Invocation) -> Result<(Invocation, bool), RpcError> {
+    let name = invocation.method_name();
+    let generic = invocation
+        .attachments()
+        .get_str(oxidubbo_common::keys::GENERIC)
+        .is_some_and(|g| g.trim().eq_ignore_ascii_case("protobuf-json"));
+    if !(generic && (name == "$invoke" || name == "$invokeAsync")) {
+        return Ok((invocation, false));
+    }
+    let refused = |why: &str| RpcError::Codec(format!("protobuf-json generic call refused: {why}"));
+    let mut args = invocation.take_arguments().into_iter();
+    let (Some(Value::String(method)), Some(_types), Some(Value::List(values)), None) =
+        (args.next(), args.next(), args.next(), args.next())
+    else {
+        return Err(refused(
+            "expected (String method, String[] parameterTypes, Object[] args)",
+        ));
+    };
+    let [Value::String(json)] = <[Value; 1]>::try_from(values.items).map_err(|v| {
+        refused(&format!(
+            "{} arguments, where one JSON string is expected",
+            v.len()
+        ))
+    })?
+    else {
+        return Err(refused("the argument is not a JSON string"));
+    };
+    let mut call = Invocation::new(method, "", vec![Value::Binary(json.into_bytes())]);
+    *call.attachments_mut() = std::mem::take(invocation.attachments_mut());
+    if let Some(url) = invocation.url() {
+        call.set_url(Arc::clone(url));
+    }
+    call.attributes_mut()
+        .insert_arc(Arc::new(IdlCall::unary(PayloadFormat::Json)));
+    Ok((call, true))
+}
+
+/// The answer to a [`generic_protobuf_json`] call: the response message's JSON as a
+/// string (other outcomes unchanged).
+pub fn generic_protobuf_json_result(
+    generic: bool,
+    outcome: Result<RpcResult, RpcError>,
+) -> Result<RpcResult, RpcError> {
+    let mut result = outcome?;
+    if generic {
+        if let Value::Binary(bytes) = std::mem::take(&mut result.value) {
+            let json = String::from_utf8(bytes)
+                .map_err(|e| RpcError::Codec(format!("the response JSON is not UTF-8: {e}")))?;
+            result.value = Value::String(json);
+        }
+    }
+    Ok(result)
+}
+
 /// A call being served: its codec, metadata, request messages and [`IdlCall`].
 struct Served {
     codec: Codec,

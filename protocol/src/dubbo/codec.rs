@@ -275,14 +275,18 @@ pub fn encode_response(
                 enc.write_value(&res.value)?;
                 Some(&res.attachments)
             }
-            Err(RpcError::Remote { class, message }) => {
+            Err(RpcError::Remote {
+                class,
+                message,
+                attachments,
+            }) => {
                 enc.write_i32(if with_attachments {
                     flag::WITH_EXCEPTION_WITH_ATTACHMENTS
                 } else {
                     flag::WITH_EXCEPTION
                 })?;
                 enc.write_value(&exception_value(class, message))?;
-                None
+                Some(attachments)
             }
             Err(other) => {
                 // Only business errors travel as an OK response; callers send the rest
@@ -385,10 +389,7 @@ pub fn exception_to_error(value: &Value) -> RpcError {
                 }
                 match obj.get("detailMessage") {
                     Some(Value::String(m)) => {
-                        return RpcError::Remote {
-                            class: class.unwrap_or_default(),
-                            message: m.clone(),
-                        };
+                        return RpcError::remote(class.unwrap_or_default(), m.clone());
                     }
                     _ => match obj.get("cause") {
                         Some(cause @ Value::Object(_)) => current = cause,
@@ -401,24 +402,21 @@ pub fn exception_to_error(value: &Value) -> RpcError {
                     .get("detailMessage")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                return RpcError::Remote {
-                    class: class.unwrap_or_else(|| map.type_name.clone().unwrap_or_default()),
-                    message: message.to_owned(),
-                };
+                return RpcError::remote(
+                    class.unwrap_or_else(|| map.type_name.clone().unwrap_or_default()),
+                    message,
+                );
             }
             Value::String(s) => {
-                return RpcError::Remote {
-                    class: class.unwrap_or_default(),
-                    message: s.clone(),
-                };
+                return RpcError::remote(class.unwrap_or_default(), s.clone());
             }
             _ => break,
         }
     }
-    RpcError::Remote {
-        class: class.unwrap_or_else(|| "java.lang.Throwable".into()),
-        message: String::new(),
-    }
+    RpcError::remote(
+        class.unwrap_or_else(|| "java.lang.Throwable".to_owned()),
+        String::new(),
+    )
 }
 
 /// A string or null of the request head, borrowed from the body when it can be.
@@ -673,8 +671,14 @@ fn decode_response_from(
             value: Value::Null,
             attachments: read_attachments(&mut dec, keep)?.0,
         }),
-        flag::WITH_EXCEPTION | flag::WITH_EXCEPTION_WITH_ATTACHMENTS => {
-            Err(exception_to_error(&read(&mut dec, "exception")?))
+        flag::WITH_EXCEPTION => Err(exception_to_error(&read(&mut dec, "exception")?)),
+        flag::WITH_EXCEPTION_WITH_ATTACHMENTS => {
+            let mut error = exception_to_error(&read(&mut dec, "exception")?);
+            let attachments = read_attachments(&mut dec, keep)?.0;
+            if let Some(slot) = error.attachments_mut() {
+                *slot = attachments;
+            }
+            Err(error)
         }
         other => Err(RpcError::Codec(format!("unknown result flag {other}"))),
     }

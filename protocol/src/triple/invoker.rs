@@ -187,7 +187,11 @@ impl TripleInvoker {
                     .and_then(|v| status::parse_status(v.as_bytes()))
                     .unwrap_or(0);
                 if exception != 0 {
-                    return Err(exception_to_error(&value));
+                    let mut error = exception_to_error(&value);
+                    if let Some(slot) = error.attachments_mut() {
+                        *slot = attachments;
+                    }
+                    return Err(error);
                 }
                 value
             }

@@ -447,7 +447,15 @@ pub(crate) fn target(
         let key = ServiceKey::new(service, group, version);
         return Err(unimplemented(format!("service {key} is not exported here")));
     };
-    let Some(method) = resolve_method(url.param(keys::METHODS), method) else {
+    // Dubbo's generic calls reach any service (its generic filter, or an IDL service's
+    // `protobuf-json` support, turns them into the call they name), as Java's Triple
+    // server routes them.
+    let resolved = if is_generic(method) {
+        Some(method.to_owned())
+    } else {
+        resolve_method(url.param(keys::METHODS), method)
+    };
+    let Some(method) = resolved else {
         return Err(unimplemented(format!(
             "service {service} has no method {method}"
         )));
@@ -457,6 +465,12 @@ pub(crate) fn target(
         url,
         method,
     })
+}
+
+/// Whether `method` is Dubbo's generic call (`$invoke`, `$invokeAsync`), which comes in
+/// the wrapper form whatever the service.
+pub(crate) fn is_generic(method: &str) -> bool {
+    method == "$invoke" || method == "$invokeAsync"
 }
 
 /// Whether a service is an IDL one (exported with `serialization=protobuf`).
@@ -518,7 +532,7 @@ async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<T
     let attachments = request_attachments(&parts.headers, peer, timeout);
     let deadline = timeout.map(|t| Instant::now() + t);
     let reader = MessageReader::new(body, ctx.config.payload, encoding);
-    if is_idl(&url) {
+    if is_idl(&url) && !is_generic(&method) {
         let json = parts
             .headers
             .get(CONTENT_TYPE)
@@ -599,7 +613,11 @@ async fn serve_wrapper(
         },
         // Java's typed form (§5.4): the exception as the message, tri-exception-code in the
         // headers, status OK.
-        Err(RpcError::Remote { class, message }) => {
+        Err(RpcError::Remote {
+            class,
+            message,
+            attachments,
+        }) => {
             let exception = exception_value(&class, &message);
             match wrapper::encode_response(&serialize_type, &exception) {
                 Ok(message) => {
@@ -608,7 +626,7 @@ async fn serve_wrapper(
                         names::TRI_EXCEPTION_CODE.clone(),
                         HeaderValue::from_static("3"),
                     );
-                    let end = trailers(Ok(&Attachments::new()));
+                    let end = trailers(Ok(&attachments));
                     response(h, TripleBody::message(&message, Some(end)))
                 }
                 Err(e) => trailers_only(&e),
