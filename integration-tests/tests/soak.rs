@@ -3,8 +3,8 @@
 //! cycle), consumers that subscribe, call and unsubscribe — while the process's resident set
 //! (RSS), live heap (the counting allocator), tokio tasks and file descriptors are sampled.
 //! The verdict: after the warm-up (the first fifth of the run, at least 20 s) RSS and
-//! descriptors stay flat, within 5 %, the live heap grows by no more than 5 % (or 64 KiB),
-//! and no call failed or was lost.
+//! descriptors stay flat, within 5 % (descriptors: or one on average), the live heap grows
+//! by no more than 5 % (or 64 KiB), and no call failed or was lost.
 //!
 //! A test binary with a `main` of its own (`harness = false`), so that it takes
 //! `--soak <minutes>`:
@@ -335,15 +335,17 @@ impl Figures {
             heap * 100.0,
             tasks * 100.0
         ));
-        // The live heap is small (hundreds of KiB): a growth of 64 KiB passes as noise.
-        let heap_grown = {
-            let heap = column(|s| s.heap as f64);
-            let third = (heap.len() / 3).max(1);
+        // How far the mean of the last third is from the first's, in the column's unit.
+        let moved = |values: Vec<f64>| {
+            let third = (values.len() / 3).max(1);
             let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-            mean(&heap[heap.len() - third..]) - mean(&heap[..third])
+            mean(&values[values.len() - third..]) - mean(&values[..third])
         };
-        let heap_flat = heap <= FLAT || heap_grown <= 64.0 * 1024.0;
-        let flat = rss.abs() <= FLAT && fds.abs() <= FLAT && heap_flat;
+        // The live heap is small (hundreds of KiB): a growth of 64 KiB passes as noise; a
+        // few dozen descriptors move by one while a provider is closing.
+        let heap_flat = heap <= FLAT || moved(column(|s| s.heap as f64)) <= 64.0 * 1024.0;
+        let fds_flat = fds.abs() <= FLAT || moved(column(|s| s.fds as f64)).abs() <= 1.0;
+        let flat = rss.abs() <= FLAT && fds_flat && heap_flat;
         let clean = self.outcome.failed == 0
             && self.outcome.lost == 0
             && self.outcome.succeeded > 0
@@ -351,8 +353,8 @@ impl Figures {
         text.push_str(if flat {
             "RSS and descriptors flat within 5 %, the heap not growing"
         } else {
-            "NOT FLAT: RSS or descriptors moved by more than 5 %, or the heap grew by more \
-             than 5 % and 64 KiB"
+            "NOT FLAT: RSS moved by more than 5 %, descriptors by more than 5 % and one, or \
+             the heap grew by more than 5 % and 64 KiB"
         });
         text.push_str(if clean {
             "; every call succeeded"
