@@ -79,7 +79,7 @@ fn options() -> Option<Options> {
             "--no-short-consumers" => short_consumers = false,
             "--list" => {
                 println!("{NAME}: test");
-                return None;
+                std::process::exit(0);
             }
             "--skip" => {
                 if args.next().is_some_and(|s| NAME.contains(&s)) {
@@ -87,6 +87,10 @@ fn options() -> Option<Options> {
                 }
             }
             "--ignored" => return None,
+            // libtest's options that take a value in the next argument.
+            "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" => {
+                args.next();
+            }
             flag if flag.starts_with('-') => {}
             filter => filters.push(filter.to_owned()),
         }
