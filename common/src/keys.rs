@@ -43,6 +43,9 @@ pub const HEARTBEAT: &str = "heartbeat";
 pub const IDLE_TIMEOUT: &str = "heartbeat.timeout";
 /// Same key as [`IDLE_TIMEOUT`], under Dubbo's constant name.
 pub const HEARTBEAT_TIMEOUT: &str = IDLE_TIMEOUT;
+/// Most connections a server serves at once; more are refused. Dubbo default: `0` (no
+/// limit).
+pub const ACCEPTS: &str = "accepts";
 /// Connect timeout in milliseconds. Dubbo default: `3000`.
 pub const CONNECT_TIMEOUT: &str = "connect.timeout";
 /// Number of connections per provider a consumer opens. Dubbo default: shared connection.

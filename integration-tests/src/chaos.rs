@@ -354,3 +354,47 @@ impl ChildProvider {
             .map(|s| s.success())
     }
 }
+
+/// Raises this process's soft limit of open files to its hard limit with prlimit(1) (the
+/// processes it starts afterwards inherit it) and returns the soft limit now.
+pub fn raise_open_files() -> u64 {
+    let limits = || {
+        let text = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("Max open files"))
+            .unwrap_or_default()
+            .to_owned();
+        let mut numbers = line.split_whitespace().filter_map(|w| {
+            w.parse::<u64>()
+                .ok()
+                .or((w == "unlimited").then_some(u64::MAX))
+        });
+        (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0))
+    };
+    let (soft, hard) = limits();
+    if soft < hard {
+        let hard = if hard == u64::MAX {
+            "unlimited".to_owned()
+        } else {
+            hard.to_string()
+        };
+        let status = std::process::Command::new("prlimit")
+            .args([
+                "--pid",
+                &std::process::id().to_string(),
+                &format!("--nofile={hard}:{hard}"),
+            ])
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "prlimit could not raise the open-files limit"
+        );
+    }
+    limits().0
+}
+
+/// The number of open file descriptors of process `pid` (a number, or `self`).
+pub fn open_files(pid: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}

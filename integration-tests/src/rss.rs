@@ -11,7 +11,13 @@ use std::time::{Duration, Instant};
 /// This process's resident set size in bytes (`VmRSS` of `/proc/self/status`), or 0 where
 /// it cannot be read.
 pub fn rss_bytes() -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+    rss_of("self")
+}
+
+/// The resident set size in bytes of process `pid` (a number, or `self`), or 0 where it
+/// cannot be read.
+pub fn rss_of(pid: &str) -> u64 {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
         return 0;
     };
     status

@@ -13,9 +13,13 @@ use oxidubbo::hessian2::Value;
 use oxidubbo::{Bootstrap, Config, DubboProtocol, Running};
 use oxidubbo_examples::{Greeter, HelloGreeter};
 use oxidubbo_integration_tests::chaos::{
-    ChaosProxy, ChildProvider, Fault, Load, PROVIDER_ENV, REGISTRY_ENV,
+    ChaosProxy, ChildProvider, Fault, Load, PROVIDER_ENV, REGISTRY_ENV, open_files,
+    raise_open_files,
 };
+use oxidubbo_integration_tests::rss::rss_of;
 use oxidubbo_integration_tests::{OwnZookeeper, free_port, zk_children, zk_client, zookeeper};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 const INTERFACE: &str = "org.apache.dubbo.samples.api.GreeterService";
 /// Each call's timeout (ms) in the failover scenarios, and the margin after which an
@@ -23,8 +27,12 @@ const INTERFACE: &str = "org.apache.dubbo.samples.api.GreeterService";
 const CALL_TIMEOUT_MS: u64 = 3000;
 const MARGIN: Duration = Duration::from_secs(2);
 
-/// A greeter provider on `port`, registered at `registry` if given (else nowhere).
-fn provider_config(port: u16, registry: Option<&str>) -> Config {
+/// The variable giving a provider process more lines of its `[protocols.dubbo]` table.
+const PROTOCOL_ENV: &str = "OXIDUBBO_CHAOS_PROTOCOL";
+
+/// A greeter provider on `port`, registered at `registry` if given (else nowhere), with
+/// `protocol` added to its `[protocols.dubbo]` table.
+fn provider_config(port: u16, registry: Option<&str>, protocol: &str) -> Config {
     let registry = registry.map_or(String::new(), |address| {
         // `check = false`: a provider started while the registry is down starts anyway and
         // registers once it is back (Java's failback).
@@ -33,7 +41,7 @@ fn provider_config(port: u16, registry: Option<&str>) -> Config {
     Config::parse(
         &format!(
             "[application]\nname = \"chaos-provider\"\n\n\
-             [protocols.dubbo]\nport = {port}\n\n\
+             [protocols.dubbo]\nport = {port}\n{protocol}\n\n\
              [services.greeter]\nversion = \"1.0.0\"\n\n\
              [shutdown]\ntimeout = 5000\n\n{registry}"
         ),
@@ -55,7 +63,8 @@ async fn provider_process() {
         return;
     };
     let registry = std::env::var(REGISTRY_ENV).ok();
-    let running = Bootstrap::from_config(provider_config(port, registry.as_deref()))
+    let protocol = std::env::var(PROTOCOL_ENV).unwrap_or_default();
+    let running = Bootstrap::from_config(provider_config(port, registry.as_deref(), &protocol))
         .service::<dyn Greeter>("greeter", Arc::new(HelloGreeter))
         .start()
         .await
@@ -67,7 +76,7 @@ async fn provider_process() {
 
 /// An in-process provider on a protocol of its own.
 async fn provider(port: u16) -> Running {
-    Bootstrap::from_config(provider_config(port, None))
+    Bootstrap::from_config(provider_config(port, None, ""))
         .service::<dyn Greeter>("greeter", Arc::new(HelloGreeter))
         .dubbo_protocol(Arc::new(DubboProtocol::new()))
         .start()
@@ -75,12 +84,18 @@ async fn provider(port: u16) -> Running {
         .expect("provider started")
 }
 
-/// A consumer of the greeter at the direct `url`s, on a protocol of its own.
+/// A consumer of the greeter at the direct `url`s, on a protocol of its own (2 retries
+/// unless `extra` says otherwise).
 async fn consumer(urls: &str, extra: &str) -> Running {
+    let retries = if extra.contains("retries") {
+        ""
+    } else {
+        "retries = 2\n"
+    };
     let text = format!(
         "[application]\nname = \"chaos-consumer\"\n\n\
          [references.greeter]\ninterface = \"{INTERFACE}\"\nversion = \"1.0.0\"\n\
-         url = \"{urls}\"\ncluster = \"failover\"\nretries = 2\n{extra}"
+         url = \"{urls}\"\ncluster = \"failover\"\n{retries}{extra}"
     );
     Bootstrap::from_config(Config::parse(&text, "consumer.toml").expect("consumer config"))
         .dubbo_protocol(Arc::new(DubboProtocol::new()))
@@ -455,6 +470,513 @@ async fn a_30_s_zookeeper_outage_costs_no_call_and_everyone_comes_back() {
     let (outcome, errors) = load.stop().await;
     eprintln!(
         "chaos ZooKeeper outage: at the stop {at_stop:?}; after 30 s {during:?}; in all {outcome:?}"
+    );
+    assert!(
+        during.succeeded >= at_stop.succeeded + 200,
+        "calls went on during the outage: {at_stop:?} then {during:?}"
+    );
+    assert_eq!(outcome.failed, 0, "failed calls: {errors:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    consumer.shutdown().await;
+    drop(third);
+}
+
+/// Opens `count` TCP connections to `port` that send nothing, in turn (each bounded).
+async fn idle_connections(port: u16, count: usize) -> Vec<TcpStream> {
+    let mut open = Vec::with_capacity(count);
+    for i in 0..count {
+        let stream = tokio::time::timeout(
+            Duration::from_secs(10),
+            TcpStream::connect(("127.0.0.1", port)),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("connection {i} not made within 10 s"))
+        .unwrap_or_else(|e| panic!("connection {i}: {e}"));
+        open.push(stream);
+    }
+    open
+}
+
+/// Whether the peer has closed `stream` (end of stream or an error), waiting at most `wait`.
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(wait, stream.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+/// Scenario 8: 10,000 idle connections (`OXIDUBBO_CHAOS_IDLE_CONNECTIONS` sets another
+/// count) to one provider process → it holds them all and goes on serving a consumer's
+/// calls (0 failed, 0 lost); its RSS per idle connection is measured and printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_idle_connections_are_held_and_calls_go_on() {
+    // `OXIDUBBO_CHAOS_IDLE_CONNECTIONS` asks for another count.
+    let idle_count: usize = std::env::var("OXIDUBBO_CHAOS_IDLE_CONNECTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let limit = raise_open_files();
+    assert!(
+        limit >= idle_count as u64 + 1_000,
+        "{idle_count} connections need an open-files limit above {}, and the hard limit is \
+         {limit}",
+        idle_count + 1_000
+    );
+    let port = free_port();
+    let provider = ChildProvider::start("provider_process", port).await;
+    let pid = provider.pid().to_string();
+    let consumer = consumer(
+        &format!("dubbo://127.0.0.1:{port}"),
+        &format!("timeout = {CALL_TIMEOUT_MS}\n"),
+    )
+    .await;
+    let load = hello_load(
+        &consumer,
+        4,
+        Duration::from_millis(CALL_TIMEOUT_MS) * 3 + MARGIN,
+    );
+    until(
+        Duration::from_secs(20),
+        "calls before the connections",
+        || load.outcome().succeeded >= 100,
+    )
+    .await;
+    let (rss_before, fds_before) = (rss_of(&pid), open_files(&pid));
+
+    let opened = Instant::now();
+    let mut idle = idle_connections(port, idle_count).await;
+    until(
+        Duration::from_secs(60),
+        "the provider accepted every connection",
+        || open_files(&pid) >= fds_before + idle_count,
+    )
+    .await;
+    let accepted_in = opened.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_after = rss_of(&pid);
+    let at_full = load.outcome();
+    until(
+        Duration::from_secs(30),
+        "calls with every connection open",
+        || load.outcome().succeeded >= at_full.succeeded + 200,
+    )
+    .await;
+    let mut closed = 0;
+    for stream in &mut idle {
+        if closed_within(stream, Duration::ZERO).await {
+            closed += 1;
+        }
+    }
+    let (outcome, errors) = load.stop().await;
+    let per_connection = rss_after.saturating_sub(rss_before) / idle_count as u64;
+    eprintln!(
+        "chaos {idle_count} idle connections: accepted in {accepted_in:?}; provider RSS {} KiB → {} \
+         KiB, {} bytes per idle connection; {closed} closed by the provider; {outcome:?}",
+        rss_before >> 10,
+        rss_after >> 10,
+        per_connection
+    );
+    assert_eq!(
+        closed, 0,
+        "the provider closed idle connections it should hold"
+    );
+    assert_eq!(outcome.failed, 0, "failed calls: {errors:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    assert!(
+        rss_after > rss_before,
+        "the connections cost no memory at all?"
+    );
+    consumer.shutdown().await;
+    drop(idle);
+    drop(provider);
+}
+
+/// Scenario 8, with a limit: a provider process with `accepts = 200` under a consumer's load
+/// → connections past the 200th are closed (within the 1 s it waits for a first request),
+/// a consumer arriving past the limit fails at once with an error naming the limit (not
+/// after its 20 s timeout), the served consumer's calls go on (0 failed, 0 lost), and once
+/// connections are let go a new consumer is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_accepts_limit_are_refused_with_a_reason() {
+    const ACCEPTS: usize = 200;
+    const EXTRA: usize = 100;
+    raise_open_files();
+    let port = free_port();
+    let provider = ChildProvider::start_with(
+        "provider_process",
+        port,
+        &[(PROTOCOL_ENV, &format!("accepts = {ACCEPTS}"))],
+    )
+    .await;
+    let served = consumer(
+        &format!("dubbo://127.0.0.1:{port}"),
+        &format!("timeout = {CALL_TIMEOUT_MS}\n"),
+    )
+    .await;
+    let load = hello_load(
+        &served,
+        4,
+        Duration::from_millis(CALL_TIMEOUT_MS) * 3 + MARGIN,
+    );
+    until(
+        Duration::from_secs(20),
+        "calls before the connections",
+        || load.outcome().succeeded >= 100,
+    )
+    .await;
+
+    // The consumer holds one connection: 199 more are served, the other 100 refused.
+    let connections = idle_connections(port, ACCEPTS - 1 + EXTRA).await;
+    let mut watching = tokio::task::JoinSet::new();
+    for (i, mut stream) in connections.into_iter().enumerate() {
+        watching.spawn(async move {
+            let closed = closed_within(&mut stream, Duration::from_secs(4)).await;
+            (i, closed, stream)
+        });
+    }
+    let (mut held, mut refused) = (Vec::new(), 0);
+    while let Some(watched) = watching.join_next().await {
+        let (_, closed, stream) = watched.expect("watch");
+        if closed {
+            refused += 1;
+        } else {
+            held.push(stream);
+        }
+    }
+
+    // A consumer past the limit is told why, long before its 20 s timeout.
+    let late = consumer(
+        &format!("dubbo://127.0.0.1:{port}"),
+        "timeout = 20000\nretries = 0\ncheck = false\n",
+    )
+    .await;
+    let late_client = late.client::<dyn Greeter>("greeter").expect("client");
+    let asked = Instant::now();
+    let refusal = late_client.say_hello("late".into()).await;
+    let refused_in = asked.elapsed();
+
+    // Connections let go make room again.
+    held.truncate(held.len() - 50);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let served_later = loop {
+        match late_client.say_hello("later".into()).await {
+            Ok(answer) => break answer,
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "not served 20 s after connections were let go: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let (outcome, errors) = load.stop().await;
+    eprintln!(
+        "chaos accepts = {ACCEPTS}: {} held, {refused} refused; the late consumer's call \
+         failed in {refused_in:?} with {refusal:?}; served consumer {outcome:?}",
+        held.len() + 50
+    );
+    assert_eq!(held.len() + 50, ACCEPTS - 1, "connections served");
+    assert_eq!(refused, EXTRA, "connections refused");
+    let message = refusal
+        .expect_err("a consumer past the limit is refused")
+        .to_string();
+    assert!(message.contains("accepts=200"), "{message}");
+    assert!(refused_in < Duration::from_secs(10), "{refused_in:?}");
+    assert_eq!(served_later, "Hello, later");
+    assert_eq!(outcome.failed, 0, "failed calls: {errors:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    late.shutdown().await;
+    served.shutdown().await;
+    drop(provider);
+}
+
+/// Scenario 9: slowloris — 1,000 connections each sending a request frame one byte per
+/// second to a provider process whose idle timeout is 3 s (heartbeat 1 s) → each is closed
+/// about 3 s after its last whole frame (none: bytes that complete no frame keep nothing
+/// alive), and a consumer's calls meanwhile all succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slowloris_connections_are_closed_by_the_idle_timeout_and_cost_no_call() {
+    const SLOW: usize = 1_000;
+    raise_open_files();
+    let port = free_port();
+    let provider = ChildProvider::start_with(
+        "provider_process",
+        port,
+        &[(PROTOCOL_ENV, "heartbeat = 1000")],
+    )
+    .await;
+    let consumer = consumer(
+        &format!("dubbo://127.0.0.1:{port}"),
+        &format!("timeout = {CALL_TIMEOUT_MS}\n"),
+    )
+    .await;
+    let load = hello_load(
+        &consumer,
+        4,
+        Duration::from_millis(CALL_TIMEOUT_MS) * 3 + MARGIN,
+    );
+    until(
+        Duration::from_secs(20),
+        "calls before the slowloris",
+        || load.outcome().succeeded >= 100,
+    )
+    .await;
+
+    // The header of a two-way hessian2 request with a 100-byte body, then the body.
+    let mut frame = vec![0xda, 0xbb, 0xc2, 0x00, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 100];
+    frame.extend_from_slice(&[0x4e; 100]);
+    let frame: Arc<[u8]> = frame.into();
+    let at_start = load.outcome();
+    let started = Instant::now();
+    let mut dribbling = tokio::task::JoinSet::new();
+    for _ in 0..SLOW {
+        let frame = Arc::clone(&frame);
+        dribbling.spawn(async move {
+            let mut stream = tokio::time::timeout(
+                Duration::from_secs(10),
+                TcpStream::connect(("127.0.0.1", port)),
+            )
+            .await
+            .expect("connected within 10 s")
+            .expect("connected");
+            // One byte a second until the provider closes the connection (20 s at most).
+            let mut sent = 0;
+            let mut buf = [0u8; 64];
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline && sent < frame.len() {
+                tokio::select! {
+                    read = stream.read(&mut buf) => match read {
+                        Ok(0) | Err(_) => return Some(sent),
+                        Ok(_) => {}
+                    },
+                    _ = tick.tick() => {
+                        if stream.write_all(&frame[sent..=sent]).await.is_err() {
+                            return Some(sent);
+                        }
+                        sent += 1;
+                    }
+                }
+            }
+            None
+        });
+    }
+    let (mut closed, mut bytes) = (0, 0);
+    while let Some(done) = dribbling.join_next().await {
+        if let Some(sent) = done.expect("dribbler") {
+            closed += 1;
+            bytes += sent;
+        }
+    }
+    let took = started.elapsed();
+    let during = load.outcome();
+    let (outcome, errors) = load.stop().await;
+    eprintln!(
+        "chaos slowloris: {closed} of {SLOW} connections closed by the provider in {took:?} \
+         after {:.1} bytes each on average; calls meanwhile {} succeeded; in all {outcome:?}",
+        bytes as f64 / SLOW.max(1) as f64,
+        during.succeeded - at_start.succeeded
+    );
+    assert_eq!(closed, SLOW, "every dribbling connection is closed");
+    assert!(
+        bytes >= 2 * SLOW,
+        "the connections kept sending bytes before they were closed"
+    );
+    assert!(during.succeeded >= at_start.succeeded + 100);
+    assert_eq!(outcome.failed, 0, "failed calls: {errors:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    consumer.shutdown().await;
+    drop(provider);
+}
+
+/// Provider nodes of the greeter in ZooKeeper (`zk` a client to the server itself).
+async fn provider_nodes(zk: &zookeeper_client::Client) -> usize {
+    zk_children(zk, &format!("/dubbo/{INTERFACE}/providers"))
+        .await
+        .len()
+}
+
+/// ZooKeeper session expiry under load: the providers' and the consumer's ZooKeeper
+/// connections go through a proxy that blackholes them for 15 s, well past their 4 s
+/// session timeout, so the server expires every session (their provider nodes vanish) →
+/// the consumer calls the providers it knows meanwhile (0 failed, 0 lost); when the path
+/// heals each registry opens a new session by itself, the providers register again and the
+/// consumer subscribes again: a provider started after the heal is found and serves alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zookeeper_sessions_expired_under_load_are_renewed_and_cost_no_call() {
+    let Some(_) = zookeeper() else { return };
+    let own = OwnZookeeper::start("expiry");
+    let server: SocketAddr = own.address().parse().expect("ZooKeeper address");
+    let proxy = ChaosProxy::start(server).await;
+    let registry = format!("zookeeper://{}?session=4000", proxy.addr());
+    let env = [(REGISTRY_ENV, registry.as_str())];
+    let first = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    let second = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    let consumer = {
+        let text = format!(
+            "[application]\nname = \"chaos-consumer\"\n\n\
+             [registries.zk]\naddress = \"{registry}\"\n\n\
+             [references.greeter]\ninterface = \"{INTERFACE}\"\nversion = \"1.0.0\"\n\
+             cluster = \"failover\"\nretries = 2\ntimeout = {CALL_TIMEOUT_MS}\n"
+        );
+        Bootstrap::from_config(Config::parse(&text, "consumer.toml").expect("consumer config"))
+            .dubbo_protocol(Arc::new(DubboProtocol::new()))
+            .start()
+            .await
+            .expect("consumer started")
+    };
+    let zk = zk_client(&own.address()).await;
+    let limit = Duration::from_millis(CALL_TIMEOUT_MS) * 3 + MARGIN;
+    let load = hello_load(&consumer, 8, limit);
+    until(
+        Duration::from_secs(20),
+        "calls before the blackhole",
+        || load.outcome().succeeded >= 200,
+    )
+    .await;
+    assert_eq!(provider_nodes(&zk).await, 2);
+
+    proxy.set(Fault::Blackhole);
+    let at_blackhole = load.outcome();
+    let blackholed = Instant::now();
+    // The server expires the sessions: their ephemeral nodes go.
+    let mut expired_after = None;
+    while blackholed.elapsed() < Duration::from_secs(15) {
+        if expired_after.is_none() && provider_nodes(&zk).await == 0 {
+            expired_after = Some(blackholed.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let during = load.outcome();
+    proxy.set(Fault::Pass);
+    let healed = Instant::now();
+    let deadline = healed + Duration::from_secs(40);
+    while provider_nodes(&zk).await < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "providers not back 40 s after the heal"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let registered_again = healed.elapsed();
+    let third = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    while provider_nodes(&zk).await < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the third provider never registered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The consumer hears of it through the watches of its new session.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    first.signal("KILL").await;
+    second.signal("KILL").await;
+    let at_kill = load.outcome();
+    until(
+        Duration::from_secs(30),
+        "calls served by the provider that came after the expiry",
+        || load.outcome().succeeded >= at_kill.succeeded + 200,
+    )
+    .await;
+    let (outcome, errors) = load.stop().await;
+    eprintln!(
+        "chaos ZooKeeper session expiry: nodes gone {expired_after:?} into the blackhole; \
+         registered again {registered_again:?} after the heal; at the blackhole {at_blackhole:?}; \
+         after 15 s {during:?}; in all {outcome:?}"
+    );
+    assert!(
+        expired_after.is_some(),
+        "the server never expired the sessions"
+    );
+    assert!(
+        during.succeeded >= at_blackhole.succeeded + 200,
+        "calls went on while ZooKeeper was unreachable"
+    );
+    assert_eq!(outcome.failed, 0, "failed calls: {errors:?}");
+    assert_eq!(outcome.lost, 0, "{outcome:?}");
+    consumer.shutdown().await;
+    drop(third);
+}
+
+/// etcd stopped for 30 s and started again empty (every lease and key gone) under load, as
+/// scenario 6 does to ZooKeeper → the consumer calls the providers it knows (0 failed,
+/// 0 lost), the providers put their keys again under new leases, and a provider started
+/// after the restart is found through the consumer's renewed watch (the first two are then
+/// killed, and calls still succeed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_30_s_etcd_outage_costs_no_call_and_everyone_comes_back() {
+    use oxidubbo_integration_tests::etcd::{OwnEtcd, etcd, etcdctl_get_prefix};
+    let Some(_) = etcd() else { return };
+    let own = OwnEtcd::start("chaos");
+    let address = own.address();
+    let registry = format!("etcdv3://{address}?ttl=6&timeout=1000");
+    let env = [(REGISTRY_ENV, registry.as_str())];
+    let first = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    let second = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    let consumer = {
+        let text = format!(
+            "[application]\nname = \"chaos-consumer\"\n\n\
+             [registries.etcd]\naddress = \"{registry}\"\n\n\
+             [references.greeter]\ninterface = \"{INTERFACE}\"\nversion = \"1.0.0\"\n\
+             cluster = \"failover\"\nretries = 2\ntimeout = {CALL_TIMEOUT_MS}\n"
+        );
+        Bootstrap::from_config(Config::parse(&text, "consumer.toml").expect("consumer config"))
+            .dubbo_protocol(Arc::new(DubboProtocol::new()))
+            .start()
+            .await
+            .expect("consumer started")
+    };
+    let prefix = format!("/dubbo/{INTERFACE}/providers/");
+    let keys = || etcdctl_get_prefix(&address, &prefix).len();
+    let limit = Duration::from_millis(CALL_TIMEOUT_MS) * 3 + MARGIN;
+    let load = hello_load(&consumer, 8, limit);
+    until(Duration::from_secs(20), "calls before the outage", || {
+        load.outcome().succeeded >= 200
+    })
+    .await;
+    assert_eq!(keys(), 2, "both providers registered");
+
+    own.stop_server();
+    let at_stop = load.outcome();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let during = load.outcome();
+    own.start_server();
+    let restarted = Instant::now();
+    let deadline = restarted + Duration::from_secs(40);
+    while keys() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "{} provider keys 40 s after the restart",
+            keys()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let back_in = restarted.elapsed();
+    // (The etcd registry has no `check = false`: a provider cannot start while etcd is
+    // down, so the third one starts once it is back.)
+    let third = ChildProvider::start_with("provider_process", free_port(), &env).await;
+    while keys() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "{} provider keys 40 s after the restart",
+            keys()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    first.signal("KILL").await;
+    second.signal("KILL").await;
+    let at_kill = load.outcome();
+    until(
+        Duration::from_secs(30),
+        "calls served by the provider started in the outage",
+        || load.outcome().succeeded >= at_kill.succeeded + 200,
+    )
+    .await;
+    let (outcome, errors) = load.stop().await;
+    eprintln!(
+        "chaos etcd outage: at the stop {at_stop:?}; after 30 s {during:?}; the 2 provider keys \
+         back {back_in:?} after the restart; in all {outcome:?}"
     );
     assert!(
         during.succeeded >= at_stop.succeeded + 200,

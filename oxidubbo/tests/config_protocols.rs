@@ -40,6 +40,15 @@ fn a_table_of_another_name_says_its_protocol_or_is_dubbo() {
 }
 
 #[test]
+fn accepts_is_read_and_left_unset_by_default() {
+    let config = parse("[protocols.dubbo]\naccepts = 200\n\n[protocols.other]\n").unwrap();
+    assert_eq!(config.protocols["dubbo"].accepts, Some(200));
+    assert_eq!(config.protocols["other"].accepts, None);
+    let wrong = parse("[protocols.dubbo]\naccepts = \"many\"\n");
+    assert!(wrong.is_err(), "{wrong:?}");
+}
+
+#[test]
 fn an_override_can_make_a_tri_table() {
     let env = [("OXIDUBBO_PROTOCOLS__TRI__PORT".to_owned(), "0".to_owned())];
     let config = Config::from_str_with_env("", FILE, env).unwrap();

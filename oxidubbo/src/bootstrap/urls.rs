@@ -99,6 +99,7 @@ pub(crate) fn provider_url(
     );
     let b = opt(b, keys::PAYLOAD, protocol.payload);
     let b = opt(b, keys::HEARTBEAT, protocol.heartbeat);
+    let b = opt(b, keys::ACCEPTS, protocol.accepts);
     let s = spec.service;
     let b = b.params(s.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let b = b

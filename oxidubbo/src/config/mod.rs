@@ -273,6 +273,10 @@ pub struct ProtocolConfig {
     pub payload: Option<u64>,
     /// Heartbeat interval, milliseconds (`heartbeat`, default 60000).
     pub heartbeat: Option<u64>,
+    /// Most connections a dubbo server serves at once (`accepts`, Dubbo's key; default 0:
+    /// no limit). One more is refused: its first request is answered with an error saying
+    /// so, then it is closed.
+    pub accepts: Option<u64>,
     /// Whether the protocol's server speaks TLS (`ssl-enabled`, default `false`), with the
     /// server certificate of `[ssl]`; the provider URLs say so to consumers.
     #[serde(rename = "ssl-enabled")]
@@ -290,6 +294,7 @@ impl Default for ProtocolConfig {
             port: oxidubbo_common::defaults::DUBBO_PORT,
             payload: None,
             heartbeat: None,
+            accepts: None,
             ssl_enabled: false,
             params: BTreeMap::new(),
         }
@@ -324,6 +329,7 @@ struct ProtocolTable {
     port: Option<u16>,
     payload: Option<u64>,
     heartbeat: Option<u64>,
+    accepts: Option<u64>,
     #[serde(rename = "ssl-enabled", default)]
     ssl_enabled: bool,
     #[serde(default, deserialize_with = "scalar_map")]
@@ -351,6 +357,7 @@ fn protocol_map<'de, D: Deserializer<'de>>(
                 host: t.host.unwrap_or_else(|| DEFAULT_HOST.to_owned()),
                 payload: t.payload,
                 heartbeat: t.heartbeat,
+                accepts: t.accepts,
                 ssl_enabled: t.ssl_enabled,
                 params: t.params,
             };

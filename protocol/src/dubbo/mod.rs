@@ -443,6 +443,7 @@ impl Protocol for DubboProtocol {
                 let config = ServerConfig {
                     idle_timeout,
                     payload: payload_of(&url),
+                    accepts: usize::try_from(url.int_param(keys::ACCEPTS, 0)).unwrap_or(0),
                     tls: ServerTlsSettings::from_url(&url)?,
                 };
                 let exporters = Arc::new(ExporterTable::default());

@@ -35,8 +35,13 @@ use crate::tls::stream::{Stream, WriteHalf};
 /// Settings of a server, read from the first exported URL of its address.
 #[derive(Debug, Clone)]
 pub(crate) struct ServerConfig {
+    /// A connection that has not completed a frame (a request, a heartbeat) for this long
+    /// is closed: bytes alone do not keep it open, so a peer dribbling a frame byte by byte
+    /// (slowloris) is closed like a silent one.
     pub idle_timeout: Duration,
     pub payload: usize,
+    /// Most connections served at once (`accepts`); 0: no limit.
+    pub accepts: usize,
     /// TLS settings (`ssl-enabled=true`); `None`: plaintext.
     pub tls: Option<ServerTlsSettings>,
 }
@@ -85,6 +90,7 @@ impl Server {
             config,
             local_addr,
             connections: Arc::clone(&connections),
+            refusing: Arc::new(AtomicUsize::new(0)),
             tls,
         });
         let task = tokio::spawn(accept_loop(
@@ -147,6 +153,8 @@ struct Ctx {
     config: ServerConfig,
     local_addr: SocketAddr,
     connections: Arc<AtomicUsize>,
+    /// Connections over the limit being told so ([`refuse_over_limit`]).
+    refusing: Arc<AtomicUsize>,
     /// Set on a TLS port.
     tls: Option<TlsAcceptor>,
 }
@@ -165,16 +173,23 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
+                    let accepts = ctx.config.accepts;
+                    if accepts > 0 && ctx.connections.load(Ordering::Acquire) >= accepts {
+                        refuse_over_limit(stream, peer, &ctx, &mut conns, &shutdown);
+                        continue;
+                    }
+                    // Counted from the accept, so the limit holds however fast they come.
+                    let counted = Counted::new(&ctx.connections);
                     let (ctx, shutdown, readonly) = (Arc::clone(&ctx), shutdown.clone(), readonly.clone());
                     if ctx.tls.is_some() {
                         conns.spawn(async move {
                             tokio::select! {
                                 () = shutdown.cancelled() => {}
-                                () = serve_tls(stream, peer, ctx, shutdown.clone(), readonly) => {}
+                                () = serve_tls(stream, peer, ctx, shutdown.clone(), readonly, counted) => {}
                             }
                         });
                     } else {
-                        conns.spawn(serve_connection(Stream::Plain(stream), peer, ctx, shutdown, readonly));
+                        conns.spawn(serve_connection(Stream::Plain(stream), peer, ctx, shutdown, readonly, counted));
                     }
                 }
                 Err(e) => {
@@ -196,12 +211,15 @@ async fn serve_tls(
     ctx: Arc<Ctx>,
     shutdown: CancellationToken,
     readonly: CancellationToken,
+    counted: Counted,
 ) {
     let Some(acceptor) = &ctx.tls else {
         return;
     };
     match acceptor.accept(tcp, &peer.to_string()).await {
-        Accepted::Tls(stream) => serve_connection(stream, peer, ctx, shutdown, readonly).await,
+        Accepted::Tls(stream) => {
+            serve_connection(stream, peer, ctx, shutdown, readonly, counted).await;
+        }
         Accepted::Plaintext { tcp, .. } => refuse_plaintext(tcp).await,
         Accepted::Failed => {}
     }
@@ -229,8 +247,72 @@ async fn refuse_plaintext(mut tcp: TcpStream) {
     let _ = tcp.shutdown().await;
 }
 
-/// Decrements the connection count however the connection ends.
+/// One connection of the count, taken off however the connection ends.
 struct Counted(Arc<AtomicUsize>);
+
+impl Counted {
+    fn new(count: &Arc<AtomicUsize>) -> Counted {
+        count.fetch_add(1, Ordering::AcqRel);
+        Counted(Arc::clone(count))
+    }
+}
+
+/// Refusals that answer the first request with the reason, at most this many at once;
+/// past them a connection over the limit is closed at once (as Java's server does).
+const EXPLAINED_REFUSALS: usize = 64;
+/// How long a refused connection is given to send its first request.
+const REFUSAL_WAIT: Duration = Duration::from_secs(1);
+
+/// A connection over the server's `accepts` limit: its first request (if it comes within
+/// [`REFUSAL_WAIT`]) is answered with an error saying so, then it is closed, so that the
+/// consumer fails at once with a reason rather than waiting out its timeout.
+fn refuse_over_limit(
+    mut tcp: TcpStream,
+    peer: SocketAddr,
+    ctx: &Arc<Ctx>,
+    conns: &mut JoinSet<()>,
+    shutdown: &CancellationToken,
+) {
+    let accepts = ctx.config.accepts;
+    tracing::warn!(%peer, accepts, "closing a connection over the server's limit of {accepts} (accepts)");
+    if ctx.tls.is_some() || ctx.refusing.load(Ordering::Acquire) >= EXPLAINED_REFUSALS {
+        return; // dropped: closed at once
+    }
+    let counted = Counted::new(&ctx.refusing);
+    let payload = ctx.config.payload;
+    let shutdown = shutdown.clone();
+    conns.spawn(async move {
+        let _counted = counted;
+        let message = format!(
+            "the server refused the connection: it serves at most {accepts} connections \
+             (accepts={accepts})"
+        );
+        let explain = async {
+            let mut head = [0u8; 16];
+            tcp.read_exact(&mut head).await.ok()?;
+            let header = super::header::Header::parse(&head)?;
+            let mut out = Vec::new();
+            if header.is_request() && header.is_twoway() {
+                codec::encode_error_response(&mut out, header.id, Status::SERVER_ERROR, &message);
+            }
+            // The body is read too (when not oversized): a socket closed with unread bytes
+            // is reset, and a reset may drop the answer before the consumer reads it.
+            if let Some(len) = usize::try_from(header.body_len)
+                .ok()
+                .filter(|len| *len <= payload)
+            {
+                let mut body = vec![0u8; len];
+                tcp.read_exact(&mut body).await.ok()?;
+            }
+            tcp.write_all(&out).await.ok()?;
+            tcp.shutdown().await.ok()
+        };
+        tokio::select! {
+            _ = tokio::time::timeout(REFUSAL_WAIT, explain) => {}
+            () = shutdown.cancelled() => {}
+        }
+    });
+}
 
 impl Drop for Counted {
     fn drop(&mut self) {
@@ -250,9 +332,8 @@ async fn serve_connection(
     ctx: Arc<Ctx>,
     shutdown: CancellationToken,
     readonly: CancellationToken,
+    _counted: Counted,
 ) {
-    ctx.connections.fetch_add(1, Ordering::AcqRel);
-    let _counted = Counted(Arc::clone(&ctx.connections));
     let (mut rd, mut wr) = stream.into_split();
     // Answers of the calls that had to wait come back from their tasks through here.
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(1024);
@@ -260,7 +341,8 @@ async fn serve_connection(
     let peer: Arc<str> = Arc::from(peer.to_string());
     let mut codec = FrameCodec::new(ctx.config.payload);
     let mut buf = ReadBuffer::new();
-    let mut last_read = Instant::now();
+    // When the last whole frame came: bytes that do not complete one keep nothing alive.
+    let mut last_frame = Instant::now();
     let check_every = (ctx.config.idle_timeout / 4).max(Duration::from_millis(10));
     let mut ticker = tokio::time::interval(check_every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -275,6 +357,7 @@ async fn serve_connection(
         loop {
             match codec.decode(&mut buf.bytes) {
                 Ok(Some(frame)) => {
+                    last_frame = Instant::now();
                     on_frame(&ctx, frame, &peer, &mut out, &tx, &mut handlers);
                     if out.len() >= FLUSH_AT {
                         more = true;
@@ -332,15 +415,12 @@ async fn serve_connection(
             Some(_) = handlers.join_next(), if !handlers.is_empty() => {}
             r = rd.read_buf(&mut buf.bytes) => match r {
                 Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    buf.read(n);
-                    last_read = Instant::now();
-                }
+                Ok(n) => buf.read(n),
             },
             _ = ticker.tick() => {
                 buf.idle_check();
-                if last_read.elapsed() >= ctx.config.idle_timeout {
-                    tracing::info!(%peer, "closing idle connection");
+                if last_frame.elapsed() >= ctx.config.idle_timeout {
+                    tracing::info!(%peer, partial = buf.bytes.len(), "closing idle connection (no whole frame within the idle timeout)");
                     break;
                 }
             }
