@@ -354,10 +354,11 @@ async fn serve_connection(
     'conn: loop {
         let mut broken = false;
         let mut more = false;
+        let mut framed = false;
         loop {
             match codec.decode(&mut buf.bytes) {
                 Ok(Some(frame)) => {
-                    last_frame = Instant::now();
+                    framed = true;
                     on_frame(&ctx, frame, &peer, &mut out, &tx, &mut handlers);
                     if out.len() >= FLUSH_AT {
                         more = true;
@@ -375,6 +376,10 @@ async fn serve_connection(
                     break;
                 }
             }
+        }
+        if framed {
+            // Once per batch of frames, not per frame.
+            last_frame = Instant::now();
         }
         if !out.is_empty() {
             // A consumer that stops reading must not hold up a shutdown; answers the socket
