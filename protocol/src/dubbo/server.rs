@@ -593,8 +593,11 @@ fn start_call(ctx: &Ctx, body: &Bytes, peer: &Arc<str>) -> Result<(Call, bool), 
     };
     attachments.insert_shared("dubbo", &dubbo);
     attachments.insert_shared("remote.address", peer);
-    let mut invocation =
-        Invocation::new(method.into_owned(), parameter_types.into_owned(), arguments);
+    let mut invocation = Invocation::new(
+        method.into_owned(),
+        codec::intern_parameter_types(parameter_types),
+        arguments,
+    );
     *invocation.attachments_mut() = attachments;
     Ok((
         Box::pin(async move { invoker.invoke(invocation).await }),
