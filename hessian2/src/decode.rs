@@ -602,7 +602,13 @@ impl<'a> Decoder<'a> {
                     self.opts.max_bytes
                 )));
             }
-            out.reserve(len);
+            if out.capacity() == 0 {
+                // Most strings are one chunk: allocate it exactly, without `reserve`'s
+                // growth path.
+                out = String::with_capacity(len);
+            } else {
+                out.reserve(len);
+            }
             self.read_units(len, &mut out, &mut high)?;
             if out.len() > self.opts.max_bytes {
                 return Err(Error::Limit(format!(

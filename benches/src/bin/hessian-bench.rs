@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release -p oxidubbo-benches --bin hessian-bench -- --seconds 2 --rounds 3
 //! cargo run --release -p oxidubbo-benches --bin hessian-bench -- --write-bodies DIR
+//! valgrind --tool=callgrind target/release/hessian-bench --ops 10000
 //! ```
 //!
 //! Two request bodies, each exactly what oxidubbo's consumer writes (its `encode_request`
@@ -122,6 +123,20 @@ fn main() {
         for (name, bytes) in &bodies {
             std::fs::write(format!("{dir}/{name}.bin"), bytes).expect("write body");
         }
+        return;
+    }
+    let ops: u64 = arg(&args, "--ops", 0);
+    if ops > 0 {
+        // A fixed amount of work, for an instruction count (`valgrind --tool=callgrind`).
+        let mut values = Vec::new();
+        let mut buf = Vec::new();
+        for (_, bytes) in &bodies {
+            for _ in 0..ops {
+                decode(black_box(bytes), &mut values);
+                encode(black_box(&values), &mut buf);
+            }
+        }
+        println!("ran {ops} decodes and encodes of each body");
         return;
     }
     let seconds: f64 = arg(&args, "--seconds", 2.0);
