@@ -58,7 +58,12 @@ pub fn start() {
     ON.store(true, Ordering::Relaxed);
 }
 
-/// Whether [`start`] was called.
+/// Stops counting (the count stays).
+pub fn stop() {
+    ON.store(false, Ordering::Relaxed);
+}
+
+/// Whether counting is on ([`start`] was called, and no [`stop`] since).
 pub fn counting() -> bool {
     ON.load(Ordering::Relaxed)
 }

@@ -101,10 +101,30 @@ impl DecoderOptions {
     }
 }
 
+/// A class definition: its name and field names, kept in one string (two allocations per
+/// definition rather than one per name).
 #[derive(Debug)]
 struct ClassDef {
-    name: String,
-    fields: Vec<String>,
+    /// The class name, then each field name, back to back.
+    names: String,
+    /// Where each name ends in `names`: the class name's, then each field's.
+    ends: Vec<usize>,
+}
+
+impl ClassDef {
+    fn name(&self) -> &str {
+        let end = self.ends.first().copied().unwrap_or_default();
+        self.names.get(..end).unwrap_or_default()
+    }
+
+    fn field_count(&self) -> usize {
+        self.ends.len().saturating_sub(1)
+    }
+
+    fn field(&self, i: usize) -> Option<&str> {
+        let (start, end) = (*self.ends.get(i)?, *self.ends.get(i + 1)?);
+        self.names.get(start..end)
+    }
 }
 
 /// Streaming Hessian 2.0 decoder over a byte slice.
@@ -602,7 +622,13 @@ impl<'a> Decoder<'a> {
                     self.opts.max_bytes
                 )));
             }
-            out.reserve(len);
+            if out.capacity() == 0 {
+                // Most strings are one chunk: allocate it exactly, without `reserve`'s
+                // growth path.
+                out = String::with_capacity(len);
+            } else {
+                out.reserve(len);
+            }
             self.read_units(len, &mut out, &mut high)?;
             if out.len() > self.opts.max_bytes {
                 return Err(Error::Limit(format!(
@@ -752,15 +778,17 @@ impl<'a> Decoder<'a> {
 
     /// Reads a class definition after its `C`.
     fn read_class_def(&mut self) -> Result<()> {
-        let name = self.read_string()?;
+        let mut names = self.read_str()?.into_owned();
         let start = self.pos;
         let n = self.read_i32()?;
         let n = self.check_count(i64::from(n), start, "field count")?;
-        let mut fields = Vec::with_capacity(n.min(PREALLOC_MAX));
+        let mut ends = Vec::with_capacity(n.saturating_add(1).min(PREALLOC_MAX));
+        ends.push(names.len());
         for _ in 0..n {
-            fields.push(self.read_string()?);
+            names.push_str(&self.read_str()?);
+            ends.push(names.len());
         }
-        self.classes.push(ClassDef { name, fields });
+        self.classes.push(ClassDef { names, ends });
         Ok(())
     }
 
@@ -965,8 +993,8 @@ impl<'a> Decoder<'a> {
                 ),
             ));
         };
-        let class_name = def.name.clone();
-        let field_count = def.fields.len();
+        let class_name = def.name().to_owned();
+        let field_count = def.field_count();
         let idx = index as usize;
         self.charge_name_copy(class_name.len())?;
         self.check_count(field_count as i64, start, "field count")?;
@@ -978,8 +1006,8 @@ impl<'a> Decoder<'a> {
             let name = self
                 .classes
                 .get(idx)
-                .and_then(|d| d.fields.get(i))
-                .cloned()
+                .and_then(|d| d.field(i))
+                .map(str::to_owned)
                 .unwrap_or_default();
             self.charge_name_copy(name.len())?;
             let v = self.read_value()?;

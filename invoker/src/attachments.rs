@@ -1,6 +1,7 @@
 //! `Attachments`: a call's string-keyed side values, decoded from the wire only when read.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use once_cell::sync::OnceCell;
@@ -29,17 +30,40 @@ pub struct Attachments {
 struct Encoded {
     /// A Hessian map whose keys and values are strings.
     map: Bytes,
+    /// Entries set over the map's with [`Attachments::insert_shared`], shared with their
+    /// owner until the map is decoded.
+    shared: [Option<(&'static str, Arc<str>)>; SHARED_MAX],
     decoded: OnceCell<Pairs>,
 }
 
+/// How many [`Attachments::insert_shared`] entries stay shared (a provider sets two).
+const SHARED_MAX: usize = 2;
+
 impl Encoded {
     fn pairs(&self) -> &Pairs {
-        self.decoded.get_or_init(|| decode_map(&self.map))
+        self.decoded.get_or_init(|| self.decode())
     }
 
     fn into_pairs(self) -> Pairs {
-        let Encoded { map, decoded } = self;
-        decoded.into_inner().unwrap_or_else(|| decode_map(&map))
+        match self.decoded.into_inner() {
+            Some(pairs) => pairs,
+            None => Encoded {
+                decoded: OnceCell::new(),
+                ..self
+            }
+            .decode(),
+        }
+    }
+
+    /// The map's entries, then the shared ones (which override them), as [`Attachments::insert`]
+    /// would have set them.
+    fn decode(&self) -> Pairs {
+        let mut pairs = decode_map(&self.map);
+        for (key, value) in self.shared.iter().flatten() {
+            pairs.retain(|(k, _)| k != key);
+            pairs.push((Cow::Borrowed(key), Value::String(value.to_string())));
+        }
+        pairs
     }
 }
 
@@ -100,6 +124,7 @@ impl Attachments {
             pairs: Pairs::new(),
             encoded: Some(Box::new(Encoded {
                 map,
+                shared: Default::default(),
                 decoded: OnceCell::new(),
             })),
         }
@@ -161,6 +186,25 @@ impl Attachments {
         match self.pairs.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
             None => self.pairs.push((key, value)),
+        }
+    }
+
+    /// Sets `key` to the string `value`, as [`insert`](Self::insert) does, but while the
+    /// received entries are still encoded (and for two such keys at most), `value` stays
+    /// shared and is copied into a `String` only when something reads the attachments: a
+    /// provider sets the `dubbo` version and `remote.address` of every call this way.
+    pub fn insert_shared(&mut self, key: &'static str, value: &Arc<str>) {
+        let slot = self.encoded.as_mut().filter(|e| e.decoded.get().is_none());
+        let slot = slot.and_then(|e| {
+            let mut slots = e.shared.iter_mut();
+            slots.find(|s| s.as_ref().is_none_or(|(k, _)| *k == key))
+        });
+        match slot {
+            // An entry set directly overrides a shared one.
+            Some(slot) if !self.pairs.iter().any(|(k, _)| k == key) => {
+                *slot = Some((key, Arc::clone(value)))
+            }
+            _ => self.insert(key, value.to_string()),
         }
     }
 

@@ -127,3 +127,36 @@ fn decoded_attachments_keep_the_last_value_of_a_key_even_when_there_are_many() {
     assert_eq!(one.len(), 1);
     assert_eq!(one.get("k"), Some(&Value::Int(199_999)));
 }
+
+#[test]
+fn shared_entries_read_like_inserted_ones() {
+    use std::sync::Arc;
+    let peer: Arc<str> = Arc::from("127.0.0.1:1234");
+    let dubbo: Arc<str> = Arc::from("2.0.2");
+    let received = &[("path", "com.example.Greeter"), ("dubbo", "2.0.0")];
+    let mut inserted = Attachments::from_encoded(encoded(received));
+    inserted.insert("dubbo", "2.0.2");
+    inserted.insert("remote.address", "127.0.0.1:1234");
+    let mut shared = Attachments::from_encoded(encoded(received));
+    shared.insert_shared("dubbo", &dubbo);
+    shared.insert_shared("remote.address", &peer);
+    assert_eq!(shared.get_str("dubbo"), Some("2.0.2"));
+    assert_eq!(shared.get_str("remote.address"), Some("127.0.0.1:1234"));
+    assert_eq!(pairs(&shared), pairs(&inserted));
+
+    // A third shared key, one set on decoded attachments, and one over an entry set
+    // directly, are inserted as strings; entries set later still win.
+    shared.insert("remote.address", "10.0.0.1:1");
+    shared.insert_shared("remote.address", &peer);
+    shared.insert_shared("application", &dubbo);
+    assert_eq!(shared.get_str("remote.address"), Some("127.0.0.1:1234"));
+    assert_eq!(shared.get_str("application"), Some("2.0.2"));
+    let mut decoded = Attachments::new();
+    decoded.insert_shared("dubbo", &dubbo);
+    assert_eq!(decoded.get_str("dubbo"), Some("2.0.2"));
+    let mut merged = Attachments::from_encoded(encoded(received));
+    merged.insert_shared("dubbo", &dubbo);
+    assert_eq!(merged.remove("dubbo"), Some(Value::from("2.0.2")));
+    assert_eq!(merged.get("dubbo"), None);
+    assert_eq!(merged.len(), 1);
+}

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use oxidubbo_hessian2::descriptor::GENERIC_PARAMETER_DESC;
 use oxidubbo_hessian2::{Decoder, Encoder, Object, Value};
 use oxidubbo_invoker::{Attachments, Invocation, RpcError, RpcResult, Status};
 
@@ -569,6 +570,33 @@ impl Request<'_> {
             arguments: self.arguments,
             attachments: self.attachments,
         }
+    }
+}
+
+/// Parameter descriptors common enough to keep as statics: no parameter, one of the usual
+/// single types, and Dubbo's generic call.
+const COMMON_PARAMETER_TYPES: &[&str] = &[
+    "",
+    "Ljava/lang/String;",
+    "Ljava/lang/Object;",
+    "[B",
+    "I",
+    "J",
+    "Z",
+    "D",
+    "Ljava/lang/Integer;",
+    "Ljava/lang/Long;",
+    "Ljava/util/Map;",
+    "Ljava/util/List;",
+    GENERIC_PARAMETER_DESC,
+];
+
+/// The static copy of a common parameter descriptor, or an owned copy of any other (so that
+/// most requests' `Invocation` does not allocate it).
+pub(crate) fn intern_parameter_types(desc: Cow<'_, str>) -> Cow<'static, str> {
+    match COMMON_PARAMETER_TYPES.iter().find(|d| **d == desc) {
+        Some(d) => Cow::Borrowed(d),
+        None => Cow::Owned(desc.into_owned()),
     }
 }
 

@@ -628,9 +628,12 @@ thread_local! {
 /// The call of an exported service, boxed once so that it can move into a task of its own.
 type Call = Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send>>;
 
+/// The `dubbo` attachment of a request from a `"2.0.2"` consumer (nearly all of them).
+static DUBBO_VERSION_SHARED: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+
 /// Decodes a request and finds its exported invoker: the call to run (not yet polled) and
 /// whether the consumer takes response attachments, or the error to answer at once.
-fn start_call(ctx: &Ctx, body: &Bytes, peer: &str) -> Result<(Call, bool), RpcError> {
+fn start_call(ctx: &Ctx, body: &Bytes, peer: &Arc<str>) -> Result<(Call, bool), RpcError> {
     let request = codec::decode_request(body).map_err(|e| RpcError::Status {
         status: Status::BAD_REQUEST,
         message: format!("failed to decode request: {e}"),
@@ -667,10 +670,19 @@ fn start_call(ctx: &Ctx, body: &Bytes, peer: &str) -> Result<(Call, bool), RpcEr
         mut attachments,
         ..
     } = request;
-    attachments.insert("dubbo", dubbo_version.into_owned());
-    attachments.insert("remote.address", peer);
-    let mut invocation =
-        Invocation::new(method.into_owned(), parameter_types.into_owned(), arguments);
+    // Shared, not copied per call: a service that reads no attachment pays for neither.
+    let dubbo: Arc<str> = if dubbo_version == codec::DUBBO_VERSION {
+        Arc::clone(DUBBO_VERSION_SHARED.get_or_init(|| Arc::from(codec::DUBBO_VERSION)))
+    } else {
+        Arc::from(&*dubbo_version)
+    };
+    attachments.insert_shared("dubbo", &dubbo);
+    attachments.insert_shared("remote.address", peer);
+    let mut invocation = Invocation::new(
+        method.into_owned(),
+        codec::intern_parameter_types(parameter_types),
+        arguments,
+    );
     *invocation.attachments_mut() = attachments;
     Ok((
         Box::pin(async move { invoker.invoke(invocation).await }),
