@@ -76,9 +76,11 @@ run_target() {
         -max_total_time="$SECONDS_PER_TARGET" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix="artifacts/$target/" >"$log_file" 2>&1); then
     # CPU time of this target's processes (the build was done before): `times` prints the
-    # shell's own times, then its children's.
+    # shell's own times, then its children's. Run in this shell, not in a pipe (a subshell
+    # of its own, which has no children).
     local cpu
-    cpu="$(times | tail -1 | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')"
+    times >"$dir/artifacts/$target.times"
+    cpu="$(tail -1 "$dir/artifacts/$target.times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')"
     log "$project $target: $(grep -E '^Done [0-9]+ runs' "$log_file" | tail -1); CPU ${cpu} s"
   else
     log "$project $target: CRASH or error; input in $project/artifacts/$target/, log in ${log_file#"$ROOT"/}:"
