@@ -65,9 +65,7 @@ impl Filter for ContextFilter {
                 }
             }
             Side::Provider => {
-                for key in FRAMEWORK_KEYS {
-                    attachments.remove(key);
-                }
+                attachments.remove_all(FRAMEWORK_KEYS);
             }
         }
         next.invoke(invocation).await

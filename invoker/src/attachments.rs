@@ -33,6 +33,9 @@ struct Encoded {
     /// Entries set over the map's with [`Attachments::insert_shared`], shared with their
     /// owner until the map is decoded.
     shared: [Option<(&'static str, Arc<str>)>; SHARED_MAX],
+    /// Keys removed with [`Attachments::remove_all`] while the map was encoded: dropped
+    /// from the map's entries when it is decoded.
+    removed: &'static [&'static str],
     decoded: OnceCell<Pairs>,
 }
 
@@ -55,10 +58,13 @@ impl Encoded {
         }
     }
 
-    /// The map's entries, then the shared ones (which override them), as [`Attachments::insert`]
-    /// would have set them.
+    /// The map's entries but the removed ones, then the shared ones (which override
+    /// them), as [`Attachments::insert`] would have set them.
     fn decode(&self) -> Pairs {
         let mut pairs = decode_map(&self.map);
+        if !self.removed.is_empty() {
+            pairs.retain(|(k, _)| !self.removed.contains(&k.as_ref()));
+        }
         for (key, value) in self.shared.iter().flatten() {
             pairs.retain(|(k, _)| k != key);
             pairs.push((Cow::Borrowed(key), Value::String(value.to_string())));
@@ -125,6 +131,7 @@ impl Attachments {
             encoded: Some(Box::new(Encoded {
                 map,
                 shared: Default::default(),
+                removed: &[],
                 decoded: OnceCell::new(),
             })),
         }
@@ -220,6 +227,30 @@ impl Attachments {
         self.merge_encoded();
         let i = self.pairs.iter().position(|(k, _)| k == key)?;
         Some(self.pairs.remove(i).1)
+    }
+
+    /// Removes every key of `keys`.
+    ///
+    /// Received entries still encoded stay encoded: the keys are dropped when the map is
+    /// decoded, so a provider whose service never reads its attachments never decodes
+    /// them (the `context` filter hides Dubbo's own keys from every call this way).
+    pub fn remove_all(&mut self, keys: &'static [&'static str]) {
+        self.pairs.retain(|(k, _)| !keys.contains(&k.as_ref()));
+        let Some(encoded) = self.encoded.as_mut() else {
+            return;
+        };
+        let still_encoded = encoded.decoded.get().is_none();
+        if still_encoded && (encoded.removed.is_empty() || encoded.removed == keys) {
+            encoded.removed = keys;
+            for slot in encoded.shared.iter_mut() {
+                if slot.as_ref().is_some_and(|(k, _)| keys.contains(k)) {
+                    *slot = None;
+                }
+            }
+        } else {
+            self.merge_encoded();
+            self.pairs.retain(|(k, _)| !keys.contains(&k.as_ref()));
+        }
     }
 
     /// Iterates over the entries in insertion order (received entries first).

@@ -160,3 +160,62 @@ fn shared_entries_read_like_inserted_ones() {
     assert_eq!(merged.get("dubbo"), None);
     assert_eq!(merged.len(), 1);
 }
+
+#[test]
+fn keys_removed_while_encoded_read_as_removed_one_by_one() {
+    use std::sync::Arc;
+    const HIDDEN: &[&str] = &["path", "dubbo", "token", "group"];
+    const MORE: &[&str] = &["custom-key"];
+    let dubbo: Arc<str> = Arc::from("2.0.2");
+    let peer: Arc<str> = Arc::from("127.0.0.1:1234");
+    let received = &[
+        ("path", "com.example.Greeter"),
+        ("dubbo", "2.0.0"),
+        ("trace-id", "t-1"),
+        ("group", "blue"),
+        ("custom-key", "x"),
+    ];
+    // Each way of getting there: removed while encoded, after a read decoded the map, and
+    // one key at a time.
+    let start = || {
+        let mut a = Attachments::from_encoded(encoded(received));
+        a.insert_shared("dubbo", &dubbo);
+        a.insert_shared("remote.address", &peer);
+        a.insert("token", "s3cret");
+        a
+    };
+    let mut lazy = start();
+    lazy.remove_all(HIDDEN);
+    let mut read_first = start();
+    assert_eq!(read_first.get_str("group"), Some("blue"));
+    read_first.remove_all(HIDDEN);
+    let mut one_by_one = start();
+    for key in HIDDEN {
+        one_by_one.remove(key);
+    }
+    for a in [&lazy, &read_first] {
+        assert_eq!(pairs(a), pairs(&one_by_one));
+    }
+    for key in HIDDEN {
+        assert_eq!(lazy.get(key), None, "{key} is removed");
+    }
+    assert_eq!(lazy.get_str("trace-id"), Some("t-1"));
+    assert_eq!(lazy.get_str("remote.address"), Some("127.0.0.1:1234"));
+    assert_eq!(lazy.len(), 3);
+
+    // Entries set after the removal are kept, shared or not; a second list removes more.
+    for a in [&mut lazy, &mut one_by_one] {
+        a.insert_shared("dubbo", &dubbo);
+        a.insert("path", "com.example.Other");
+    }
+    let mut lazy_more = start();
+    lazy_more.remove_all(HIDDEN);
+    lazy_more.remove_all(MORE);
+    assert_eq!(lazy_more.get("custom-key"), None);
+    assert_eq!(lazy_more.len(), 2);
+    assert_eq!(lazy.get_str("dubbo"), Some("2.0.2"));
+    assert_eq!(lazy.get_str("path"), Some("com.example.Other"));
+    assert_eq!(pairs(&lazy), pairs(&one_by_one));
+    let owned: Vec<(String, Value)> = lazy.clone().into_iter().collect();
+    assert_eq!(owned, pairs(&one_by_one));
+}
