@@ -1,11 +1,16 @@
 //! The [`Filter`] trait, the [`Next`] handle a filter calls to go on, and [`Side`].
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use oxidubbo_common::{Url, values};
 use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult};
+
+use crate::observer::{Observer, Watch};
 
 /// Which end of a call a chain sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +78,14 @@ pub trait Filter: Send + Sync + 'static {
     /// Handles one call; `next.invoke(invocation)` passes it on to the rest of the chain.
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError>;
 
+    /// This filter as an [`Observer`], if it only watches calls: the chain then runs its
+    /// hooks itself, around the rest of the chain, and does not call
+    /// [`invoke`](Self::invoke) (which should do the same, with [`observe`](crate::observe),
+    /// for a caller driving the filter directly). The default is `None`.
+    fn observer(&self) -> Option<&dyn Observer> {
+        None
+    }
+
     /// Called once when the chain is destroyed: release background resources (a log
     /// writer, a timer). The default does nothing.
     fn destroy(&self) {}
@@ -95,21 +108,38 @@ impl<'a> Next<'a> {
     }
 
     /// Passes the call to the next filter, or to the invoker after the last one.
-    pub async fn invoke(self, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        match self.filters.split_first() {
-            Some((filter, rest)) => {
-                filter
-                    .invoke(
-                        Next {
-                            filters: rest,
-                            invoker: self.invoker,
-                        },
-                        invocation,
-                    )
-                    .await
+    ///
+    /// The future returned is the next filter's own (no hop of its own is added). When
+    /// the next filter is an [`Observer`] ([`Filter::observer`]), its hooks run here,
+    /// inline: `begin` now, `end` when the filter after it (or the invoker) answers.
+    pub fn invoke(
+        self,
+        invocation: Invocation,
+    ) -> impl Future<Output = Result<RpcResult, RpcError>> + Send + 'a {
+        let Some((filter, rest)) = self.filters.split_first() else {
+            return Hop::new(self.invoker.invoke(invocation), None);
+        };
+        let rest = Next {
+            filters: rest,
+            invoker: self.invoker,
+        };
+        let Some(observer) = filter.observer() else {
+            return Hop::new(filter.invoke(rest, invocation), None);
+        };
+        let watch = Watch::begin(observer, &invocation);
+        // The filter after an observer is called directly (an observer there runs its
+        // hooks through its own `invoke`): one observer per hop.
+        let call = match rest.filters.split_first() {
+            Some((filter, filters)) => {
+                let next = Next {
+                    filters,
+                    invoker: self.invoker,
+                };
+                filter.invoke(next, invocation)
             }
-            None => self.invoker.invoke(invocation).await,
-        }
+            None => self.invoker.invoke(invocation),
+        };
+        Hop::new(call, Some(watch))
     }
 
     /// The invoker at the end of the chain (for `is_available` and the like; use the
@@ -129,6 +159,34 @@ impl fmt::Debug for Next<'_> {
         f.debug_struct("Next")
             .field("remaining", &self.filters.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// A call passed on by [`Next::invoke`]: the next filter's (or the invoker's) future, and
+/// the observer watching it, if any.
+struct Hop<'a> {
+    call: Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>,
+    watch: Option<Watch<'a>>,
+}
+
+impl<'a> Hop<'a> {
+    fn new(
+        call: Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>,
+        watch: Option<Watch<'a>>,
+    ) -> Self {
+        Hop { call, watch }
+    }
+}
+
+impl Future for Hop<'_> {
+    type Output = Result<RpcResult, RpcError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = std::task::ready!(self.call.as_mut().poll(cx));
+        if let Some(watch) = self.watch.take() {
+            watch.end(&result);
+        }
+        Poll::Ready(result)
     }
 }
 

@@ -3,6 +3,8 @@
 //!
 //! * [`Filter`] is the trait (object-safe); a filter gets the call and a [`Next`] handle
 //!   for the rest of the chain.
+//! * [`Observer`] is a filter that only watches calls (counts, times): the chain runs
+//!   its synchronous hooks around the rest of it, without a future of its own.
 //! * [`FilteredInvoker`] wraps an `Arc<dyn Invoker>` in a list of filters and is an
 //!   [`Invoker`] itself; it takes the call's URL snapshot when the call starts.
 //! * [`build_chain`] / [`ChainBuilder`] build the chain from the URL's `service.filter`
@@ -84,6 +86,7 @@
 
 mod chain;
 mod filter;
+mod observer;
 mod registry;
 mod util;
 
@@ -105,6 +108,7 @@ pub mod trace_context;
 pub use chain::FilteredInvoker;
 pub use filter::{Filter, Next, Side};
 pub use graceful::Graceful;
+pub use observer::{Observation, Observer, observe};
 pub use registry::{
     CONSUMER_DEFAULTS, ChainBuilder, FactoryResult, FilterContext, FilterFactory, FilterRegistry,
     NamedFilter, PROVIDER_DEFAULTS, build_chain,

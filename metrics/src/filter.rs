@@ -1,12 +1,13 @@
 //! The `metrics` filter: records every call of a chain in its [`RpcMetrics`].
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 
 use async_trait::async_trait;
 use oxidubbo_common::keys;
-use oxidubbo_filter::{FactoryResult, Filter, FilterContext, Next};
+use oxidubbo_filter::{FactoryResult, Filter, FilterContext, Next, Observation, Observer, observe};
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Value};
 
 use crate::collector::{MethodKey, RpcMetrics};
@@ -72,33 +73,34 @@ impl MetricsFilter {
         }
     }
 
-    /// The statistics of a method the chain was not given (a consumer's): found, or added
-    /// if there is room.
-    fn seen_stats(&self, method: &str) -> Option<Arc<MethodStats>> {
-        let find = |list: &[(String, Arc<MethodStats>)]| {
-            list.iter()
-                .find(|(name, _)| name == method)
-                .map(|(_, stats)| Arc::clone(stats))
-        };
-        if let Some(stats) = find(&self.seen.load()) {
-            return Some(stats);
+    /// The slot of a method the chain was not given (a consumer's), found or added if
+    /// there is room, and the start of the call counted in it.
+    fn start_seen(&self, method: &str) -> Option<(usize, Instant)> {
+        let position =
+            |list: &[(String, Arc<MethodStats>)]| list.iter().position(|(name, _)| name == method);
+        {
+            let seen = self.seen.load();
+            if let Some(slot) = position(&seen) {
+                return Some((slot, seen[slot].1.start()));
+            }
         }
         if method.is_empty() || method.starts_with('$') {
             return None;
         }
         let _adding = self.adding.lock().unwrap_or_else(|e| e.into_inner());
         let seen = self.seen.load_full();
-        if let Some(stats) = find(&seen) {
-            return Some(stats);
+        if let Some(slot) = position(&seen) {
+            return Some((slot, seen[slot].1.start()));
         }
         if seen.len() >= MAX_UNLISTED_METHODS {
             return None;
         }
         let stats = self.metrics.stats(with_method(&self.key, method));
+        let started = stats.start();
         let mut more = Vec::clone(&seen);
-        more.push((method.to_owned(), Arc::clone(&stats)));
+        more.push((method.to_owned(), stats));
         self.seen.store(Arc::new(more));
-        Some(stats)
+        Some((seen.len(), started))
     }
 }
 
@@ -122,26 +124,50 @@ fn method_of(invocation: &Invocation) -> &str {
     name
 }
 
+impl MetricsFilter {
+    /// The statistics in `slot` (of `listed`, or else of `seen`, which only grows).
+    fn with_slot(&self, slot: usize, f: impl FnOnce(&MethodStats)) {
+        if !self.listed.is_empty() {
+            if let Some((_, stats)) = self.listed.get(slot) {
+                f(stats);
+            }
+        } else if let Some((_, stats)) = self.seen.load().get(slot) {
+            f(stats);
+        }
+    }
+}
+
+impl Observer for MetricsFilter {
+    fn begin(&self, invocation: &Invocation) -> Option<Observation> {
+        let method = method_of(invocation);
+        let (slot, started) = if !self.listed.is_empty() {
+            let slot = self.listed.iter().position(|(name, _)| name == method)?;
+            (slot, self.listed[slot].1.start())
+        } else {
+            self.start_seen(method)?
+        };
+        Some(Observation { started, slot })
+    }
+
+    fn end(&self, observation: Observation, result: &Result<RpcResult, RpcError>) {
+        self.with_slot(observation.slot, |stats| {
+            stats.finish(observation.started, result)
+        });
+    }
+
+    fn abandon(&self, observation: Observation) {
+        self.with_slot(observation.slot, MethodStats::abandon);
+    }
+}
+
 #[async_trait]
 impl Filter for MetricsFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let method = method_of(&invocation);
-        if !self.listed.is_empty() {
-            let Some((_, stats)) = self.listed.iter().find(|(name, _)| name == method) else {
-                return next.invoke(invocation).await;
-            };
-            let call = stats.begin();
-            let result = next.invoke(invocation).await;
-            call.finish(&result);
-            return result;
-        }
-        let Some(stats) = self.seen_stats(method) else {
-            return next.invoke(invocation).await;
-        };
-        let call = stats.begin();
-        let result = next.invoke(invocation).await;
-        call.finish(&result);
-        result
+        observe(self, next, invocation).await
+    }
+
+    fn observer(&self) -> Option<&dyn Observer> {
+        Some(self)
     }
 }
 

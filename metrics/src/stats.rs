@@ -130,6 +130,16 @@ impl MethodStats {
 
     /// Counts a call that begins now; the returned [`CallGuard`] counts its end.
     pub fn begin(&self) -> CallGuard<'_> {
+        CallGuard {
+            stats: self,
+            started: self.start(),
+            ended: false,
+        }
+    }
+
+    /// Counts a call that begins now and returns when it began: the call must then be
+    /// counted once more, by [`finish`](Self::finish) or [`abandon`](Self::abandon).
+    pub fn start(&self) -> Instant {
         let now = Instant::now();
         let stripe = &self.stripes[stripe_index()];
         stripe.total.fetch_add(1, Ordering::Relaxed);
@@ -152,11 +162,21 @@ impl MethodStats {
                 Err(seen) => current = seen,
             }
         }
-        CallGuard {
-            stats: self,
-            started: now,
-            ended: false,
-        }
+        now
+    }
+
+    /// Counts the outcome and response time of a call [`start`](Self::start)ed at
+    /// `started`.
+    pub fn finish<T>(&self, started: Instant, result: &Result<T, RpcError>) {
+        self.end(started, result.as_ref().map(|_| ()));
+    }
+
+    /// Counts a call [`start`](Self::start)ed and dropped before it ended (its caller
+    /// gave up): it only leaves `processing`.
+    pub fn abandon(&self) {
+        self.stripes[stripe_index()]
+            .abandoned
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// The values now.
@@ -217,12 +237,8 @@ impl MethodStats {
         s
     }
 
-    fn end(&self, started: Instant, outcome: Option<Result<(), &RpcError>>) {
+    fn end(&self, started: Instant, outcome: Result<(), &RpcError>) {
         let stripe = &self.stripes[stripe_index()];
-        let Some(outcome) = outcome else {
-            stripe.abandoned.fetch_add(1, Ordering::Relaxed);
-            return;
-        };
         if let Err(e) = outcome {
             stripe.failed.fetch_add(1, Ordering::Relaxed);
             self.reasons[FailureReason::of(e).index()].fetch_add(1, Ordering::Relaxed);
@@ -270,15 +286,14 @@ impl CallGuard<'_> {
     /// Counts the call's outcome and response time.
     pub fn finish<T>(mut self, result: &Result<T, RpcError>) {
         self.ended = true;
-        self.stats
-            .end(self.started, Some(result.as_ref().map(|_| ())));
+        self.stats.finish(self.started, result);
     }
 }
 
 impl Drop for CallGuard<'_> {
     fn drop(&mut self) {
         if !self.ended {
-            self.stats.end(self.started, None);
+            self.stats.abandon();
         }
     }
 }

@@ -1,0 +1,224 @@
+//! Observers: the chain runs their hooks in chain order around the rest of it — `end`
+//! innermost first with the result their place sees, `abandon` when the call is dropped —
+//! and a filter driving one directly (`observe`) gets the same.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oxidubbo_filter::{Filter, FilteredInvoker, Next, Observation, Observer, observe};
+use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, service_fn};
+use support::{recording_service, say_hello, url};
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// Logs its hooks as `<name> begin|end ok|end err|abandon`; watches only `sayHello`.
+struct Watcher {
+    name: &'static str,
+    log: Log,
+}
+
+impl Observer for Watcher {
+    fn begin(&self, invocation: &Invocation) -> Option<Observation> {
+        if invocation.method_name() != "sayHello" {
+            return None;
+        }
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{} begin", self.name));
+        Some(Observation::now(self.name.len()))
+    }
+
+    fn end(&self, observation: Observation, result: &Result<RpcResult, RpcError>) {
+        assert_eq!(observation.slot, self.name.len());
+        let outcome = if result.is_ok() { "ok" } else { "err" };
+        let line = format!("{} end {outcome}", self.name);
+        self.log.lock().unwrap().push(line);
+    }
+
+    fn abandon(&self, observation: Observation) {
+        assert_eq!(observation.slot, self.name.len());
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{} abandon", self.name));
+    }
+}
+
+#[async_trait]
+impl Filter for Watcher {
+    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("{} invoke", self.name));
+        observe(self, next, invocation).await
+    }
+
+    fn observer(&self) -> Option<&dyn Observer> {
+        Some(self)
+    }
+}
+
+/// An ordinary filter that logs, and refuses calls whose first argument is `"refuse"`.
+struct Gate(Log);
+
+#[async_trait]
+impl Filter for Gate {
+    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        self.0.lock().unwrap().push("gate".into());
+        if invocation.arguments().first().and_then(|v| v.as_str()) == Some("refuse") {
+            return Err(RpcError::Forbidden("refused".into()));
+        }
+        next.invoke(invocation).await
+    }
+}
+
+fn watcher(name: &'static str, log: &Log) -> (&'static str, Arc<dyn Filter>) {
+    (
+        name,
+        Arc::new(Watcher {
+            name,
+            log: Arc::clone(log),
+        }),
+    )
+}
+
+fn chain(filters: Vec<(&'static str, Arc<dyn Filter>)>) -> FilteredInvoker {
+    let (service, _) = recording_service(url(""));
+    FilteredInvoker::new(service, filters)
+}
+
+fn take(log: &Log) -> Vec<String> {
+    std::mem::take(&mut *log.lock().unwrap())
+}
+
+#[tokio::test]
+async fn hooks_run_in_chain_order_and_see_what_reaches_their_place() {
+    let log = Log::default();
+    let gate: (&str, Arc<dyn Filter>) = ("gate", Arc::new(Gate(Arc::clone(&log))));
+    let chain = chain(vec![
+        watcher("a", &log),
+        watcher("bb", &log),
+        gate,
+        watcher("ccc", &log),
+    ]);
+
+    chain.invoke(say_hello("Ann")).await.unwrap();
+    assert_eq!(
+        take(&log),
+        [
+            "a begin",
+            // The second observer in a row runs its hooks through its own `invoke`.
+            "bb invoke",
+            "bb begin",
+            "gate",
+            "ccc begin",
+            "ccc end ok",
+            "bb end ok",
+            "a end ok"
+        ]
+    );
+
+    // Refused by the gate: the observer behind it never sees the call.
+    assert!(chain.invoke(say_hello("refuse")).await.is_err());
+    assert_eq!(
+        take(&log),
+        [
+            "a begin",
+            "bb invoke",
+            "bb begin",
+            "gate",
+            "bb end err",
+            "a end err"
+        ]
+    );
+
+    // A call an observer does not watch gets no hooks.
+    chain
+        .invoke(Invocation::new("echo", "", vec!["x".into()]))
+        .await
+        .unwrap();
+    assert_eq!(take(&log), ["bb invoke", "gate"]);
+}
+
+#[tokio::test]
+async fn observers_in_a_row_all_observe() {
+    let log = Log::default();
+    let names = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff"];
+    let chain = chain(names.iter().map(|n| watcher(n, &log)).collect());
+    chain.invoke(say_hello("Ann")).await.unwrap();
+    let lines = take(&log);
+    for name in names {
+        let begin = lines.iter().position(|l| *l == format!("{name} begin"));
+        let end = lines.iter().position(|l| *l == format!("{name} end ok"));
+        assert!(begin.unwrap() < end.unwrap(), "{name}: {lines:?}");
+    }
+    // Ends mirror begins.
+    let order = |suffix: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.ends_with(suffix))
+            .map(|l| l.split(' ').next().unwrap().to_owned())
+            .collect()
+    };
+    assert!(!lines.contains(&"a invoke".to_owned()), "{lines:?}");
+    let mut ends = order(" end ok");
+    ends.reverse();
+    assert_eq!(order(" begin"), ends);
+    assert_eq!(order(" begin"), names);
+}
+
+#[tokio::test]
+async fn a_dropped_call_is_abandoned_not_ended() {
+    let log = Log::default();
+    let slow = ServiceInvoker::new(
+        url(""),
+        service_fn(|_inv: Invocation| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(RpcResult::new("late"))
+        }),
+    );
+    let chain = FilteredInvoker::new(
+        Arc::new(slow),
+        vec![watcher("a", &log), watcher("bb", &log)],
+    );
+    let call = chain.invoke(say_hello("Ann"));
+    let gave_up = tokio::time::timeout(Duration::from_millis(20), call).await;
+    assert!(gave_up.is_err());
+    assert_eq!(
+        take(&log),
+        [
+            "a begin",
+            "bb invoke",
+            "bb begin",
+            "bb abandon",
+            "a abandon"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_filter_driving_an_observer_directly_gets_the_same_hooks() {
+    let log = Log::default();
+    let gate: (&str, Arc<dyn Filter>) = ("gate", Arc::new(Gate(Arc::clone(&log))));
+    // Behind an ordinary filter that calls the observer's own `invoke`, as a filter that
+    // does not know of observers would.
+    struct Direct(Arc<Watcher>);
+    #[async_trait]
+    impl Filter for Direct {
+        async fn invoke(&self, next: Next<'_>, inv: Invocation) -> Result<RpcResult, RpcError> {
+            self.0.invoke(next, inv).await
+        }
+    }
+    let direct = Direct(Arc::new(Watcher {
+        name: "a",
+        log: Arc::clone(&log),
+    }));
+    let chain = chain(vec![("direct", Arc::new(direct) as Arc<dyn Filter>), gate]);
+    chain.invoke(say_hello("refuse")).await.unwrap_err();
+    assert_eq!(take(&log), ["a invoke", "a begin", "gate", "a end err"]);
+}
