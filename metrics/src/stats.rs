@@ -1,6 +1,9 @@
 //! [`MethodStats`]: what is counted for one method of one service on one side, and the
 //! [`Snapshot`] a scrape reads.
 
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -20,26 +23,44 @@ pub const QPS_WINDOW_SECS: u64 = 10;
 /// line that every core fights over; a scrape adds the sets up.
 pub const STRIPES: usize = 4;
 const SAMPLES_PER_STRIPE: usize = RT_WINDOW_SAMPLES / STRIPES;
+/// How many scrapes' marks `qps` keeps at most (one a second at most, over a window).
+const MAX_MARKS: usize = 2 * QPS_WINDOW_SECS as usize + 2;
 
 /// The set of counters the current thread records into.
 fn stripe_index() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
-        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+        static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
     }
-    INDEX.with(|i| *i)
+    INDEX.with(|i| match i.get() {
+        usize::MAX => {
+            let index = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+            i.set(index);
+            index
+        }
+        index => index,
+    })
 }
 
 /// The counters of one method (one series per family).
 ///
 /// Every call updates them with atomic operations only (no lock), on counters the calling
-/// thread rarely shares ([`STRIPES`]): a call costs two `Instant::now()` and four
+/// thread rarely shares ([`STRIPES`]): a call costs two `Instant::now()` and three
 /// uncontended atomic additions on each side, whatever the concurrency.
 #[derive(Debug)]
 pub struct MethodStats {
     origin: Instant,
     stripes: Box<[Stripe; STRIPES]>,
     reasons: [AtomicU64; FailureReason::ALL.len()],
+    /// Calls begun as of recent scrapes, oldest first, for `…_qps_total`.
+    marks: Mutex<VecDeque<Mark>>,
+}
+
+/// How many calls had begun at a scrape.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    at: Instant,
+    total: u64,
 }
 
 /// One thread's share of a method's counters, alone on its cache lines.
@@ -59,9 +80,6 @@ struct Stripe {
     min_ns: AtomicU64,
     max_ns: AtomicU64,
     sum_ns: AtomicU64,
-    /// Calls begun per second, one slot per second of the QPS window: the second (since
-    /// `origin`) in the high 32 bits, the count in the low 32.
-    per_second: [AtomicU64; QPS_WINDOW_SECS as usize],
     /// The most recent response times, a ring indexed by `ended`: the second they ended
     /// (since `origin`, plus one, so 0 is an empty slot) in the high 32 bits, the time in
     /// microseconds in the low.
@@ -78,7 +96,6 @@ impl Default for Stripe {
             min_ns: AtomicU64::new(u64::MAX),
             max_ns: AtomicU64::default(),
             sum_ns: AtomicU64::default(),
-            per_second: Default::default(),
             recent: (0..SAMPLES_PER_STRIPE).map(|_| AtomicU64::new(0)).collect(),
         }
     }
@@ -97,7 +114,9 @@ pub struct Snapshot {
     pub reasons: [u64; FailureReason::ALL.len()],
     /// Calls in progress.
     pub processing: i64,
-    /// Calls per second over the last [`QPS_WINDOW_SECS`] seconds.
+    /// Calls begun per second over the last [`QPS_WINDOW_SECS`] seconds, as far as
+    /// scrapes tell: since the newest earlier scrape at least that old, else since the
+    /// oldest one kept a second old, else since the series was made.
     pub qps: f64,
     /// The smallest response time, ms (0 before the first call).
     pub rt_min: f64,
@@ -119,6 +138,7 @@ impl Default for MethodStats {
             origin: Instant::now(),
             stripes: Box::default(),
             reasons: Default::default(),
+            marks: Mutex::default(),
         }
     }
 }
@@ -141,27 +161,9 @@ impl MethodStats {
     /// counted once more, by [`finish`](Self::finish) or [`abandon`](Self::abandon).
     pub fn start(&self) -> Instant {
         let now = Instant::now();
-        let stripe = &self.stripes[stripe_index()];
-        stripe.total.fetch_add(1, Ordering::Relaxed);
-        let second = self.second(now) & u64::from(u32::MAX);
-        let slot = &stripe.per_second[(second % QPS_WINDOW_SECS) as usize];
-        let mut current = slot.load(Ordering::Relaxed);
-        loop {
-            if current >> 32 == second {
-                slot.fetch_add(1, Ordering::Relaxed);
-                break;
-            }
-            // The slot still counts an older second: start it over (one caller wins).
-            match slot.compare_exchange_weak(
-                current,
-                (second << 32) | 1,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => break,
-                Err(seen) => current = seen,
-            }
-        }
+        self.stripes[stripe_index()]
+            .total
+            .fetch_add(1, Ordering::Relaxed);
         now
     }
 
@@ -185,7 +187,6 @@ impl MethodStats {
         let second = self.second(now);
         let oldest = second.saturating_sub(RT_WINDOW.as_secs());
         let (mut ended, mut abandoned, mut min_ns, mut max_ns, mut sum_ns) = (0, 0, u64::MAX, 0, 0);
-        let mut in_window = 0;
         let mut recent: Vec<f64> = Vec::new();
         let mut s = Snapshot::default();
         for stripe in self.stripes.iter() {
@@ -197,13 +198,6 @@ impl MethodStats {
             min_ns = min_ns.min(stripe.min_ns.load(Ordering::Relaxed));
             max_ns = max_ns.max(stripe.max_ns.load(Ordering::Relaxed));
             sum_ns += stripe.sum_ns.load(Ordering::Relaxed);
-            in_window += stripe
-                .per_second
-                .iter()
-                .map(|slot| slot.load(Ordering::Relaxed))
-                .filter(|slot| second.saturating_sub(slot >> 32) < QPS_WINDOW_SECS)
-                .map(|slot| slot & u64::from(u32::MAX))
-                .sum::<u64>();
             recent.extend(
                 stripe
                     .recent
@@ -223,7 +217,7 @@ impl MethodStats {
         s.succeed = ended - s.failed;
         let gone = i64::try_from(ended + abandoned).unwrap_or(i64::MAX);
         s.processing = (i64::try_from(s.total).unwrap_or(i64::MAX) - gone).max(0);
-        s.qps = in_window as f64 / QPS_WINDOW_SECS as f64;
+        s.qps = self.qps(now, s.total);
         let ms = |ns: u64| ns as f64 / 1e6;
         if ended > 0 {
             s.rt_min = ms(min_ns);
@@ -235,6 +229,41 @@ impl MethodStats {
         s.rt_p95 = percentile(&recent, 95);
         s.rt_p99 = percentile(&recent, 99);
         s
+    }
+
+    /// Calls begun per second up to `now`, when `total` had begun (see [`Snapshot::qps`]);
+    /// keeps `now` as a mark for later scrapes.
+    fn qps(&self, now: Instant, total: u64) -> f64 {
+        let window = Duration::from_secs(QPS_WINDOW_SECS);
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        // Marks a window old are only needed until a newer one is a window old too.
+        while marks
+            .get(1)
+            .is_some_and(|m| now.saturating_duration_since(m.at) >= window)
+        {
+            marks.pop_front();
+        }
+        // A mark under a second old would make a rate of noise (or of nothing).
+        let since = marks
+            .iter()
+            .find(|m| now.saturating_duration_since(m.at) >= Duration::from_secs(1))
+            .copied()
+            .unwrap_or(Mark {
+                at: self.origin,
+                total: 0,
+            });
+        if marks
+            .back()
+            .is_none_or(|m| now.saturating_duration_since(m.at) >= Duration::from_secs(1))
+            && marks.len() < MAX_MARKS
+        {
+            marks.push_back(Mark { at: now, total });
+        }
+        let seconds = now.saturating_duration_since(since.at).as_secs_f64();
+        if seconds <= 0.0 {
+            return 0.0;
+        }
+        total.saturating_sub(since.total) as f64 / seconds
     }
 
     fn end(&self, started: Instant, outcome: Result<(), &RpcError>) {
@@ -360,6 +389,28 @@ mod tests {
         assert_eq!(s.succeed, threads as u64 * 1000 - failed);
         assert_eq!(s.processing, 0);
         assert_eq!(s.reasons.iter().sum::<u64>(), failed);
+    }
+
+    #[test]
+    fn qps_is_the_rate_since_the_newest_scrape_a_window_old() {
+        let stats = MethodStats::default();
+        let at = |secs: u64| stats.origin + Duration::from_secs(secs);
+        // No scrape before: since the series was made.
+        assert_eq!(stats.qps(at(2), 200), 100.0);
+        // Since the only earlier scrape, though younger than a window.
+        assert_eq!(stats.qps(at(4), 600), 200.0);
+        // Scrapes less than a second apart leave no mark of their own.
+        assert_eq!(stats.qps(at(4) + Duration::from_millis(500), 600), 160.0);
+        assert_eq!(stats.qps(at(13), 1500), 1300.0 / 11.0);
+        // The scrape at 4 s is the newest a window old: the one at 2 s is dropped.
+        assert_eq!(stats.qps(at(15), 1700), 100.0);
+        assert_eq!(stats.marks.lock().unwrap().len(), 3);
+        // Marks stay bounded however often and long it is scraped.
+        for second in 16..1000 {
+            stats.qps(at(second), 1700 + second);
+        }
+        assert!(stats.marks.lock().unwrap().len() <= 12);
+        assert_eq!(stats.qps(at(1000), 2700), 1.0);
     }
 
     #[test]
