@@ -8,8 +8,6 @@
 //! at once, and calls [`Observer::end`] with the result when the rest of the chain answers
 //! — or [`Observer::abandon`] if the call is dropped first (its caller gave up).
 
-use std::time::Instant;
-
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 
 use crate::Next;
@@ -31,7 +29,7 @@ use crate::Next;
 ///
 /// impl Observer for Failures {
 ///     fn begin(&self, _: &Invocation) -> Option<Observation> {
-///         Some(Observation::now(0))
+///         Some(Observation { slot: 0, stamp: 0 })
 ///     }
 ///     fn end(&self, _: Observation, result: &Result<RpcResult, RpcError>) {
 ///         if result.is_err() {
@@ -80,24 +78,14 @@ pub trait Observer: Send + Sync {
     fn abandon(&self, observation: Observation);
 }
 
-/// What an [`Observer`] keeps of one call between its hooks: when it began, and a number of
-/// the observer's choosing (an index into its own table).
+/// What an [`Observer`] keeps of one call between its hooks: two numbers of its choosing,
+/// such as an index into its own table and a reading of its own clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Observation {
-    /// When [`Observer::begin`] ran (as the observer took it).
-    pub started: Instant,
     /// The observer's own number for the call.
     pub slot: usize,
-}
-
-impl Observation {
-    /// An observation beginning now, with `slot`.
-    pub fn now(slot: usize) -> Self {
-        Observation {
-            started: Instant::now(),
-            slot,
-        }
-    }
+    /// When the call began, in the observer's own clock (or any other number).
+    pub stamp: u64,
 }
 
 /// Runs `invocation` through the rest of the chain under `observer`'s hooks: what a filter

@@ -29,18 +29,21 @@ impl Observer for Watcher {
             .lock()
             .unwrap()
             .push(format!("{} begin", self.name));
-        Some(Observation::now(self.name.len()))
+        Some(Observation {
+            slot: self.name.len(),
+            stamp: 7,
+        })
     }
 
     fn end(&self, observation: Observation, result: &Result<RpcResult, RpcError>) {
-        assert_eq!(observation.slot, self.name.len());
+        assert_eq!((observation.slot, observation.stamp), (self.name.len(), 7));
         let outcome = if result.is_ok() { "ok" } else { "err" };
         let line = format!("{} end {outcome}", self.name);
         self.log.lock().unwrap().push(line);
     }
 
     fn abandon(&self, observation: Observation) {
-        assert_eq!(observation.slot, self.name.len());
+        assert_eq!((observation.slot, observation.stamp), (self.name.len(), 7));
         self.log
             .lock()
             .unwrap()

@@ -87,6 +87,7 @@ impl RpcMetrics {
         ip: impl Into<String>,
         hostname: impl Into<String>,
     ) -> Self {
+        crate::stats::warm_clock();
         RpcMetrics {
             application: application.into(),
             ip: ip.into(),

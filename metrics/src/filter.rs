@@ -1,7 +1,6 @@
 //! The `metrics` filter: records every call of a chain in its [`RpcMetrics`].
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use arc_swap::ArcSwap;
 
@@ -11,7 +10,7 @@ use oxidubbo_filter::{FactoryResult, Filter, FilterContext, Next, Observation, O
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Value};
 
 use crate::collector::{MethodKey, RpcMetrics};
-use crate::stats::MethodStats;
+use crate::stats::{MethodStats, Started};
 
 /// The filter's name in `service.filter` / `reference.filter`.
 pub const NAME: &str = "metrics";
@@ -75,7 +74,7 @@ impl MetricsFilter {
 
     /// The slot of a method the chain was not given (a consumer's), found or added if
     /// there is room, and the start of the call counted in it.
-    fn start_seen(&self, method: &str) -> Option<(usize, Instant)> {
+    fn start_seen(&self, method: &str) -> Option<(usize, Started)> {
         let position =
             |list: &[(String, Arc<MethodStats>)]| list.iter().position(|(name, _)| name == method);
         {
@@ -146,12 +145,15 @@ impl Observer for MetricsFilter {
         } else {
             self.start_seen(method)?
         };
-        Some(Observation { started, slot })
+        Some(Observation {
+            slot,
+            stamp: started.to_raw(),
+        })
     }
 
     fn end(&self, observation: Observation, result: &Result<RpcResult, RpcError>) {
         self.with_slot(observation.slot, |stats| {
-            stats.finish(observation.started, result)
+            stats.finish(Started::from_raw(observation.stamp), result)
         });
     }
 
