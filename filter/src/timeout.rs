@@ -26,14 +26,19 @@ impl Filter for TimeoutFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = snapshot(&invocation)?;
         let method = invocation.method_name().to_owned();
+        let started = Instant::now();
+        let result = next.invoke(invocation).await;
+        let elapsed = started.elapsed();
+        // Timeouts are whole milliseconds, and a call under one is over none of them (as in
+        // Java, whose elapsed time is whole milliseconds too): most calls look nothing up.
+        if elapsed < Duration::from_millis(1) {
+            return result;
+        }
         let limit = url.method_duration_ms_param(
             &method,
             keys::TIMEOUT,
             Duration::from_millis(defaults::TIMEOUT_MS),
         );
-        let started = Instant::now();
-        let result = next.invoke(invocation).await;
-        let elapsed = started.elapsed();
         if elapsed > limit {
             tracing::warn!(
                 target: LOG_TARGET,
