@@ -29,16 +29,30 @@ pub enum Reply {
 
 /// Serves every connection `listener` accepts with `reply`, until the listener fails.
 pub async fn serve(listener: TcpListener, reply: Reply) -> std::io::Result<()> {
+    serve_with_work(listener, reply, Duration::ZERO).await
+}
+
+/// [`serve`], spending `work` of CPU time (a busy wait) on each frame before answering it:
+/// a stand-in for what an RPC server does per call, to see how the ceiling moves with it.
+pub async fn serve_with_work(
+    listener: TcpListener,
+    reply: Reply,
+    work: Duration,
+) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
-        tokio::spawn(serve_connection(stream, reply.clone()));
+        tokio::spawn(serve_connection(stream, reply.clone(), work));
     }
 }
 
 /// Answers every frame of one connection with `reply`, built as oxidubbo's server is: reads
 /// what has arrived, answers every complete frame into one buffer and writes it (at most
 /// 32 KiB at a time) before reading again. Ends when the peer closes or sends garbage.
-pub async fn serve_connection(stream: TcpStream, reply: Reply) -> std::io::Result<()> {
+pub async fn serve_connection(
+    stream: TcpStream,
+    reply: Reply,
+    work: Duration,
+) -> std::io::Result<()> {
     const FLUSH_AT: usize = 32 * 1024;
     stream.set_nodelay(true)?;
     let (mut rd, mut wr) = stream.into_split();
@@ -76,6 +90,12 @@ pub async fn serve_connection(stream: TcpStream, reply: Reply) -> std::io::Resul
                 }
             }
             pos = end;
+            if !work.is_zero() {
+                let started = Instant::now();
+                while started.elapsed() < work {
+                    std::hint::spin_loop();
+                }
+            }
             if out.len() >= FLUSH_AT {
                 wr.write_all(&out).await?;
                 out.clear();

@@ -65,6 +65,10 @@ fn echo_service(url: Arc<Url>) -> Arc<dyn Invoker> {
 /// `byte[]` (set once, at start).
 static STRING_PAYLOAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// `--raw-work-ns N` (with `--split`): the raw server busy-waits N ns on each frame before
+/// answering it, a stand-in for an RPC server's work per call (set once, at start).
+static RAW_WORK_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// The parameter descriptor and argument of one `echo` call of `payload` bytes.
 fn echo_arg(payload: usize) -> (&'static str, Value) {
     if STRING_PAYLOAD.load(std::sync::atomic::Ordering::Relaxed) {
@@ -250,7 +254,12 @@ fn run_child(
                 "raw" => Reply::Echo,
                 _ => Reply::Canned(echo_response(payload)?),
             };
-            rt.spawn(raw::serve(listener, reply));
+            let work = RAW_WORK_NS.load(std::sync::atomic::Ordering::Relaxed);
+            rt.spawn(raw::serve_with_work(
+                listener,
+                reply,
+                Duration::from_nanos(work),
+            ));
             (port, None)
         }
         other => return Err(format!("unknown --child {other}").into()),
@@ -284,6 +293,10 @@ where
     }
     if STRING_PAYLOAD.load(std::sync::atomic::Ordering::Relaxed) {
         args.push("--string".to_owned());
+    }
+    let work = RAW_WORK_NS.load(std::sync::atomic::Ordering::Relaxed);
+    if work > 0 {
+        args.extend(["--raw-work-ns".to_owned(), work.to_string()]);
     }
     let mut server = Child::spawn(&args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -416,6 +429,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.iter().any(|a| a == "--string") {
         STRING_PAYLOAD.store(true, std::sync::atomic::Ordering::Relaxed);
     }
+    RAW_WORK_NS.store(
+        arg(&args, "--raw-work-ns", 0),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     if let Some(kind) = args
         .iter()
         .position(|a| a == "--child")
