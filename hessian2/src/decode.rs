@@ -35,6 +35,10 @@ use crate::value::{List, Map, Object, Value};
 /// multiply into a huge reservation. Longer collections grow as they are read.
 const PREALLOC_MAX: usize = 1024;
 
+/// Most bytes checked for UTF-8 at once ahead of a string (see `Decoder::ascii_at`), so a
+/// reader that stops early does not pay for the whole input.
+const TEXT_RUN: usize = 1024;
+
 /// Limits of a [`Decoder`], to bound the work and memory spent on untrusted input.
 ///
 /// Memory use is in any case bounded by a small multiple of the input size: every length is
@@ -160,6 +164,10 @@ pub struct Decoder<'a> {
     classes: Vec<ClassDef>,
     types: Vec<String>,
     name_copy_bytes: usize,
+    /// A run of the input, from `text_start`, known to be valid UTF-8 (checked once for
+    /// all the strings in it rather than once per string).
+    text: &'a str,
+    text_start: usize,
 }
 
 impl<'a> Decoder<'a> {
@@ -183,6 +191,8 @@ impl<'a> Decoder<'a> {
             classes: Vec::new(),
             types: Vec::new(),
             name_copy_bytes: 0,
+            text: "",
+            text_start: 0,
         }
     }
 
@@ -242,6 +252,33 @@ impl<'a> Decoder<'a> {
     fn take_array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let s = self.take(N)?;
         s.try_into().map_err(|_| Error::Eof { offset: self.pos })
+    }
+
+    /// The `len` bytes at `pos` as a `str`, if they are all ASCII (then they are also `len`
+    /// UTF-16 units). The input is scanned in ASCII runs of up to [`TEXT_RUN`] bytes (or the
+    /// string's length), each byte once, so a body's strings are not checked one by one.
+    #[inline]
+    fn ascii_at(&mut self, pos: usize, len: usize) -> Option<&'a str> {
+        let from = pos.checked_sub(self.text_start)?;
+        if let Some(text) = self.text.get(from..from.checked_add(len)?) {
+            return Some(text);
+        }
+        if from < self.text.len() {
+            // Inside the run but past its end: not all ASCII.
+            return None;
+        }
+        self.ascii_run(pos, len)
+    }
+
+    /// Scans the ASCII run at `pos` (see [`Decoder::ascii_at`]).
+    #[cold]
+    fn ascii_run(&mut self, pos: usize, len: usize) -> Option<&'a str> {
+        let window = self.input.get(pos..)?;
+        let window = window.get(..len.max(TEXT_RUN)).unwrap_or(window);
+        let ascii = window.get(..ascii_prefix(window)).unwrap_or_default();
+        self.text = std::str::from_utf8(ascii).unwrap_or_default();
+        self.text_start = pos;
+        self.text.get(..len)
     }
 
     fn u16_be(&mut self) -> Result<usize> {
@@ -521,11 +558,7 @@ impl<'a> Decoder<'a> {
             _ => None,
         };
         if let Some((len, head)) = short {
-            let body = self.input.get(start + head..start + head + len);
-            if let Some(text) = body
-                .filter(|b| b.is_ascii())
-                .and_then(|b| std::str::from_utf8(b).ok())
-            {
+            if let Some(text) = self.ascii_at(start + head, len) {
                 self.pos = start + head + len;
                 return Ok(std::borrow::Cow::Borrowed(text));
             }
@@ -650,14 +683,10 @@ impl<'a> Decoder<'a> {
     fn read_units(&mut self, len: usize, out: &mut String, high: &mut Option<u16>) -> Result<()> {
         // Fast path: the next `len` bytes are ASCII, one unit each.
         if high.is_none() {
-            if let Some(slice) = self.input.get(self.pos..self.pos.saturating_add(len)) {
-                if slice.is_ascii() {
-                    if let Ok(s) = std::str::from_utf8(slice) {
-                        out.push_str(s);
-                        self.pos += len;
-                        return Ok(());
-                    }
-                }
+            if let Some(text) = self.ascii_at(self.pos, len) {
+                out.push_str(text);
+                self.pos += len;
+                return Ok(());
             }
         }
         for _ in 0..len {
@@ -1018,6 +1047,25 @@ impl<'a> Decoder<'a> {
         self.close(r, size);
         Ok(Value::Object(Object { class_name, fields }))
     }
+}
+
+/// How many bytes at the start of `bytes` are ASCII, checked 8 at a time.
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut n = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or([0x80; 8]));
+        if w & HIGH != 0 {
+            return n + (w & HIGH).trailing_zeros() as usize / 8;
+        }
+        n += 8;
+    }
+    n + words
+        .remainder()
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(words.remainder().len())
 }
 
 /// A decoded number.
