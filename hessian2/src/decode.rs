@@ -548,20 +548,8 @@ impl<'a> Decoder<'a> {
     /// Reads a string, borrowing it from the input when it is a single chunk of ASCII
     /// (the common case for names and keys) and copying it otherwise.
     pub fn read_str(&mut self) -> Result<std::borrow::Cow<'a, str>> {
-        let start = self.pos;
-        let short = match self.peek_byte() {
-            Some(tag @ 0x00..=0x1f) => Some((usize::from(tag), 1)),
-            Some(tag @ 0x30..=0x33) => self
-                .input
-                .get(start + 1)
-                .map(|b0| ((usize::from(tag - 0x30) << 8) | usize::from(*b0), 2)),
-            _ => None,
-        };
-        if let Some((len, head)) = short {
-            if let Some(text) = self.ascii_at(start + head, len) {
-                self.pos = start + head + len;
-                return Ok(std::borrow::Cow::Borrowed(text));
-            }
+        if let Some(text) = self.short_ascii_string() {
+            return Ok(std::borrow::Cow::Borrowed(text));
         }
         self.read_string().map(std::borrow::Cow::Owned)
     }
@@ -623,8 +611,44 @@ impl<'a> Decoder<'a> {
         self.read_string_map_with(std::borrow::Cow::into_owned)
     }
 
+    /// Reads a string in one of the short forms (`0x00`-`0x1f`, `0x30`-`0x33`: up to 1023
+    /// units, one chunk) if it is all ASCII, borrowed from the input; else reads nothing.
+    #[inline]
+    fn short_ascii_string(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        let (len, head) = match *self.input.get(start)? {
+            tag @ 0x00..=0x1f => (usize::from(tag), 1),
+            tag @ 0x30..=0x33 => {
+                let b0 = *self.input.get(start + 1)?;
+                (
+                    (usize::from(tag - BC_STRING_SHORT) << 8) | usize::from(b0),
+                    2,
+                )
+            }
+            _ => return None,
+        };
+        let text = self.ascii_at(start + head, len)?;
+        self.pos = start + head + len;
+        Some(text)
+    }
+
     /// Reads a string starting at its first chunk tag.
     fn string_body(&mut self) -> Result<String> {
+        let start = self.pos;
+        if let Some(text) = self.short_ascii_string() {
+            if text.len() > self.opts.max_bytes {
+                return Err(Error::Limit(format!(
+                    "string at offset {start} exceeds max_bytes {}",
+                    self.opts.max_bytes
+                )));
+            }
+            return Ok(text.to_owned());
+        }
+        self.string_chunks()
+    }
+
+    /// Reads a string of any form, chunk by chunk.
+    fn string_chunks(&mut self) -> Result<String> {
         let mut out = String::new();
         let mut high: Option<u16> = None;
         loop {
