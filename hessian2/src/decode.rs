@@ -131,6 +131,49 @@ impl ClassDef {
     }
 }
 
+/// How many ref numbers' sizes a decoder keeps without allocating (a request body has a
+/// few lists, maps and objects).
+const INLINE_REFS: usize = 16;
+
+/// The expanded size of each list, map and object begun, by ref number: the first
+/// [`INLINE_REFS`] in the decoder itself, the rest on the heap.
+#[derive(Debug, Default)]
+struct RefSizes {
+    len: usize,
+    inline: [u64; INLINE_REFS],
+    more: Vec<u64>,
+}
+
+impl RefSizes {
+    /// Adds a ref number (its size 0 until set); returns it.
+    fn push(&mut self) -> usize {
+        let k = self.len;
+        if k >= INLINE_REFS {
+            self.more.push(0);
+        }
+        self.len += 1;
+        k
+    }
+
+    fn get(&self, k: usize) -> Option<u64> {
+        match k.checked_sub(INLINE_REFS) {
+            None if k < self.len => self.inline.get(k).copied(),
+            None => None,
+            Some(i) => self.more.get(i).copied(),
+        }
+    }
+
+    fn set(&mut self, k: usize, size: u64) {
+        let slot = match k.checked_sub(INLINE_REFS) {
+            None => self.inline.get_mut(k),
+            Some(i) => self.more.get_mut(i),
+        };
+        if let Some(slot) = slot {
+            *slot = size;
+        }
+    }
+}
+
 /// Streaming Hessian 2.0 decoder over a byte slice.
 ///
 /// Successive reads share one reference, class-definition and type table, like the
@@ -155,7 +198,7 @@ pub struct Decoder<'a> {
     refs: u32,
     /// The expanded size of each list, map and object begun, by ref number; 0 while it is
     /// still being read.
-    sizes: Vec<u64>,
+    sizes: RefSizes,
     /// The expanded size of the value read last.
     last_size: u64,
     /// The expanded sizes of the values read so far from the top level, added up.
@@ -184,7 +227,7 @@ impl<'a> Decoder<'a> {
             opts,
             depth: 0,
             refs: 0,
-            sizes: Vec::new(),
+            sizes: RefSizes::default(),
             last_size: 0,
             expanded: 0,
             max_expanded: opts.max_expanded_size(input.len()),
@@ -350,13 +393,11 @@ impl<'a> Decoder<'a> {
 
     /// Numbers a list, map or object that begins; returns its ref number.
     fn add_ref(&mut self) -> Result<usize> {
-        let k = self.sizes.len();
         self.refs = self
             .refs
             .checked_add(1)
             .ok_or_else(|| Self::invalid(self.pos, "too many references"))?;
-        self.sizes.push(0);
-        Ok(k)
+        Ok(self.sizes.push())
     }
 
     /// Adds the value read last to `size`, the expanded size of a container begun at
@@ -383,9 +424,7 @@ impl<'a> Decoder<'a> {
     /// Ends a container begun as ref `k`: records its expanded size, which is also the
     /// size of the value read last.
     fn close(&mut self, k: usize, size: u64) {
-        if let Some(slot) = self.sizes.get_mut(k) {
-            *slot = size;
-        }
+        self.sizes.set(k, size);
         self.last_size = size;
     }
 
@@ -958,7 +997,6 @@ impl<'a> Decoder<'a> {
             Value::Ref(k) => self
                 .sizes
                 .get(*k as usize)
-                .copied()
                 .filter(|&size| size > 0)
                 .unwrap_or(1),
             _ => 1,
