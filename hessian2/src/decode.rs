@@ -675,15 +675,22 @@ impl<'a> Decoder<'a> {
     fn string_body(&mut self) -> Result<String> {
         let start = self.pos;
         if let Some(text) = self.short_ascii_string() {
-            if text.len() > self.opts.max_bytes {
-                return Err(Error::Limit(format!(
-                    "string at offset {start} exceeds max_bytes {}",
-                    self.opts.max_bytes
-                )));
-            }
-            return Ok(text.to_owned());
+            return self.owned_short(text, start);
         }
         self.string_chunks()
+    }
+
+    /// A copy of a string read by [`Decoder::short_ascii_string`] from `start`, within
+    /// `max_bytes`.
+    #[inline]
+    fn owned_short(&self, text: &str, start: usize) -> Result<String> {
+        if text.len() > self.opts.max_bytes {
+            return Err(Error::Limit(format!(
+                "string at offset {start} exceeds max_bytes {}",
+                self.opts.max_bytes
+            )));
+        }
+        Ok(text.to_owned())
     }
 
     /// Reads a string of any form, chunk by chunk.
@@ -891,6 +898,14 @@ impl<'a> Decoder<'a> {
     /// Class definitions (`C`) before it are read and remembered; lists, maps and objects
     /// take ref numbers; `Q k` stays [`Value::Ref`]`(k)`.
     pub fn read_value(&mut self) -> Result<Value> {
+        // The commonest value, a short ASCII string, without the general dispatch.
+        let start = self.pos;
+        if let Some(text) = self.short_ascii_string() {
+            let s = self.owned_short(text, start)?;
+            self.last_size = 1 + s.len() as u64;
+            self.count_top_level(start)?;
+            return Ok(Value::String(s));
+        }
         loop {
             let start = self.pos;
             let tag = self.next()?;
