@@ -105,29 +105,24 @@ impl DecoderOptions {
     }
 }
 
-/// A class definition: its name and field names, kept in one string (two allocations per
-/// definition rather than one per name).
+/// A class definition: its name, then its field names, borrowed from the input when they
+/// are short ASCII strings (one allocation per definition).
 #[derive(Debug)]
-struct ClassDef {
-    /// The class name, then each field name, back to back.
-    names: String,
-    /// Where each name ends in `names`: the class name's, then each field's.
-    ends: Vec<usize>,
+struct ClassDef<'a> {
+    names: Vec<std::borrow::Cow<'a, str>>,
 }
 
-impl ClassDef {
+impl ClassDef<'_> {
     fn name(&self) -> &str {
-        let end = self.ends.first().copied().unwrap_or_default();
-        self.names.get(..end).unwrap_or_default()
+        self.names.first().map_or("", |n| n)
     }
 
     fn field_count(&self) -> usize {
-        self.ends.len().saturating_sub(1)
+        self.names.len().saturating_sub(1)
     }
 
     fn field(&self, i: usize) -> Option<&str> {
-        let (start, end) = (*self.ends.get(i)?, *self.ends.get(i + 1)?);
-        self.names.get(start..end)
+        self.names.get(i.checked_add(1)?).map(|n| &**n)
     }
 }
 
@@ -204,7 +199,7 @@ pub struct Decoder<'a> {
     /// The expanded sizes of the values read so far from the top level, added up.
     expanded: u64,
     max_expanded: u64,
-    classes: Vec<ClassDef>,
+    classes: Vec<ClassDef<'a>>,
     types: Vec<String>,
     name_copy_bytes: usize,
     /// A run of the input, from `text_start`, known to be valid UTF-8 (checked once for
@@ -877,17 +872,16 @@ impl<'a> Decoder<'a> {
 
     /// Reads a class definition after its `C`.
     fn read_class_def(&mut self) -> Result<()> {
-        let mut names = self.read_str()?.into_owned();
+        let class_name = self.read_str()?;
         let start = self.pos;
         let n = self.read_i32()?;
         let n = self.check_count(i64::from(n), start, "field count")?;
-        let mut ends = Vec::with_capacity(n.saturating_add(1).min(PREALLOC_MAX));
-        ends.push(names.len());
+        let mut names = Vec::with_capacity(n.saturating_add(1).min(PREALLOC_MAX));
+        names.push(class_name);
         for _ in 0..n {
-            names.push_str(&self.read_str()?);
-            ends.push(names.len());
+            names.push(self.read_str()?);
         }
-        self.classes.push(ClassDef { names, ends });
+        self.classes.push(ClassDef { names });
         Ok(())
     }
 
