@@ -35,8 +35,8 @@ use crate::value::{List, Map, Object, Value};
 /// multiply into a huge reservation. Longer collections grow as they are read.
 const PREALLOC_MAX: usize = 1024;
 
-/// Most bytes checked for UTF-8 at once ahead of a string (see `Decoder::ascii_at`), so a
-/// reader that stops early does not pay for the whole input.
+/// Most bytes scanned for ASCII at once from a string's start (see `Decoder::ascii_at`), so
+/// a reader that stops early does not pay for the whole input.
 const TEXT_RUN: usize = 1024;
 
 /// Limits of a [`Decoder`], to bound the work and memory spent on untrusted input.
@@ -202,8 +202,8 @@ pub struct Decoder<'a> {
     classes: Vec<ClassDef<'a>>,
     types: Vec<String>,
     name_copy_bytes: usize,
-    /// A run of the input, from `text_start`, known to be valid UTF-8 (checked once for
-    /// all the strings in it rather than once per string).
+    /// A run of the input, from `text_start`, known to be ASCII (scanned once for all the
+    /// strings in it rather than once per string).
     text: &'a str,
     text_start: usize,
 }
