@@ -35,6 +35,10 @@ use crate::value::{List, Map, Object, Value};
 /// multiply into a huge reservation. Longer collections grow as they are read.
 const PREALLOC_MAX: usize = 1024;
 
+/// Most bytes scanned for ASCII at once from a string's start (see `Decoder::ascii_at`), so
+/// a reader that stops early does not pay for the whole input.
+const TEXT_RUN: usize = 1024;
+
 /// Limits of a [`Decoder`], to bound the work and memory spent on untrusted input.
 ///
 /// Memory use is in any case bounded by a small multiple of the input size: every length is
@@ -101,29 +105,67 @@ impl DecoderOptions {
     }
 }
 
-/// A class definition: its name and field names, kept in one string (two allocations per
-/// definition rather than one per name).
+/// A class definition: its name, then its field names, borrowed from the input when they
+/// are short ASCII strings (one allocation per definition).
 #[derive(Debug)]
-struct ClassDef {
-    /// The class name, then each field name, back to back.
-    names: String,
-    /// Where each name ends in `names`: the class name's, then each field's.
-    ends: Vec<usize>,
+struct ClassDef<'a> {
+    names: Vec<std::borrow::Cow<'a, str>>,
 }
 
-impl ClassDef {
+impl ClassDef<'_> {
     fn name(&self) -> &str {
-        let end = self.ends.first().copied().unwrap_or_default();
-        self.names.get(..end).unwrap_or_default()
+        self.names.first().map_or("", |n| n)
     }
 
     fn field_count(&self) -> usize {
-        self.ends.len().saturating_sub(1)
+        self.names.len().saturating_sub(1)
     }
 
     fn field(&self, i: usize) -> Option<&str> {
-        let (start, end) = (*self.ends.get(i)?, *self.ends.get(i + 1)?);
-        self.names.get(start..end)
+        self.names.get(i.checked_add(1)?).map(|n| &**n)
+    }
+}
+
+/// How many ref numbers' sizes a decoder keeps without allocating (a request body has a
+/// few lists, maps and objects).
+const INLINE_REFS: usize = 16;
+
+/// The expanded size of each list, map and object begun, by ref number: the first
+/// [`INLINE_REFS`] in the decoder itself, the rest on the heap.
+#[derive(Debug, Default)]
+struct RefSizes {
+    len: usize,
+    inline: [u64; INLINE_REFS],
+    more: Vec<u64>,
+}
+
+impl RefSizes {
+    /// Adds a ref number (its size 0 until set); returns it.
+    fn push(&mut self) -> usize {
+        let k = self.len;
+        if k >= INLINE_REFS {
+            self.more.push(0);
+        }
+        self.len += 1;
+        k
+    }
+
+    fn get(&self, k: usize) -> Option<u64> {
+        match k.checked_sub(INLINE_REFS) {
+            None if k < self.len => self.inline.get(k).copied(),
+            None => None,
+            Some(i) => self.more.get(i).copied(),
+        }
+    }
+
+    fn set(&mut self, k: usize, size: u64) {
+        let slot = match k.checked_sub(INLINE_REFS) {
+            None => self.inline.get_mut(k),
+            Some(i) => self.more.get_mut(i),
+        };
+        if let Some(slot) = slot {
+            *slot = size;
+        }
     }
 }
 
@@ -151,15 +193,19 @@ pub struct Decoder<'a> {
     refs: u32,
     /// The expanded size of each list, map and object begun, by ref number; 0 while it is
     /// still being read.
-    sizes: Vec<u64>,
+    sizes: RefSizes,
     /// The expanded size of the value read last.
     last_size: u64,
     /// The expanded sizes of the values read so far from the top level, added up.
     expanded: u64,
     max_expanded: u64,
-    classes: Vec<ClassDef>,
+    classes: Vec<ClassDef<'a>>,
     types: Vec<String>,
     name_copy_bytes: usize,
+    /// A run of the input, from `text_start`, known to be ASCII (scanned once for all the
+    /// strings in it rather than once per string).
+    text: &'a str,
+    text_start: usize,
 }
 
 impl<'a> Decoder<'a> {
@@ -176,13 +222,15 @@ impl<'a> Decoder<'a> {
             opts,
             depth: 0,
             refs: 0,
-            sizes: Vec::new(),
+            sizes: RefSizes::default(),
             last_size: 0,
             expanded: 0,
             max_expanded: opts.max_expanded_size(input.len()),
             classes: Vec::new(),
             types: Vec::new(),
             name_copy_bytes: 0,
+            text: "",
+            text_start: 0,
         }
     }
 
@@ -242,6 +290,33 @@ impl<'a> Decoder<'a> {
     fn take_array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let s = self.take(N)?;
         s.try_into().map_err(|_| Error::Eof { offset: self.pos })
+    }
+
+    /// The `len` bytes at `pos` as a `str`, if they are all ASCII (then they are also `len`
+    /// UTF-16 units). The input is scanned in ASCII runs of up to [`TEXT_RUN`] bytes (or the
+    /// string's length), each byte once, so a body's strings are not checked one by one.
+    #[inline]
+    fn ascii_at(&mut self, pos: usize, len: usize) -> Option<&'a str> {
+        let from = pos.checked_sub(self.text_start)?;
+        if let Some(text) = self.text.get(from..from.checked_add(len)?) {
+            return Some(text);
+        }
+        if from < self.text.len() {
+            // Inside the run but past its end: not all ASCII.
+            return None;
+        }
+        self.ascii_run(pos, len)
+    }
+
+    /// Scans the ASCII run at `pos` (see [`Decoder::ascii_at`]).
+    #[cold]
+    fn ascii_run(&mut self, pos: usize, len: usize) -> Option<&'a str> {
+        let window = self.input.get(pos..)?;
+        let window = window.get(..len.max(TEXT_RUN)).unwrap_or(window);
+        let ascii = window.get(..ascii_prefix(window)).unwrap_or_default();
+        self.text = std::str::from_utf8(ascii).unwrap_or_default();
+        self.text_start = pos;
+        self.text.get(..len)
     }
 
     fn u16_be(&mut self) -> Result<usize> {
@@ -313,13 +388,11 @@ impl<'a> Decoder<'a> {
 
     /// Numbers a list, map or object that begins; returns its ref number.
     fn add_ref(&mut self) -> Result<usize> {
-        let k = self.sizes.len();
         self.refs = self
             .refs
             .checked_add(1)
             .ok_or_else(|| Self::invalid(self.pos, "too many references"))?;
-        self.sizes.push(0);
-        Ok(k)
+        Ok(self.sizes.push())
     }
 
     /// Adds the value read last to `size`, the expanded size of a container begun at
@@ -346,9 +419,7 @@ impl<'a> Decoder<'a> {
     /// Ends a container begun as ref `k`: records its expanded size, which is also the
     /// size of the value read last.
     fn close(&mut self, k: usize, size: u64) {
-        if let Some(slot) = self.sizes.get_mut(k) {
-            *slot = size;
-        }
+        self.sizes.set(k, size);
         self.last_size = size;
     }
 
@@ -511,24 +582,8 @@ impl<'a> Decoder<'a> {
     /// Reads a string, borrowing it from the input when it is a single chunk of ASCII
     /// (the common case for names and keys) and copying it otherwise.
     pub fn read_str(&mut self) -> Result<std::borrow::Cow<'a, str>> {
-        let start = self.pos;
-        let short = match self.peek_byte() {
-            Some(tag @ 0x00..=0x1f) => Some((usize::from(tag), 1)),
-            Some(tag @ 0x30..=0x33) => self
-                .input
-                .get(start + 1)
-                .map(|b0| ((usize::from(tag - 0x30) << 8) | usize::from(*b0), 2)),
-            _ => None,
-        };
-        if let Some((len, head)) = short {
-            let body = self.input.get(start + head..start + head + len);
-            if let Some(text) = body
-                .filter(|b| b.is_ascii())
-                .and_then(|b| std::str::from_utf8(b).ok())
-            {
-                self.pos = start + head + len;
-                return Ok(std::borrow::Cow::Borrowed(text));
-            }
+        if let Some(text) = self.short_ascii_string() {
+            return Ok(std::borrow::Cow::Borrowed(text));
         }
         self.read_string().map(std::borrow::Cow::Owned)
     }
@@ -590,8 +645,51 @@ impl<'a> Decoder<'a> {
         self.read_string_map_with(std::borrow::Cow::into_owned)
     }
 
+    /// Reads a string in one of the short forms (`0x00`-`0x1f`, `0x30`-`0x33`: up to 1023
+    /// units, one chunk) if it is all ASCII, borrowed from the input; else reads nothing.
+    #[inline]
+    fn short_ascii_string(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        let (len, head) = match *self.input.get(start)? {
+            tag @ 0x00..=0x1f => (usize::from(tag), 1),
+            tag @ 0x30..=0x33 => {
+                let b0 = *self.input.get(start + 1)?;
+                (
+                    (usize::from(tag - BC_STRING_SHORT) << 8) | usize::from(b0),
+                    2,
+                )
+            }
+            _ => return None,
+        };
+        let text = self.ascii_at(start + head, len)?;
+        self.pos = start + head + len;
+        Some(text)
+    }
+
     /// Reads a string starting at its first chunk tag.
     fn string_body(&mut self) -> Result<String> {
+        let start = self.pos;
+        if let Some(text) = self.short_ascii_string() {
+            return self.owned_short(text, start);
+        }
+        self.string_chunks()
+    }
+
+    /// A copy of a string read by [`Decoder::short_ascii_string`] from `start`, within
+    /// `max_bytes`.
+    #[inline]
+    fn owned_short(&self, text: &str, start: usize) -> Result<String> {
+        if text.len() > self.opts.max_bytes {
+            return Err(Error::Limit(format!(
+                "string at offset {start} exceeds max_bytes {}",
+                self.opts.max_bytes
+            )));
+        }
+        Ok(text.to_owned())
+    }
+
+    /// Reads a string of any form, chunk by chunk.
+    fn string_chunks(&mut self) -> Result<String> {
         let mut out = String::new();
         let mut high: Option<u16> = None;
         loop {
@@ -650,14 +748,10 @@ impl<'a> Decoder<'a> {
     fn read_units(&mut self, len: usize, out: &mut String, high: &mut Option<u16>) -> Result<()> {
         // Fast path: the next `len` bytes are ASCII, one unit each.
         if high.is_none() {
-            if let Some(slice) = self.input.get(self.pos..self.pos.saturating_add(len)) {
-                if slice.is_ascii() {
-                    if let Ok(s) = std::str::from_utf8(slice) {
-                        out.push_str(s);
-                        self.pos += len;
-                        return Ok(());
-                    }
-                }
+            if let Some(text) = self.ascii_at(self.pos, len) {
+                out.push_str(text);
+                self.pos += len;
+                return Ok(());
             }
         }
         for _ in 0..len {
@@ -778,17 +872,16 @@ impl<'a> Decoder<'a> {
 
     /// Reads a class definition after its `C`.
     fn read_class_def(&mut self) -> Result<()> {
-        let mut names = self.read_str()?.into_owned();
+        let class_name = self.read_str()?;
         let start = self.pos;
         let n = self.read_i32()?;
         let n = self.check_count(i64::from(n), start, "field count")?;
-        let mut ends = Vec::with_capacity(n.saturating_add(1).min(PREALLOC_MAX));
-        ends.push(names.len());
+        let mut names = Vec::with_capacity(n.saturating_add(1).min(PREALLOC_MAX));
+        names.push(class_name);
         for _ in 0..n {
-            names.push_str(&self.read_str()?);
-            ends.push(names.len());
+            names.push(self.read_str()?);
         }
-        self.classes.push(ClassDef { names, ends });
+        self.classes.push(ClassDef { names });
         Ok(())
     }
 
@@ -799,6 +892,14 @@ impl<'a> Decoder<'a> {
     /// Class definitions (`C`) before it are read and remembered; lists, maps and objects
     /// take ref numbers; `Q k` stays [`Value::Ref`]`(k)`.
     pub fn read_value(&mut self) -> Result<Value> {
+        // The commonest value, a short ASCII string, without the general dispatch.
+        let start = self.pos;
+        if let Some(text) = self.short_ascii_string() {
+            let s = self.owned_short(text, start)?;
+            self.last_size = 1 + s.len() as u64;
+            self.count_top_level(start)?;
+            return Ok(Value::String(s));
+        }
         loop {
             let start = self.pos;
             let tag = self.next()?;
@@ -905,7 +1006,6 @@ impl<'a> Decoder<'a> {
             Value::Ref(k) => self
                 .sizes
                 .get(*k as usize)
-                .copied()
                 .filter(|&size| size > 0)
                 .unwrap_or(1),
             _ => 1,
@@ -1018,6 +1118,25 @@ impl<'a> Decoder<'a> {
         self.close(r, size);
         Ok(Value::Object(Object { class_name, fields }))
     }
+}
+
+/// How many bytes at the start of `bytes` are ASCII, checked 8 at a time.
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut n = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or([0x80; 8]));
+        if w & HIGH != 0 {
+            return n + (w & HIGH).trailing_zeros() as usize / 8;
+        }
+        n += 8;
+    }
+    n + words
+        .remainder()
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(words.remainder().len())
 }
 
 /// A decoded number.

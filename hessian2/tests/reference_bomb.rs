@@ -163,3 +163,20 @@ fn values_without_references_are_never_limited() {
         .unwrap();
     assert_eq!(ints.len(), 64 << 10);
 }
+
+/// References to a container numbered past the first few (whose sizes a decoder keeps in
+/// place) count at their full size too.
+#[test]
+fn late_containers_are_counted_at_their_size() {
+    // 20 small lists (refs 1..=20), then one of 3000 ints (ref 21), then `n` references
+    // to it: about 3 KiB of input, so a limit of 16 × 4 KiB values.
+    let body = |n: usize| {
+        let mut items = vec![Value::List(List::untyped(vec![Value::Int(0)])); 20];
+        items.push(Value::List(List::untyped(vec![Value::Int(0); 3000])));
+        items.extend(std::iter::repeat_n(Value::Ref(21), n));
+        encode_value(&Value::List(List::untyped(items))).unwrap()
+    };
+    assert!(decode_value(&body(10)).is_ok());
+    let err = decode_value(&body(30)).unwrap_err();
+    assert!(is_expansion_limit(&err), "{err}");
+}

@@ -255,6 +255,50 @@ fn non_ascii_chunking_counts_units() {
     assert_eq!(&bytes[3 + 3 * 0x8000..], &[0x01, 0xe9, 0x94, 0x8b]);
 }
 
+/// Strings are checked for ASCII in runs of the input shared by several strings: strings
+/// that begin in a run and end past it, runs cut by non-ASCII values, strings longer than
+/// a run, and strings read borrowed (`read_str`) all decode as written.
+#[test]
+fn strings_across_ascii_runs() {
+    let long = "x".repeat(3000);
+    let values: Vec<Value> = vec![
+        Value::from("ascii"),
+        Value::from("ascii then é"),
+        Value::Int(-1_000_000),
+        Value::from("after an int"),
+        Value::from("中"),
+        Value::from(long.as_str()),
+        Value::from("a".repeat(1020).as_str()),
+        Value::from("b".repeat(10).as_str()),
+        Value::from("é"),
+        Value::from(""),
+        Value::from("tail"),
+    ];
+    let mut enc = Encoder::new(Vec::new());
+    for v in &values {
+        enc.write_value(v).expect("encode");
+    }
+    let bytes = enc.into_inner();
+    assert_eq!(decode_values(&bytes).expect("decode"), values);
+    let mut dec = Decoder::new(&bytes);
+    for v in &values {
+        match v {
+            Value::String(s) => assert_eq!(dec.read_str().expect("read_str"), s.as_str()),
+            other => assert_eq!(&dec.read_value().expect("read_value"), other),
+        }
+    }
+    assert!(dec.is_eof());
+    // A string declared one unit longer than its ASCII bytes runs into the next tag.
+    let mut bad = enc_str("abc");
+    bad[0] = 0x04;
+    bad.extend_from_slice(&[0xff]);
+    assert!(decode_value(&bad).is_err());
+}
+
+fn enc_str(s: &str) -> Vec<u8> {
+    encode_value(&Value::from(s)).expect("encode")
+}
+
 #[test]
 fn surrogate_pair_across_chunks_decodes_to_one_char() {
     // R chunk of 1 unit (high surrogate), final chunk of 1 unit (low surrogate).
