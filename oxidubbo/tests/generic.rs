@@ -6,6 +6,7 @@
 #![allow(missing_docs)]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use oxidubbo::generic::{GenericService, pojo};
 use oxidubbo::{Bootstrap, Config, RpcError, Running, Value};
@@ -49,11 +50,17 @@ impl UserService for Users {
 }
 
 /// One application serving the service on `protocol` (a free port) and referring it.
+///
+/// The tests of this file run at once in one process, whose embedded registry they all
+/// share: each application's service gets a group of its own, so that its reference finds
+/// its own provider and not one another test is shutting down.
 async fn app(protocol: &str) -> Running {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let group = format!("generic-{}", NEXT.fetch_add(1, Ordering::Relaxed));
     let toml = format!(
         "[protocols.{protocol}]\nport = 0\n\
-         [services.users]\nprotocol = \"{protocol}\"\n\
-         [references.users]\ninterface = \"com.example.UserService\"\nversion = \"1.0.0\"\nprotocol = \"{protocol}\"\n"
+         [services.users]\nprotocol = \"{protocol}\"\ngroup = \"{group}\"\n\
+         [references.users]\ninterface = \"com.example.UserService\"\nversion = \"1.0.0\"\nprotocol = \"{protocol}\"\ngroup = \"{group}\"\n"
     );
     Bootstrap::from_config(Config::parse(&toml, "generic.toml").unwrap())
         .service::<dyn UserService>("users", Arc::new(Users))
