@@ -517,6 +517,7 @@ fn attach(inner: &Inner, stream: Stream) -> Attached {
 
 /// Runs the connection until shutdown, reconnecting with capped backoff.
 async fn supervise(inner: Arc<Inner>, first: Attached) {
+    let _ended = TaskEnded(&inner);
     let mut current = Some(first);
     let mut backoff = Duration::from_millis(50);
     loop {
@@ -554,6 +555,20 @@ async fn supervise(inner: Arc<Inner>, first: Attached) {
                 backoff = (backoff * 2).min(inner.config.reconnect_max);
             }
         }
+    }
+}
+
+/// Closes the connection to new calls and fails the pending ones however its task ends:
+/// also when the task is dropped unfinished, as when the runtime it was spawned on shuts
+/// down while callers on other runtimes still use the connection (a process-wide protocol
+/// shared by several runtimes, as tests make them). Nothing else would then answer them or
+/// sweep their deadlines.
+struct TaskEnded<'a>(&'a Inner);
+
+impl Drop for TaskEnded<'_> {
+    fn drop(&mut self) {
+        self.0.sender.store(None);
+        self.0.fail_pending("the connection's task ended");
     }
 }
 

@@ -141,7 +141,7 @@ impl Invoker for DubboInvoker {
         }
         self.target.store(None);
         match self.state.upgrade() {
-            Some(state) => state.release_invoker(self.id, &self.key),
+            Some(state) => state.release_invoker(self.id, &self.key, &self.connection),
             None => self.connection.close(),
         }
     }

@@ -274,12 +274,14 @@ impl DubboState {
         lock(&self.servers)
     }
 
-    /// An invoker was destroyed: forget it and release its share of the connection.
-    pub(crate) fn release_invoker(&self, id: u64, key: &ClientKey) {
+    /// An invoker was destroyed: forget it and release its share of `connection`.
+    pub(crate) fn release_invoker(&self, id: u64, key: &ClientKey, connection: &Arc<Connection>) {
         self.invokers.remove(id);
         let closing = {
             let mut clients = self.lock_clients();
             match clients.get_mut(key) {
+                // Its connection was replaced (its task had ended): nothing is shared.
+                Some(entry) if !Arc::ptr_eq(&entry.connection, connection) => None,
                 Some(entry) if entry.invokers > 1 => {
                     entry.invokers -= 1;
                     None
@@ -356,8 +358,12 @@ impl DubboState {
         cancelled: &CancellationToken,
     ) -> Result<Arc<Connection>, RpcError> {
         if let Some(entry) = self.lock_clients().get_mut(key) {
-            entry.invokers += 1;
-            return Ok(Arc::clone(&entry.connection));
+            // A connection whose task ended without being closed (the runtime it was
+            // spawned on shut down) serves no one: it is replaced below.
+            if !entry.connection.is_finished() {
+                entry.invokers += 1;
+                return Ok(Arc::clone(&entry.connection));
+            }
         }
         let connect = Connection::connect(key.address.clone(), key.config.clone());
         let fresh = tokio::select! {
@@ -373,6 +379,13 @@ impl DubboState {
                 connection: Arc::clone(&fresh),
                 invokers: 0,
             });
+        if entry.connection.is_finished() {
+            entry.connection.close();
+            *entry = ClientEntry {
+                connection: Arc::clone(&fresh),
+                invokers: 0,
+            };
+        }
         entry.invokers += 1;
         let shared = Arc::clone(&entry.connection);
         drop(clients);
