@@ -27,9 +27,9 @@
 //! | `dubbo_<side>_requests_failed_network_total` | counter | connection failed or lost |
 //! | `dubbo_<side>_requests_unknown_failed_total` | counter | anything else |
 //! | `dubbo_<side>_requests_processing` | gauge | calls in progress |
-//! | `dubbo_<side>_qps_total` | gauge | calls per second over the last 10 s |
+//! | `dubbo_<side>_qps_total` | gauge | calls begun per second since the newest scrape at least 10 s old ([`Snapshot::qps`]) |
 //! | `dubbo_<side>_rt_milliseconds_{min,max,avg,sum}` | gauge | response times since start |
-//! | `dubbo_<side>_rt_milliseconds_{p95,p99}` | gauge | over the last 1024 calls of the last 120 s |
+//! | `dubbo_<side>_rt_milliseconds_{p95,p99}` | gauge | over the most recent calls (up to 2048) of the last 120 s |
 //!
 //! [`FailureReason::of`] says which `RpcError` goes where.
 //!
