@@ -12,7 +12,10 @@ use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 
 use crate::Next;
 
-/// Hooks around one place of a filter chain; see the [module documentation](self).
+/// Hooks around one place of a filter chain, run by the chain itself: a filter that only
+/// watches calls returns itself from [`Filter::observer`](crate::Filter::observer), and the
+/// chain calls `begin` when a call reaches its place and `end` (or `abandon`, if the call is
+/// dropped first) when the rest of the chain answers — no boxed future, no hop of its own.
 ///
 /// The hooks are synchronous and run on the call's own task: they must not block.
 ///

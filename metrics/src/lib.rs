@@ -86,5 +86,6 @@ pub use filter::MetricsFilter;
 pub use reason::FailureReason;
 pub use server::{CONTENT_TYPE_OPENMETRICS, DEFAULT_PATH, DEFAULT_PORT, MetricsServer};
 pub use stats::{
-    CallGuard, MethodStats, QPS_WINDOW_SECS, RT_WINDOW, RT_WINDOW_SAMPLES, Snapshot, Started,
+    CallGuard, MethodStats, QPS_WINDOW_SECS, RT_WINDOW, RT_WINDOW_SAMPLES, STRIPES, Snapshot,
+    Started,
 };
