@@ -71,8 +71,9 @@ impl Started {
 /// The counters of one method (one series per family).
 ///
 /// Every call updates them with atomic operations only (no lock), on counters the calling
-/// thread rarely shares ([`STRIPES`]): a call costs two `Instant::now()` and three
-/// uncontended atomic additions on each side, whatever the concurrency.
+/// thread rarely shares ([`STRIPES`]): a call costs two reads of the clock (the CPU's
+/// time-stamp counter where it can be used) and three uncontended atomic additions on each
+/// side, whatever the concurrency.
 #[derive(Debug)]
 pub struct MethodStats {
     /// When the series was made, by the clock and (for scrapes) by `Instant`.
