@@ -573,31 +573,42 @@ impl Request<'_> {
     }
 }
 
-/// Parameter descriptors common enough to keep as statics: no parameter, one of the usual
-/// single types, and Dubbo's generic call.
-const COMMON_PARAMETER_TYPES: &[&str] = &[
-    "",
-    "Ljava/lang/String;",
-    "Ljava/lang/Object;",
-    "[B",
-    "I",
-    "J",
-    "Z",
-    "D",
-    "Ljava/lang/Integer;",
-    "Ljava/lang/Long;",
-    "Ljava/util/Map;",
-    "Ljava/util/List;",
-    GENERIC_PARAMETER_DESC,
+/// Parameter descriptors common enough to keep as statics, with their number of
+/// parameters: no parameter, one of the usual single types, and Dubbo's generic call.
+const COMMON_PARAMETER_TYPES: &[(&str, usize)] = &[
+    ("", 0),
+    ("Ljava/lang/String;", 1),
+    ("Ljava/lang/Object;", 1),
+    ("[B", 1),
+    ("I", 1),
+    ("J", 1),
+    ("Z", 1),
+    ("D", 1),
+    ("Ljava/lang/Integer;", 1),
+    ("Ljava/lang/Long;", 1),
+    ("Ljava/util/Map;", 1),
+    ("Ljava/util/List;", 1),
+    (GENERIC_PARAMETER_DESC, 3),
 ];
 
 /// The static copy of a common parameter descriptor, or an owned copy of any other (so that
 /// most requests' `Invocation` does not allocate it).
 pub(crate) fn intern_parameter_types(desc: Cow<'_, str>) -> Cow<'static, str> {
-    match COMMON_PARAMETER_TYPES.iter().find(|d| **d == desc) {
-        Some(d) => Cow::Borrowed(d),
+    match COMMON_PARAMETER_TYPES.iter().find(|(d, _)| **d == desc) {
+        Some((d, _)) => Cow::Borrowed(d),
         None => Cow::Owned(desc.into_owned()),
     }
+}
+
+/// How many parameters `desc` lists: known for a common descriptor, else counted while
+/// checking it.
+fn parameter_count(desc: &str) -> Result<usize, RpcError> {
+    if let Some((_, count)) = COMMON_PARAMETER_TYPES.iter().find(|(d, _)| *d == desc) {
+        return Ok(*count);
+    }
+    oxidubbo_hessian2::descriptor::parameters(desc)
+        .try_fold(0usize, |n, p| p.map(|_| n + 1))
+        .map_err(|e| RpcError::Codec(format!("bad parameter types {desc:?}: {e}")))
 }
 
 /// Decodes a request body (spec §2.1), borrowing its names and keeping its attachments
@@ -618,9 +629,7 @@ fn decode_request_from<'a>(
     let method = read_str(&mut dec, "the method name")?
         .ok_or_else(|| RpcError::Codec("the method name is null".into()))?;
     let parameter_types = read_str(&mut dec, "the parameter types")?.unwrap_or_default();
-    let count = oxidubbo_hessian2::descriptor::parameters(&parameter_types)
-        .try_fold(0usize, |n, p| p.map(|_| n + 1))
-        .map_err(|e| RpcError::Codec(format!("bad parameter types {parameter_types:?}: {e}")))?;
+    let count = parameter_count(&parameter_types)?;
     let mut arguments = Vec::with_capacity(count.min(64));
     for i in 0..count {
         arguments.push(
@@ -812,5 +821,17 @@ mod tests {
         let kept = decode_request_from(&body, Some(&body)).expect("decodes");
         assert_eq!(kept.group.as_deref(), Some("gröup"));
         assert_eq!(kept.attachments.get_str("long"), Some(long.as_str()));
+    }
+
+    #[test]
+    fn common_descriptors_are_counted_as_the_parser_counts_them() {
+        for (desc, count) in COMMON_PARAMETER_TYPES {
+            let parsed = oxidubbo_hessian2::descriptor::parameters(desc)
+                .collect::<Result<Vec<_>, _>>()
+                .expect("a common descriptor is valid");
+            assert_eq!(parsed.len(), *count, "{desc:?}");
+        }
+        assert_eq!(parameter_count("Ljava/lang/String;[BI").unwrap(), 3);
+        assert!(parameter_count("Ljava/lang/String").is_err());
     }
 }
