@@ -170,7 +170,7 @@ impl FailbackClusterInvoker {
 impl Invoker for FailbackClusterInvoker {
     async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = self.core.start(&mut invocation)?;
-        let method = invocation.method_name().to_owned();
+        let method = invocation.method().clone();
         let attempt = async {
             let lb = self.core.balancer(&url, &method).map_err(|e| (e, None))?;
             let invokers = self.core.list(&invocation, &url).map_err(|e| (e, None))?;
@@ -300,7 +300,7 @@ async fn sleep_until_opt(due: Option<Instant>) {
 /// Retries once; returns the retry to run again later, or `None` when done with it.
 async fn run_retry(core: &ClusterCore, mut retry: Retry) -> Option<Retry> {
     let invocation = retry.invocation.clone();
-    let method = invocation.method_name().to_owned();
+    let method = invocation.method().clone();
     let url = invocation.url().cloned()?;
     let outcome = async {
         let lb = core.balancer(&url, &method)?;

@@ -48,7 +48,7 @@ impl FailoverClusterInvoker {
 impl Invoker for FailoverClusterInvoker {
     async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = self.core.start(&mut invocation)?;
-        let method = invocation.method_name().to_owned();
+        let method = invocation.method().clone();
         let lb = self.core.balancer(&url, &method)?;
         let retries = url.method_int_param(&method, keys::RETRIES, defaults::RETRIES);
         let attempts = retries.clamp(0, MAX_ATTEMPTS - 1) + 1;

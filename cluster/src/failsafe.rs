@@ -53,7 +53,7 @@ impl FailsafeClusterInvoker {
 impl Invoker for FailsafeClusterInvoker {
     async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
         self.core.start(&mut invocation)?;
-        let method = invocation.method_name().to_owned();
+        let method = invocation.method().clone();
         match self.try_invoke(invocation).await {
             Ok(result) => Ok(result),
             Err(e) => {

@@ -45,7 +45,7 @@ pub struct ForkingClusterInvoker {
 impl Invoker for ForkingClusterInvoker {
     async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = self.core.start(&mut invocation)?;
-        let method = invocation.method_name().to_owned();
+        let method = invocation.method().clone();
         let lb = self.core.balancer(&url, &method)?;
         let invokers = self.core.list(&invocation, &url)?;
         let forks = url.method_int_param(&method, FORKS, DEFAULT_FORKS);

@@ -42,7 +42,7 @@ impl ActiveLimitFilter {
 impl Filter for ActiveLimitFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = snapshot(&invocation)?;
-        let method = invocation.method_name().to_owned();
+        let method = invocation.method().clone();
         let max = url.method_int_param(&method, ACTIVES, 0);
         if max <= 0 {
             return next.invoke(invocation).await;

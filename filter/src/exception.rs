@@ -39,7 +39,7 @@ pub fn is_unexpected(error: &RpcError) -> bool {
 impl Filter for ExceptionFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
         let service = invocation.url().map(Arc::clone);
-        let method = invocation.method_name().to_owned();
+        let method = invocation.method().clone();
         match next.invoke(invocation).await {
             Err(e) if is_unexpected(&e) => {
                 let service = service.map(|u| u.service_key().to_string());

@@ -25,7 +25,7 @@ pub struct TimeoutFilter;
 impl Filter for TimeoutFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
         let url = snapshot(&invocation)?;
-        let method = invocation.method_name().to_owned();
+        let method = invocation.method().clone();
         let started = Instant::now();
         let result = next.invoke(invocation).await;
         let elapsed = started.elapsed();

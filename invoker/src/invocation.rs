@@ -6,14 +6,14 @@ use std::sync::Arc;
 use oxidubbo_common::Url;
 use oxidubbo_hessian2::Value;
 
-use crate::{Attachments, Attributes};
+use crate::{Attachments, Attributes, MethodName};
 
 /// One call: method, parameter types, arguments and attachments.
 ///
 /// Cloning is cheap enough to retry: the arguments sit behind an `Arc`.
 #[derive(Debug, Clone, Default)]
 pub struct Invocation {
-    method_name: Cow<'static, str>,
+    method_name: MethodName,
     parameter_types: Cow<'static, str>,
     arguments: Arc<Vec<Value>>,
     attachments: Attachments,
@@ -25,9 +25,9 @@ impl Invocation {
     /// A call of `method_name` with the JVM descriptor `parameter_types`
     /// (e.g. `Ljava/lang/String;I`) and its arguments.
     ///
-    /// Static names (a typed client's literals) are kept without copying.
+    /// Static names (a typed client's literals) and shared ones are kept without copying.
     pub fn new(
-        method_name: impl Into<Cow<'static, str>>,
+        method_name: impl Into<MethodName>,
         parameter_types: impl Into<Cow<'static, str>>,
         arguments: Vec<Value>,
     ) -> Self {
@@ -53,6 +53,11 @@ impl Invocation {
 
     /// The method name.
     pub fn method_name(&self) -> &str {
+        &self.method_name
+    }
+
+    /// The method name, to keep past the call: a static or shared name is not copied.
+    pub fn method(&self) -> &MethodName {
         &self.method_name
     }
 

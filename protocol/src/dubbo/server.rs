@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use oxidubbo_common::ServiceKey;
-use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Status};
+use oxidubbo_invoker::{Invocation, MethodName, RpcError, RpcResult, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -642,11 +642,11 @@ fn start_call(ctx: &Ctx, body: &Bytes, peer: &Arc<str>) -> Result<(Call, bool), 
     let found = KEY_BUF.with_borrow_mut(|buf| {
         buf.clear();
         ServiceKey::write_key(buf, &request.path, group, request.version.as_deref());
-        ctx.exporters.get_str(buf)
+        ctx.exporters.get_call(buf, &request.method)
     });
     // An invoker destroyed without being unexported serves no more, and leaves the table.
     let found = match found {
-        Some(invoker) if invoker.is_destroyed() => {
+        Some((invoker, _)) if invoker.is_destroyed() => {
             if let Some(owner) = ctx.owner.upgrade() {
                 owner.forget_destroyed();
             }
@@ -654,7 +654,7 @@ fn start_call(ctx: &Ctx, body: &Bytes, peer: &Arc<str>) -> Result<(Call, bool), 
         }
         found => found,
     };
-    let Some(invoker) = found else {
+    let Some((invoker, shared_method)) = found else {
         let key = ServiceKey::new(&request.path, group, request.version.as_deref());
         return Err(RpcError::NotFound(format!(
             "{key}, may be version or group mismatch, channel: consumer: {peer} --> provider: {}, message: {}",
@@ -678,8 +678,13 @@ fn start_call(ctx: &Ctx, body: &Bytes, peer: &Arc<str>) -> Result<(Call, bool), 
     };
     attachments.insert_shared("dubbo", &dubbo);
     attachments.insert_shared("remote.address", peer);
+    // The service's own copy of a method name it lists: shared, not copied per call.
+    let method: MethodName = match shared_method {
+        Some(name) => name.into(),
+        None => method.into_owned().into(),
+    };
     let mut invocation = Invocation::new(
-        method.into_owned(),
+        method,
         codec::intern_parameter_types(parameter_types),
         arguments,
     );
