@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use oxidubbo_integration_tests::etcd::etcd;
 use oxidubbo_integration_tests::{unique_name, zookeeper};
 use oxidubbo_invoker::Url;
-use oxidubbo_registry::{NotifyListener, Registry, ZookeeperRegistry};
+use oxidubbo_registry::{EtcdRegistry, NotifyListener, Registry, ZookeeperRegistry};
 
 /// Bounds every wait: far longer than a notification takes, so only a registry that never
 /// notifies again fails it.
@@ -63,30 +64,24 @@ impl Ports {
     }
 }
 
-#[test]
-fn zookeeper_subscriptions_recover_on_the_next_use_after_the_registrys_runtime_shut_down() {
-    let Some(zk) = zookeeper() else {
-        return;
-    };
-    let url: Url = format!(
-        "zookeeper://{zk}?group={}&session=10000",
-        unique_name("runtime-shutdown")
-    )
-    .parse()
-    .unwrap();
+/// Providers come and go through `providers`, on runtime `s` that lives on; `connect`
+/// makes the consumers' registry, whose tasks run on runtime `a`; runtime `b` subscribes.
+fn subscriptions_recover<R, F>(connect: F)
+where
+    R: Registry + 'static,
+    F: Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = R>>>,
+{
     let consumer: Url = format!(
         "consumer://127.0.0.1/{INTERFACE}?interface={INTERFACE}&category=providers&check=false"
     )
     .parse()
     .unwrap();
-    // Providers come and go through a registry of their own, on a runtime that lives on.
     let s = runtime();
-    let providers = s.block_on(ZookeeperRegistry::connect(url.clone())).unwrap();
+    let providers = s.block_on(connect());
     s.block_on(providers.register(&provider(1001))).unwrap();
 
-    // The consumers' registry's tasks run on runtime `a`; runtime `b` subscribes.
     let a = runtime();
-    let registry = a.block_on(ZookeeperRegistry::connect(url.clone())).unwrap();
+    let registry = a.block_on(connect());
     let b = runtime();
     let old = Arc::new(Ports::default());
     b.block_on(registry.subscribe(&consumer, Arc::clone(&old) as Arc<dyn NotifyListener>))
@@ -109,13 +104,47 @@ fn zookeeper_subscriptions_recover_on_the_next_use_after_the_registrys_runtime_s
     subscribed.expect("subscribe ended").unwrap();
     assert!(new.lists(&[1001, 1002]));
     assert!(old.lists(&[1001, 1002]));
-    assert!(registry.is_available());
 
     // And both keep being notified.
     s.block_on(providers.unregister(&provider(1001))).unwrap();
     assert!(new.lists(&[1002]));
     assert!(old.lists(&[1002]));
+    assert!(registry.is_available());
 
     b.block_on(registry.destroy());
     s.block_on(providers.destroy());
+}
+
+#[test]
+fn zookeeper_subscriptions_recover_on_the_next_use_after_the_registrys_runtime_shut_down() {
+    let Some(zk) = zookeeper() else {
+        return;
+    };
+    let url: Url = format!(
+        "zookeeper://{zk}?group={}&session=10000",
+        unique_name("runtime-shutdown")
+    )
+    .parse()
+    .unwrap();
+    subscriptions_recover(|| {
+        let url = url.clone();
+        Box::pin(async move { ZookeeperRegistry::connect(url).await.unwrap() })
+    });
+}
+
+#[test]
+fn etcd_subscriptions_recover_on_the_next_use_after_the_registrys_runtime_shut_down() {
+    let Some(etcd) = etcd() else {
+        return;
+    };
+    let url: Url = format!(
+        "etcdv3://{etcd}?group={}&ttl=5",
+        unique_name("runtime-shutdown")
+    )
+    .parse()
+    .unwrap();
+    subscriptions_recover(|| {
+        let url = url.clone();
+        Box::pin(async move { EtcdRegistry::connect(url).await.unwrap() })
+    });
 }
