@@ -25,7 +25,10 @@
 //! that revision was compacted meanwhile, the category is listed again and notified only if
 //! the set of keys changed; if etcd lost its data (its revision went back), the category is
 //! listed again and an empty list is held back for one TTL while providers put their keys
-//! back.
+//! back. When its lease task ended with the tokio runtime it was spawned on (taking the
+//! client's connections with it) while the registry is used from another runtime, this is
+//! logged as an error, and its next `register`, `subscribe` or `lookup` connects again from
+//! the caller's runtime.
 //!
 //! Bounded work: every etcd request has a time limit, the registry URL's `timeout` (ms,
 //! default 5000); [`Registry::destroy`] spends at most a few seconds on etcd (deleting the

@@ -11,7 +11,9 @@
 //!   filtered list (or `empty://`) after every change;
 //! * after a connection loss the registry re-creates any missing node of its own and
 //!   re-reads every subscribed category; after a session expiry (or a server that lost its
-//!   data) it opens a new session, re-registers and re-subscribes by itself;
+//!   data) it opens a new session, re-registers and re-subscribes by itself; the same,
+//!   at its next `register`, `subscribe` or `lookup`, when its task ended with the tokio
+//!   runtime it was spawned on while it is used from another one (logged as an error);
 //! * [`Registry::destroy`] deletes every node it wrote and closes the session.
 //!
 //! Every request has a time limit, the registry URL's `timeout`: a ZooKeeper that is down

@@ -4,7 +4,9 @@
 //! PINGs, and when it ends (GOAWAY, a lost socket, a missed PING) or a call finds it
 //! refusing new streams, connects again with capped exponential backoff. Calls wait for a
 //! usable connection (at most their own timeout); a broken connection fails only the calls
-//! it carried.
+//! it carried. A connection whose supervisor ended (also dropped with the runtime it was
+//! spawned on, while another runtime still uses it) is closed: its calls fail at once, and
+//! the next refer of its address makes a new one.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
