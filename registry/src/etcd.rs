@@ -25,7 +25,10 @@
 //! that revision was compacted meanwhile, the category is listed again and notified only if
 //! the set of keys changed; if etcd lost its data (its revision went back), the category is
 //! listed again and an empty list is held back for one TTL while providers put their keys
-//! back.
+//! back. When its lease task ended with the tokio runtime it was spawned on (taking the
+//! client's connections with it) while the registry is used from another runtime, this is
+//! logged as an error, and its next `register`, `subscribe` or `lookup` connects again from
+//! the caller's runtime.
 //!
 //! Bounded work: every etcd request has a time limit, the registry URL's `timeout` (ms,
 //! default 5000); [`Registry::destroy`] spends at most a few seconds on etcd (deleting the
@@ -143,6 +146,23 @@ struct Shared {
     discovery: Mutex<Vec<Arc<discovery::DiscoverySubscription>>>,
 }
 
+/// A client of the etcd at `address` (comma-separated endpoints), connected within
+/// `timeout`. Its connections are driven by tasks on the current runtime.
+async fn connect_client(address: &str, timeout: Duration) -> Result<Client, RegistryError> {
+    let endpoints: Vec<&str> = address.split(',').collect();
+    // HTTP/2 pings find a dead or frozen etcd while a watch waits for events.
+    let options = ConnectOptions::new()
+        .with_connect_timeout(timeout)
+        .with_keep_alive(Duration::from_secs(2), timeout.min(Duration::from_secs(3)))
+        .with_keep_alive_while_idle(true);
+    tokio::time::timeout(timeout, Client::connect(&endpoints, Some(options)))
+        .await
+        .map_err(|_| {
+            RegistryError::Backend(format!("no connection to etcd at {address} in {timeout:?}"))
+        })?
+        .map_err(|e| RegistryError::Backend(format!("connecting to etcd at {address}: {e}")))
+}
+
 /// The etcd v3 registry. See the [module docs](self).
 pub struct EtcdRegistry {
     shared: Arc<Shared>,
@@ -190,17 +210,7 @@ impl EtcdRegistry {
             _ => MetadataStorageType::Local,
         };
         let instances_root = paths::instances_root(&url);
-        // HTTP/2 pings find a dead or frozen etcd while a watch waits for events.
-        let options = ConnectOptions::new()
-            .with_connect_timeout(timeout)
-            .with_keep_alive(Duration::from_secs(2), timeout.min(Duration::from_secs(3)))
-            .with_keep_alive_while_idle(true);
-        let client = tokio::time::timeout(timeout, Client::connect(&endpoints, Some(options)))
-            .await
-            .map_err(|_| {
-                RegistryError::Backend(format!("no connection to etcd at {address} in {timeout:?}"))
-            })?
-            .map_err(|e| RegistryError::Backend(format!("connecting to etcd at {address}: {e}")))?;
+        let client = connect_client(&address, timeout).await?;
         let shared = Arc::new(Shared {
             url,
             address,
@@ -233,6 +243,41 @@ impl EtcdRegistry {
         let task = tokio::spawn(keep_lease(Arc::clone(&shared)));
         *lock(&shared.keeper) = Some(task);
         Ok(EtcdRegistry { shared })
+    }
+
+    /// Connects again, from the caller's runtime, if the lease task ended although the
+    /// registry was not destroyed: the runtime it was spawned on shut down while this
+    /// registry is still used from another one (a process-wide registry protocol shared by
+    /// several runtimes, as tests make them). The client's connections went with that
+    /// runtime: every request failed, and nothing kept the lease. A new client takes their
+    /// place (the watches pick it up at their next attempt) and a new lease task keeps the
+    /// lease, or grants a new one and puts the registered keys again.
+    async fn revive(&self) {
+        let shared = &self.shared;
+        let ended = lock(&shared.keeper)
+            .as_ref()
+            .is_some_and(JoinHandle::is_finished);
+        if !ended || shared.stopped() {
+            return;
+        }
+        tracing::error!(
+            address = %shared.address,
+            "the etcd registry's task ended with the runtime it ran on; connecting again \
+             from this one"
+        );
+        let client = match connect_client(&shared.address, shared.timeout).await {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::warn!(error = %e, "etcd reconnect failed; trying again at the next use");
+                return;
+            }
+        };
+        let mut keeper = lock(&shared.keeper);
+        if !keeper.as_ref().is_some_and(JoinHandle::is_finished) || shared.stopped() {
+            return; // revived meanwhile, or destroyed
+        }
+        *lock(&shared.client) = Some(client);
+        *keeper = Some(tokio::spawn(keep_lease(Arc::clone(shared))));
     }
 
     /// The etcd key `url` is registered as:
@@ -449,12 +494,31 @@ impl Shared {
     }
 }
 
+/// Says so when the lease task ends although the registry was not destroyed (its task
+/// dropped with the runtime it was spawned on): requests fail and nothing keeps the lease
+/// until the registry is used again ([`EtcdRegistry::revive`]).
+struct KeeperEnded<'a>(&'a Shared);
+
+impl Drop for KeeperEnded<'_> {
+    fn drop(&mut self) {
+        if !self.0.stopped() {
+            self.0.connected.store(false, Ordering::Release);
+            tracing::error!(
+                address = %self.0.address,
+                "the etcd registry's task ended (its runtime shut down): subscriptions are \
+                 not watched until the registry is used again"
+            );
+        }
+    }
+}
+
 /// Keeps the registry's lease alive: a keep-alive every third of the TTL. When etcd does not
 /// answer, the registry counts as disconnected and the task tries again (same lease) with a
 /// growing pause; when etcd answers that the lease is gone (expired, or etcd lost its data),
 /// it grants a new one and puts every registered key again under it. After every
 /// reconnection the registered keys are put again and the withdrawn ones deleted.
 async fn keep_lease(shared: Arc<Shared>) {
+    let _ended = KeeperEnded(&shared);
     let interval = Duration::from_millis(u64::try_from(shared.ttl).unwrap_or(1) * 1000 / 3)
         .max(Duration::from_millis(300));
     let mut backoff = Duration::from_millis(100);
@@ -854,6 +918,7 @@ impl Registry for EtcdRegistry {
     /// (`interface`, `all`) and, for a provider URL, its service in the application instance
     /// (`instance`, `all`; see [`EtcdRegistry::instance_key`]).
     async fn register(&self, url: &Url) -> Result<(), RegistryError> {
+        self.revive().await;
         self.shared.client()?;
         if self.shared.register_mode.registers_interface() {
             self.register_interface(url).await?;
@@ -884,6 +949,7 @@ impl Registry for EtcdRegistry {
         url: &Url,
         listener: Arc<dyn NotifyListener>,
     ) -> Result<(), RegistryError> {
+        self.revive().await;
         self.shared.client()?;
         if url.interface() == values::ANY {
             return Err(RegistryError::Config(
@@ -928,6 +994,7 @@ impl Registry for EtcdRegistry {
     }
 
     async fn lookup(&self, url: &Url) -> Result<Vec<Url>, RegistryError> {
+        self.revive().await;
         let shared = &self.shared;
         let mut client = shared.client()?;
         let mut out = Vec::new();

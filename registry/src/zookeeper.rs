@@ -11,7 +11,9 @@
 //!   filtered list (or `empty://`) after every change;
 //! * after a connection loss the registry re-creates any missing node of its own and
 //!   re-reads every subscribed category; after a session expiry (or a server that lost its
-//!   data) it opens a new session, re-registers and re-subscribes by itself;
+//!   data) it opens a new session, re-registers and re-subscribes by itself; the same,
+//!   at its next `register`, `subscribe` or `lookup`, when its task ended with the tokio
+//!   runtime it was spawned on while it is used from another one (logged as an error);
 //! * [`Registry::destroy`] deletes every node it wrote and closes the session.
 //!
 //! Every request has a time limit, the registry URL's `timeout`: a ZooKeeper that is down
@@ -283,6 +285,40 @@ impl ZookeeperRegistry {
         renewed.map_err(|_| {
             RegistryError::Backend(format!("no new ZooKeeper session within {bound:?}"))
         })
+    }
+
+    /// Starts the supervisor again, on the caller's runtime, if its task ended although the
+    /// registry was not destroyed: the runtime it was spawned on shut down while this
+    /// registry is still used from another one (a process-wide registry protocol shared by
+    /// several runtimes, as tests make them). Its session's task went with that runtime,
+    /// so nothing kept the nodes, watched or reconnected any more. The new supervisor
+    /// opens a new session and recovers as after an expiry (nodes written again, every
+    /// subscription listed and watched again); this waits for the session, at most the
+    /// registry's timeout.
+    async fn revive(&self) {
+        let shared = &self.shared;
+        {
+            let mut supervisor = lock(&shared.supervisor);
+            let ended = supervisor.as_ref().is_some_and(JoinHandle::is_finished);
+            if !ended || shared.cancel.is_cancelled() {
+                return;
+            }
+            tracing::error!(
+                address = %shared.address,
+                "the ZooKeeper registry's task ended with the runtime it ran on; \
+                 connecting again from this one"
+            );
+            shared.connected.store(false, Ordering::Release);
+            lock(&shared.client).take();
+            lock(&shared.session).cancel();
+            *supervisor = Some(tokio::spawn(supervise(Arc::clone(shared), None)));
+        }
+        let _ = tokio::time::timeout(shared.timeout, async {
+            while lock(&shared.client).is_none() && !shared.cancel.is_cancelled() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
     }
 }
 
@@ -662,6 +698,7 @@ async fn watch_category(
 /// Watches the session, reconnects and recovers; started without a client (`check=false`
 /// and ZooKeeper unreachable at the start), it first connects.
 async fn supervise(shared: Arc<Shared>, first: Option<Client>) {
+    let _ended = SupervisorEnded(&shared);
     let mut client = match first {
         Some(client) => client,
         None => {
@@ -720,6 +757,24 @@ async fn supervise(shared: Arc<Shared>, first: Option<Client>) {
     }
 }
 
+/// Says so when the supervisor ends although the registry was not destroyed (its task
+/// dropped with the runtime it was spawned on): nothing watches or reconnects until the
+/// registry is used again ([`ZookeeperRegistry::revive`]).
+struct SupervisorEnded<'a>(&'a Shared);
+
+impl Drop for SupervisorEnded<'_> {
+    fn drop(&mut self) {
+        if !self.0.cancel.is_cancelled() {
+            self.0.connected.store(false, Ordering::Release);
+            tracing::error!(
+                address = %self.0.address,
+                "the ZooKeeper registry's task ended (its runtime shut down): subscriptions \
+                 are not watched until the registry is used again"
+            );
+        }
+    }
+}
+
 #[async_trait]
 impl Registry for ZookeeperRegistry {
     fn url(&self) -> Url {
@@ -738,6 +793,7 @@ impl Registry for ZookeeperRegistry {
     /// With `check=false`, a failure to reach ZooKeeper is logged, not returned: what was
     /// registered is kept and written when the connection is back (Java's failback).
     async fn register(&self, url: &Url) -> Result<(), RegistryError> {
+        self.revive().await;
         let client = self.shared.client_unless_checked()?;
         let mut done = Ok(());
         if self.shared.register_mode.registers_interface() {
@@ -780,6 +836,7 @@ impl Registry for ZookeeperRegistry {
         url: &Url,
         listener: Arc<dyn NotifyListener>,
     ) -> Result<(), RegistryError> {
+        self.revive().await;
         let client = self.shared.client_unless_checked()?;
         if url.interface() == values::ANY {
             return Err(RegistryError::Config(
@@ -822,6 +879,7 @@ impl Registry for ZookeeperRegistry {
     }
 
     async fn lookup(&self, url: &Url) -> Result<Vec<Url>, RegistryError> {
+        self.revive().await;
         let client = self.shared.client()?;
         self.shared
             .bounded("lookup", self.lookup_on(&client, url))

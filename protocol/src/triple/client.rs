@@ -4,7 +4,9 @@
 //! PINGs, and when it ends (GOAWAY, a lost socket, a missed PING) or a call finds it
 //! refusing new streams, connects again with capped exponential backoff. Calls wait for a
 //! usable connection (at most their own timeout); a broken connection fails only the calls
-//! it carried.
+//! it carried. A connection whose supervisor ended (also dropped with the runtime it was
+//! spawned on, while another runtime still uses it) is closed: its calls fail at once, and
+//! the next refer of its address makes a new one.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -107,18 +109,20 @@ impl Connection {
             if rx.borrow().as_ref().is_some_and(|s| s.is_closed()) {
                 inner.reconnect.notify_one();
             }
-            let sender = {
-                let ready = tokio::time::timeout(
-                    wait,
-                    rx.wait_for(|s| s.as_ref().is_some_and(|s| !s.is_closed())),
-                )
-                .await;
-                match ready {
-                    Ok(Ok(s)) => s.as_ref().cloned(),
-                    _ => None,
+            // A usable connection answers first: only a call that waits watches the close
+            // (registering as the token's waiter takes its lock).
+            let closed = &inner.exec.shutdown;
+            let ready = tokio::time::timeout(wait, async {
+                tokio::select! {
+                    biased;
+                    s = rx.wait_for(|s| s.as_ref().is_some_and(|s| !s.is_closed())) => {
+                        s.ok().and_then(|s| s.as_ref().cloned())
+                    }
+                    () = closed.cancelled() => None,
                 }
-            };
-            let Some(mut sender) = sender else {
+            })
+            .await;
+            let Some(mut sender) = ready.ok().flatten() else {
                 return Err(self.not_connected());
             };
             match sender.try_send_request(request).await {
@@ -162,7 +166,18 @@ impl Connection {
     }
 
     fn not_connected(&self) -> RpcError {
-        RpcError::Network(format!("not connected to {}", self.inner.addr))
+        let addr = &self.inner.addr;
+        if self.is_finished() {
+            RpcError::Network(format!("the connection to {addr} is closed"))
+        } else {
+            RpcError::Network(format!("not connected to {addr}"))
+        }
+    }
+
+    /// Whether the connection was closed, or its supervisor ended (also when dropped with
+    /// the runtime it was spawned on): it takes no more calls and never connects again.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.inner.exec.shutdown.is_cancelled()
     }
 
     /// Closes the connection without waiting.
@@ -247,6 +262,7 @@ async fn handshake(
 }
 
 async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
+    let _ended = SupervisorEnded(&inner);
     let mut current = first;
     loop {
         let (sender, driver) = current;
@@ -280,5 +296,19 @@ async fn supervise(inner: Arc<Inner>, first: (Sender, Driver)) {
                 }
             }
         };
+    }
+}
+
+/// Closes the connection however its supervisor ends: also when the task is dropped
+/// unfinished, as when the runtime it was spawned on shuts down while callers on other
+/// runtimes still use the connection (a process-wide protocol shared by several runtimes,
+/// as tests make them). Its drivers went with that runtime, nothing would reconnect, and
+/// new calls would otherwise wait their whole timeout for a connection that never comes.
+struct SupervisorEnded<'a>(&'a Inner);
+
+impl Drop for SupervisorEnded<'_> {
+    fn drop(&mut self) {
+        self.0.sender.send_replace(None);
+        self.0.exec.shutdown.cancel();
     }
 }

@@ -367,7 +367,7 @@ impl Invoker for TripleInvoker {
             return;
         }
         match self.state.upgrade() {
-            Some(state) => state.release_invoker(self.id, &self.pool_key),
+            Some(state) => state.release_invoker(self.id, &self.pool_key, &self.connection),
             None => self.connection.close(),
         }
     }

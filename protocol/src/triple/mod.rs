@@ -166,12 +166,14 @@ impl TripleState {
         self.clients.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// An invoker was destroyed: forget it and release its share of the connection.
-    pub(crate) fn release_invoker(&self, id: u64, pool_key: &str) {
+    /// An invoker was destroyed: forget it and release its share of `connection`.
+    pub(crate) fn release_invoker(&self, id: u64, pool_key: &str, connection: &Arc<Connection>) {
         self.invokers.remove(id);
         let closing = {
             let mut clients = self.lock_clients();
             match clients.get_mut(pool_key) {
+                // Its connection was replaced (its task had ended): nothing is shared.
+                Some(entry) if !Arc::ptr_eq(&entry.connection, connection) => None,
                 Some(entry) if entry.invokers > 1 => {
                     entry.invokers -= 1;
                     None
@@ -193,8 +195,12 @@ impl TripleState {
     ) -> Result<Arc<Connection>, RpcError> {
         let address = provider_address(url);
         if let Some(entry) = self.lock_clients().get_mut(pool_key) {
-            entry.invokers += 1;
-            return Ok(Arc::clone(&entry.connection));
+            // A connection whose supervisor ended without being closed (the runtime it was
+            // spawned on shut down) serves no one: it is replaced below.
+            if !entry.connection.is_finished() {
+                entry.invokers += 1;
+                return Ok(Arc::clone(&entry.connection));
+            }
         }
         let config = ClientConfig {
             tls,
@@ -218,6 +224,12 @@ impl TripleState {
                 connection: Arc::clone(&fresh),
                 invokers: 0,
             });
+        if entry.connection.is_finished() {
+            *entry = ClientEntry {
+                connection: Arc::clone(&fresh),
+                invokers: 0,
+            };
+        }
         entry.invokers += 1;
         let shared = Arc::clone(&entry.connection);
         drop(clients);
