@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use oxidubbo_invoker::RpcError;
@@ -111,8 +111,9 @@ struct Stripe {
     sum_ns: AtomicU64,
     /// The most recent response times, a ring indexed by `ended`: the second they ended
     /// (since `origin`, plus one, so 0 is an empty slot) in the high 32 bits, the time in
-    /// microseconds in the low.
-    recent: Box<[AtomicU64]>,
+    /// microseconds in the low. Made at the first call that ends on this stripe: a method
+    /// called from one thread only (or not at all) has no rings for the other stripes.
+    recent: OnceLock<Box<[AtomicU64]>>,
 }
 
 impl Default for Stripe {
@@ -125,8 +126,16 @@ impl Default for Stripe {
             min_ns: AtomicU64::new(u64::MAX),
             max_ns: AtomicU64::default(),
             sum_ns: AtomicU64::default(),
-            recent: (0..SAMPLES_PER_STRIPE).map(|_| AtomicU64::new(0)).collect(),
+            recent: OnceLock::new(),
         }
+    }
+}
+
+impl Stripe {
+    /// The ring of recent response times, made at its first use.
+    fn ring(&self) -> &[AtomicU64] {
+        self.recent
+            .get_or_init(|| (0..SAMPLES_PER_STRIPE).map(|_| AtomicU64::new(0)).collect())
     }
 }
 
@@ -236,7 +245,9 @@ impl MethodStats {
             recent.extend(
                 stripe
                     .recent
-                    .iter()
+                    .get()
+                    .into_iter()
+                    .flat_map(|ring| ring.iter())
                     .map(|slot| slot.load(Ordering::Relaxed))
                     .filter(|slot| *slot != 0 && (slot >> 32) > oldest)
                     .map(|slot| (slot & u64::from(u32::MAX)) as f64 / 1e3),
@@ -321,7 +332,7 @@ impl MethodStats {
         let ended_at = (self.second_of_raw(now) + 1).min(u64::from(u32::MAX));
         // Counted last (a scrape reads `failed` no higher than `ended`).
         let i = stripe.ended.fetch_add(1, Ordering::Relaxed) as usize % SAMPLES_PER_STRIPE;
-        stripe.recent[i].store((ended_at << 32) | micros, Ordering::Relaxed);
+        stripe.ring()[i].store((ended_at << 32) | micros, Ordering::Relaxed);
     }
 }
 
@@ -457,13 +468,18 @@ mod tests {
             .map(|stripe| {
                 stripe
                     .recent
-                    .iter()
+                    .get()
+                    .into_iter()
+                    .flat_map(|ring| ring.iter())
                     .filter(|slot| slot.load(Ordering::Relaxed) != 0)
                     .count()
             })
             .sum();
-        // One thread fills its own stripe's share of the window, and no more.
+        // One thread fills its own stripe's share of the window, and no more; the other
+        // stripes, never recorded into, have no ring at all.
         assert_eq!(filled, SAMPLES_PER_STRIPE);
+        let rings = stats.stripes.iter().filter(|s| s.recent.get().is_some());
+        assert_eq!(rings.count(), 1);
         assert_eq!(stats.snapshot().succeed, (RT_WINDOW_SAMPLES + 10) as u64);
     }
 }
