@@ -234,7 +234,7 @@ fn realize_at(value: Value, depth: usize) -> Result<Value, String> {
                         kind_of(&k)
                     ));
                 };
-                fields.push((name, realize_at(v, depth + 1)?));
+                fields.push((name.into_string(), realize_at(v, depth + 1)?));
             }
             Ok(Value::Object(Object::new(class_name, fields)))
         }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, forward_to_deserialize_any};
 use crate::date::DATE_NAME;
 use crate::decode::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, decode_value};
 use crate::ser::{LIST_NAME, MAP_NAME, OBJECT_NAME, REF_NAME, describe};
-use crate::{Error, List, Map, Object, Result, Value};
+use crate::{Error, List, Map, Object, Result, Str, Value};
 
 /// How many containers deep deserialization may descend (references included) before it
 /// gives up with an error.
@@ -407,7 +407,7 @@ fn invalid_type(v: &Value, exp: &dyn Expected) -> Error {
 
 fn key_segment(k: &Value) -> String {
     match k {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Int(i) => format!("[{i}]"),
         Value::Long(l) => format!("[{l}]"),
         other => format!("[{}]", describe(other)),
@@ -1170,15 +1170,15 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_char<E: de::Error>(self, v: char) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
@@ -1255,7 +1255,7 @@ impl<'de> Visitor<'de> for PartsVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let missing = || de::Error::custom(format!("`{}` is missing a part", self.0));
         let name = match seq.next_element::<Value>()?.ok_or_else(missing)? {
-            Value::String(s) => Some(s),
+            Value::String(s) => Some(s.into_string()),
             Value::Null => None,
             other => {
                 return Err(de::Error::custom(format!(

@@ -26,9 +26,11 @@
 //!   `readInt`: long and double forms are converted, `N`/`F` are 0 and `T` is 1.
 //! * After an error the decoder's position and tables are unspecified; drop it.
 
+use crate::Str;
 use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::value::{List, Map, Object, Value};
+use compact_str::CompactString;
 
 /// Most elements reserved up front for a declared length: a length is checked against the
 /// bytes left, but each element is a whole `Value`, so nested declared lengths must not
@@ -564,7 +566,12 @@ impl<'a> Decoder<'a> {
     pub fn read_string(&mut self) -> Result<String> {
         let start = self.pos;
         match self.peek_byte() {
-            Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => self.string_body(),
+            Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => {
+                if let Some(text) = self.short_ascii_string() {
+                    return self.check_short(text, start).map(str::to_owned);
+                }
+                self.string_chunks().map(CompactString::into_string)
+            }
             Some(b) => Err(Self::unexpected(b, start, "expected a string")),
             None => Err(Error::Eof { offset: start }),
         }
@@ -667,30 +674,30 @@ impl<'a> Decoder<'a> {
     }
 
     /// Reads a string starting at its first chunk tag.
-    fn string_body(&mut self) -> Result<String> {
+    fn string_body(&mut self) -> Result<Str> {
         let start = self.pos;
         if let Some(text) = self.short_ascii_string() {
-            return self.owned_short(text, start);
+            return self.check_short(text, start).map(Str::from);
         }
-        self.string_chunks()
+        self.string_chunks().map(Str)
     }
 
-    /// A copy of a string read by [`Decoder::short_ascii_string`] from `start`, within
+    /// A string read by [`Decoder::short_ascii_string`] from `start`, checked against
     /// `max_bytes`.
     #[inline]
-    fn owned_short(&self, text: &str, start: usize) -> Result<String> {
+    fn check_short<'t>(&self, text: &'t str, start: usize) -> Result<&'t str> {
         if text.len() > self.opts.max_bytes {
             return Err(Error::Limit(format!(
                 "string at offset {start} exceeds max_bytes {}",
                 self.opts.max_bytes
             )));
         }
-        Ok(text.to_owned())
+        Ok(text)
     }
 
-    /// Reads a string of any form, chunk by chunk.
-    fn string_chunks(&mut self) -> Result<String> {
-        let mut out = String::new();
+    /// Reads a string of any form, chunk by chunk (inline while it is short).
+    fn string_chunks(&mut self) -> Result<CompactString> {
+        let mut out = CompactString::default();
         let mut high: Option<u16> = None;
         loop {
             let start = self.pos;
@@ -720,10 +727,10 @@ impl<'a> Decoder<'a> {
                     self.opts.max_bytes
                 )));
             }
-            if out.capacity() == 0 {
-                // Most strings are one chunk: allocate it exactly, without `reserve`'s
-                // growth path.
-                out = String::with_capacity(len);
+            if out.is_empty() {
+                // Most strings are one chunk: allocate it exactly (when it is too long to
+                // be inline), without `reserve`'s growth path.
+                out = CompactString::with_capacity(len);
             } else {
                 out.reserve(len);
             }
@@ -745,7 +752,12 @@ impl<'a> Decoder<'a> {
     }
 
     /// Decodes `len` UTF-16 units of Hessian's UTF-8 into `out`.
-    fn read_units(&mut self, len: usize, out: &mut String, high: &mut Option<u16>) -> Result<()> {
+    fn read_units(
+        &mut self,
+        len: usize,
+        out: &mut CompactString,
+        high: &mut Option<u16>,
+    ) -> Result<()> {
         // Fast path: the next `len` bytes are ASCII, one unit each.
         if high.is_none() {
             if let Some(text) = self.ascii_at(self.pos, len) {
@@ -844,7 +856,7 @@ impl<'a> Decoder<'a> {
         let start = self.pos;
         match self.peek_byte() {
             Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => {
-                let t = self.string_body()?;
+                let t = self.string_body()?.into_string();
                 self.types.push(t.clone());
                 Ok((!t.is_empty()).then_some(t))
             }
@@ -895,10 +907,10 @@ impl<'a> Decoder<'a> {
         // The commonest value, a short ASCII string, without the general dispatch.
         let start = self.pos;
         if let Some(text) = self.short_ascii_string() {
-            let s = self.owned_short(text, start)?;
+            let s = self.check_short(text, start)?;
             self.last_size = 1 + s.len() as u64;
             self.count_top_level(start)?;
-            return Ok(Value::String(s));
+            return Ok(Value::String(Str::from(s)));
         }
         loop {
             let start = self.pos;
@@ -1149,7 +1161,7 @@ enum Num {
 
 /// Appends one UTF-16 unit, joining surrogate pairs and replacing lone surrogates.
 #[inline]
-fn push_unit(unit: u32, out: &mut String, high: &mut Option<u16>) {
+fn push_unit(unit: u32, out: &mut CompactString, high: &mut Option<u16>) {
     match unit {
         0xd800..=0xdbff => {
             if high.replace(unit as u16).is_some() {

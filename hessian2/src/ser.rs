@@ -7,7 +7,7 @@ use serde::ser::{self, SerializeMap as _, SerializeStruct as _};
 
 use crate::date::DATE_NAME;
 use crate::encode::encode_value;
-use crate::{Error, List, Map, Object, Result, Value};
+use crate::{Error, List, Map, Object, Result, Str, Value};
 
 /// Reserved newtype name of `Value`'s typed / variable-length list form.
 pub(crate) const LIST_NAME: &str = "$oxidubbo_hessian2::List";
@@ -136,13 +136,13 @@ fn long_from<T: TryInto<i64> + std::fmt::Display + Copy>(v: T, ty: &str) -> Resu
 fn java_enum(name: &str, variant: &str) -> Value {
     Value::Object(Object::new(
         name,
-        vec![("name".to_owned(), Value::String(variant.to_owned()))],
+        vec![("name".to_owned(), Value::String(Str::from(variant)))],
     ))
 }
 
 fn tagged(variant: &str, inner: Value) -> Value {
     Value::Map(Map::untyped(vec![(
-        Value::String(variant.to_owned()),
+        Value::String(Str::from(variant)),
         inner,
     )]))
 }
@@ -211,11 +211,11 @@ impl ser::Serializer for ValueSerializer {
     }
 
     fn serialize_char(self, v: char) -> Result<Value> {
-        Ok(Value::String(v.to_string()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn serialize_str(self, v: &str) -> Result<Value> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<Value> {
@@ -380,7 +380,7 @@ fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(String, Value)>> {
             .entries
             .into_iter()
             .map(|(k, v)| match k {
-                Value::String(k) => Ok((k, v)),
+                Value::String(k) => Ok((k.into_string(), v)),
                 other => Err(reserved_error(repr, &other)),
             })
             .collect(),
@@ -391,7 +391,7 @@ fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(String, Value)>> {
 fn opt_string(v: Value, repr: &str) -> Result<Option<String>> {
     match v {
         Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
+        Value::String(s) => Ok(Some(s.into_string())),
         other => Err(reserved_error(repr, &other)),
     }
 }
@@ -427,7 +427,7 @@ fn map_from_repr(inner: Value) -> Result<Value> {
 fn object_from_repr(inner: Value) -> Result<Value> {
     let mut f = repr_fields(inner, OBJECT_NAME)?;
     let class_name = match take_field(&mut f, "class_name", OBJECT_NAME)? {
-        Value::String(s) => s,
+        Value::String(s) => s.into_string(),
         other => return Err(reserved_error(OBJECT_NAME, &other)),
     };
     let fields = repr_fields(take_field(&mut f, "fields", OBJECT_NAME)?, OBJECT_NAME)?;
@@ -572,7 +572,7 @@ impl ser::SerializeStructVariant for MapSerializer {
         value: &T,
     ) -> Result<()> {
         self.entries.push((
-            Value::String(key.to_owned()),
+            Value::String(Str::from(key)),
             value.serialize(ValueSerializer)?,
         ));
         Ok(())

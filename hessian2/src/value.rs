@@ -1,5 +1,7 @@
 //! The dynamic Hessian value model.
 
+use crate::Str;
+
 /// Any value that Hessian 2.0 can carry.
 ///
 /// `Value` is a tree; shared or cyclic graphs are kept lossless with [`Value::Ref`], which
@@ -21,8 +23,8 @@ pub enum Value {
     Double(f64),
     /// A date: milliseconds since the Unix epoch, UTC (Java `java.util.Date`).
     Date(i64),
-    /// A string (Java `String`, `char`).
-    String(String),
+    /// A string (Java `String`, `char`); short ones are kept inline (see [`Str`]).
+    String(Str),
     /// Raw bytes (Java `byte[]`).
     Binary(Vec<u8>),
     /// A list or array.
@@ -163,12 +165,24 @@ impl Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_owned())
+        Value::String(Str::from(s))
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Self {
+        Value::String(Str::from(s))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Value {
+    fn from(s: std::borrow::Cow<'_, str>) -> Self {
+        Value::String(Str::from(s))
+    }
+}
+
+impl From<Str> for Value {
+    fn from(s: Str) -> Self {
         Value::String(s)
     }
 }

@@ -65,7 +65,7 @@ fn leaf() -> impl Strategy<Value = Value> {
         double().prop_map(Value::Double),
         any::<i64>().prop_map(Value::Date),
         any::<i32>().prop_map(|m| Value::Date(i64::from(m) * 60_000)),
-        text().prop_map(Value::String),
+        text().prop_map(Value::from),
         prop::collection::vec(any::<u8>(), 0..1100).prop_map(Value::Binary),
         // Placeholder, made valid by `fix_refs`.
         any::<u32>().prop_map(Value::Ref),
@@ -199,7 +199,7 @@ proptest! {
         tail in 0usize..40_000,
     ) {
         let s: String = "x".repeat(ascii) + &middle.into_iter().collect::<String>() + &"y".repeat(tail);
-        let v = Value::String(s);
+        let v = Value::from(s);
         let bytes = encode_value(&v).expect("encode");
         prop_assert_eq!(decode_value(&bytes).expect("decode"), v);
     }

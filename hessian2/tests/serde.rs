@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 fn s(v: &str) -> Value {
-    Value::String(v.to_owned())
+    Value::from(v)
 }
 
 fn obj(class: &str, fields: Vec<(&str, Value)>) -> Value {
@@ -797,7 +797,7 @@ fn value_strategy() -> impl Strategy<Value = Value> {
         (proptest::num::f64::NORMAL | proptest::num::f64::ZERO | proptest::num::f64::INFINITE)
             .prop_map(Value::Double),
         any::<i64>().prop_map(Value::Date),
-        ".{0,6}".prop_map(Value::String),
+        ".{0,6}".prop_map(Value::from),
         proptest::collection::vec(any::<u8>(), 0..6).prop_map(Value::Binary),
         (0u32..6).prop_map(Value::Ref),
     ];

@@ -206,7 +206,7 @@ fn opt_text(fields: &BTreeMap<&str, &Value>, field: &str) -> Result<Option<Strin
 fn text(v: &Value) -> std::result::Result<Option<String>, ()> {
     match v {
         Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
+        Value::String(s) => Ok(Some(s.to_string())),
         Value::Int(i) => Ok(Some(i.to_string())),
         Value::Long(l) => Ok(Some(l.to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),

@@ -372,7 +372,7 @@ pub fn exception_value(class: &str, message: &str) -> Value {
                 )),
             ),
             ("cause".into(), Value::Ref(0)),
-            ("detailMessage".into(), Value::String(message)),
+            ("detailMessage".into(), Value::from(message)),
         ],
     ))
 }
@@ -662,7 +662,7 @@ fn decode_response_from(
     let mut dec = Decoder::new(body);
     if status != Status::OK.0 {
         let message = match dec.read_value() {
-            Ok(Value::String(s)) => s,
+            Ok(Value::String(s)) => s.into_string(),
             Ok(other) => format!("{other:?}"),
             Err(e) => format!("(undecodable error message: {e})"),
         };
@@ -715,7 +715,7 @@ fn decode_response_from(
 /// Decodes an event body: `None` for a heartbeat (`N`), else the event string.
 pub fn decode_event(body: &[u8]) -> Option<String> {
     match Decoder::new(body).read_value() {
-        Ok(Value::String(s)) => Some(s),
+        Ok(Value::String(s)) => Some(s.into_string()),
         _ => None,
     }
 }

@@ -1,0 +1,62 @@
+//! Heap allocations of Hessian decoding, counted by the benches' allocator: a short
+//! string decodes inline (no allocation), a long one takes exactly one.
+//!
+//! One test in this binary, so no other test allocates while it counts.
+
+use oxidubbo_benches::allocs;
+use oxidubbo_hessian2::{Decoder, Map, Value, encode_value};
+
+#[global_allocator]
+static ALLOC: allocs::Counting = allocs::Counting;
+
+/// The value encoded, then the allocations its decoding makes (the decoded value is
+/// dropped after counting).
+fn decode_allocs(v: &Value) -> u64 {
+    let bytes = encode_value(v).expect("encode");
+    let before = allocs::count();
+    allocs::start();
+    let decoded = Decoder::new(&bytes).read_value();
+    allocs::stop();
+    let n = allocs::count() - before;
+    assert_eq!(&decoded.expect("decode"), v, "decoded value");
+    n
+}
+
+#[test]
+fn short_decoded_strings_do_not_allocate() {
+    let inline = "x".repeat(24);
+    let long = "x".repeat(25);
+    assert_eq!(
+        decode_allocs(&Value::from(inline.as_str())),
+        0,
+        "24 ASCII bytes"
+    );
+    assert_eq!(
+        decode_allocs(&Value::from(long.as_str())),
+        1,
+        "25 ASCII bytes"
+    );
+    // Not ASCII: read unit by unit, still inline.
+    assert_eq!(
+        decode_allocs(&Value::from("héllo wörld 中")),
+        0,
+        "16 UTF-8 bytes"
+    );
+    assert_eq!(
+        decode_allocs(&Value::from("中".repeat(9))),
+        1,
+        "27 UTF-8 bytes"
+    );
+    // A map of short strings: its entries' `Vec` only.
+    let map = Value::Map(Map::untyped(vec![
+        ("path".into(), "com.example.UserService".into()),
+        ("timeout".into(), "3000".into()),
+    ]));
+    assert_eq!(decode_allocs(&map), 1, "map of short strings");
+    match Decoder::new(&encode_value(&map).expect("encode")).read_value() {
+        Ok(Value::Map(m)) => assert!(m.entries.iter().all(|(k, v)| {
+            matches!((k, v), (Value::String(k), Value::String(v)) if k.is_inline() && v.is_inline())
+        })),
+        other => panic!("not a map: {other:?}"),
+    }
+}
