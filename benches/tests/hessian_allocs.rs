@@ -1,10 +1,11 @@
 //! Heap allocations of Hessian decoding, counted by the benches' allocator: a short
-//! string decodes inline (no allocation), a long one takes exactly one.
+//! string decodes inline (no allocation), a long one takes exactly one, and objects,
+//! lists and maps allocate only their `Vec`s when their names and strings are short.
 //!
 //! One test in this binary, so no other test allocates while it counts.
 
 use oxidubbo_benches::allocs;
-use oxidubbo_hessian2::{Decoder, Map, Value, encode_value};
+use oxidubbo_hessian2::{Decoder, List, Map, Object, Value, encode_value};
 
 #[global_allocator]
 static ALLOC: allocs::Counting = allocs::Counting;
@@ -53,9 +54,25 @@ fn short_decoded_strings_do_not_allocate() {
         ("timeout".into(), "3000".into()),
     ]));
     assert_eq!(decode_allocs(&map), 1, "map of short strings");
+    // An object: the decoder's class table, the class definition's names (borrowed from
+    // the input, in one `Vec`) and the object's fields; its class and field names are
+    // short, so inline.
+    let user = Value::Object(Object::new(
+        "com.example.User",
+        vec![
+            ("id".into(), Value::Long(7)),
+            ("name".into(), "ann".into()),
+            ("emailAddress".into(), Value::Null),
+        ],
+    ));
+    assert_eq!(decode_allocs(&user), 3, "object with short names");
+    // A typed list: the decoder's type table and the list's items (its short type name
+    // is inline, in both).
+    let typed = Value::List(List::typed("java.util.LinkedList", vec!["a".into()]));
+    assert_eq!(decode_allocs(&typed), 2, "typed list");
     match Decoder::new(&encode_value(&map).expect("encode")).read_value() {
         Ok(Value::Map(m)) => assert!(m.entries.iter().all(|(k, v)| {
-            matches!((k, v), (Value::String(k), Value::String(v)) if k.is_inline() && v.is_inline())
+            matches!((k, v), (Value::String(k), Value::String(v)) if !k.is_heap_allocated() && !v.is_heap_allocated())
         })),
         other => panic!("not a map: {other:?}"),
     }

@@ -861,13 +861,13 @@ impl<'de> MapAccess<'de> for Entries<'_, '_> {
 }
 
 struct Fields<'a, 'c> {
-    fields: std::slice::Iter<'a, (String, Value)>,
-    pending: Option<&'a (String, Value)>,
+    fields: std::slice::Iter<'a, (Str, Value)>,
+    pending: Option<&'a (Str, Value)>,
     child: De<'a, 'c>,
 }
 
 impl<'a, 'c> Fields<'a, 'c> {
-    fn new(fields: &'a [(String, Value)], child: De<'a, 'c>) -> Self {
+    fn new(fields: &'a [(Str, Value)], child: De<'a, 'c>) -> Self {
         Fields {
             fields: fields.iter(),
             pending: None,
@@ -1046,7 +1046,7 @@ enum Part<'a, 'c> {
     Bool(bool),
     Items(&'a [Value], De<'a, 'c>),
     Entries(&'a [(Value, Value)], De<'a, 'c>),
-    Fields(&'a [(String, Value)], De<'a, 'c>),
+    Fields(&'a [(Str, Value)], De<'a, 'c>),
     Done,
 }
 
@@ -1255,7 +1255,7 @@ impl<'de> Visitor<'de> for PartsVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let missing = || de::Error::custom(format!("`{}` is missing a part", self.0));
         let name = match seq.next_element::<Value>()?.ok_or_else(missing)? {
-            Value::String(s) => Some(s.into_string()),
+            Value::String(s) => Some(s),
             Value::Null => None,
             other => {
                 return Err(de::Error::custom(format!(
@@ -1340,7 +1340,7 @@ impl<'de> Visitor<'de> for EntriesSeed {
 struct FieldsSeed;
 
 impl<'de> DeserializeSeed<'de> for FieldsSeed {
-    type Value = Vec<(String, Value)>;
+    type Value = Vec<(Str, Value)>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
@@ -1348,7 +1348,7 @@ impl<'de> DeserializeSeed<'de> for FieldsSeed {
 }
 
 impl<'de> Visitor<'de> for FieldsSeed {
-    type Value = Vec<(String, Value)>;
+    type Value = Vec<(Str, Value)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("object fields")
@@ -1356,7 +1356,7 @@ impl<'de> Visitor<'de> for FieldsSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some(kv) = map.next_entry::<String, Value>()? {
+        while let Some(kv) = map.next_entry::<Str, Value>()? {
             fields.push(kv);
         }
         Ok(fields)

@@ -202,7 +202,7 @@ pub struct Decoder<'a> {
     expanded: u64,
     max_expanded: u64,
     classes: Vec<ClassDef<'a>>,
-    types: Vec<String>,
+    types: Vec<Str>,
     name_copy_bytes: usize,
     /// A run of the input, from `text_start`, known to be ASCII (scanned once for all the
     /// strings in it rather than once per string).
@@ -852,11 +852,11 @@ impl<'a> Decoder<'a> {
 
     /// Reads a type: a string (added to the type table) or an int index into it.
     /// Returns `None` for an empty type name.
-    fn read_type(&mut self) -> Result<Option<String>> {
+    fn read_type(&mut self) -> Result<Option<Str>> {
         let start = self.pos;
         match self.peek_byte() {
             Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => {
-                let t = self.string_body()?.into_string();
+                let t = self.string_body()?;
                 self.types.push(t.clone());
                 Ok((!t.is_empty()).then_some(t))
             }
@@ -1027,7 +1027,7 @@ impl<'a> Decoder<'a> {
 
     fn read_list(
         &mut self,
-        type_name: Option<String>,
+        type_name: Option<Str>,
         len: Option<usize>,
         start: usize,
     ) -> Result<Value> {
@@ -1068,7 +1068,7 @@ impl<'a> Decoder<'a> {
         }))
     }
 
-    fn read_map(&mut self, type_name: Option<String>, start: usize) -> Result<Value> {
+    fn read_map(&mut self, type_name: Option<Str>, start: usize) -> Result<Value> {
         let r = self.add_ref()?;
         self.enter(start)?;
         let mut size: u64 = 1;
@@ -1105,7 +1105,7 @@ impl<'a> Decoder<'a> {
                 ),
             ));
         };
-        let class_name = def.name().to_owned();
+        let class_name = Str::from(def.name());
         let field_count = def.field_count();
         let idx = index as usize;
         self.charge_name_copy(class_name.len())?;
@@ -1119,7 +1119,7 @@ impl<'a> Decoder<'a> {
                 .classes
                 .get(idx)
                 .and_then(|d| d.field(i))
-                .map(str::to_owned)
+                .map(Str::from)
                 .unwrap_or_default();
             self.charge_name_copy(name.len())?;
             let v = self.read_value()?;

@@ -226,11 +226,11 @@ fn base64_of(json: &Json, path: &str) -> Result<Vec<u8>> {
     }
 }
 
-fn type_name_of(obj: &JsonMap<String, Json>, path: &str) -> Result<Option<String>> {
+fn type_name_of(obj: &JsonMap<String, Json>, path: &str) -> Result<Option<Str>> {
     match obj.get("$type") {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) if s.is_empty() => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(Json::String(s)) => Ok(Some(Str::from(s))),
         Some(other) => err(path, format!("$type must be a string, not {other}")),
     }
 }
@@ -260,7 +260,7 @@ fn object_to_value(obj: &JsonMap<String, Json>, path: &str) -> Result<Value> {
         let fields = obj
             .iter()
             .filter(|(k, _)| k.as_str() != "$class")
-            .map(|(k, v)| Ok((k.clone(), to_value_at(v, &child(path, k), Some(k))?)))
+            .map(|(k, v)| Ok((Str::from(k), to_value_at(v, &child(path, k), Some(k))?)))
             .collect::<Result<Vec<_>>>()?;
         return Ok(Value::Object(Object::new(class.clone(), fields)));
     }
@@ -809,7 +809,7 @@ impl Renderer<'_, '_> {
                     None => Json::Array(items),
                     Some(t) => {
                         let mut m = JsonMap::new();
-                        m.insert("$type".into(), Json::String(t.clone()));
+                        m.insert("$type".into(), Json::String(t.to_string()));
                         m.insert("$list".into(), Json::Array(items));
                         Json::Object(m)
                     }
@@ -825,11 +825,11 @@ impl Renderer<'_, '_> {
                 self.stack.push(v);
                 let mut m = JsonMap::new();
                 if !self.opts.plain {
-                    m.insert("$class".into(), Json::String(o.class_name.clone()));
+                    m.insert("$class".into(), Json::String(o.class_name.to_string()));
                 }
                 for (name, field) in &o.fields {
                     let rendered = self.value(field);
-                    m.insert(name.clone(), rendered);
+                    m.insert(name.to_string(), rendered);
                 }
                 self.stack.pop();
                 Json::Object(m)
@@ -864,7 +864,7 @@ impl Renderer<'_, '_> {
             .iter()
             .all(|(k, _)| matches!(k, Value::String(s) if !s.starts_with('$')));
         if let Some(t) = &map.type_name {
-            m.insert("$type".into(), Json::String(t.clone()));
+            m.insert("$type".into(), Json::String(t.to_string()));
         }
         if plain_keys {
             for (k, v) in &map.entries {

@@ -136,7 +136,7 @@ fn long_from<T: TryInto<i64> + std::fmt::Display + Copy>(v: T, ty: &str) -> Resu
 fn java_enum(name: &str, variant: &str) -> Value {
     Value::Object(Object::new(
         name,
-        vec![("name".to_owned(), Value::String(Str::from(variant)))],
+        vec![(Str::from_static("name"), Value::String(Str::from(variant)))],
     ))
 }
 
@@ -314,7 +314,7 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<StructSerializer> {
         Ok(StructSerializer {
             object: Object {
-                class_name: name.to_owned(),
+                class_name: Str::from_static(name),
                 fields: Vec::with_capacity(len),
             },
         })
@@ -364,7 +364,7 @@ pub(crate) fn describe(v: &Value) -> String {
 }
 
 /// Takes the field `name` out of the `Object` a reserved repr struct serialized to.
-fn take_field(fields: &mut Vec<(String, Value)>, name: &str, repr: &str) -> Result<Value> {
+fn take_field(fields: &mut Vec<(Str, Value)>, name: &str, repr: &str) -> Result<Value> {
     match fields.iter().position(|(k, _)| k == name) {
         Some(i) => Ok(fields.swap_remove(i).1),
         None => Err(Error::message(format!(
@@ -373,14 +373,14 @@ fn take_field(fields: &mut Vec<(String, Value)>, name: &str, repr: &str) -> Resu
     }
 }
 
-fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(String, Value)>> {
+fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(Str, Value)>> {
     match inner {
         Value::Object(o) => Ok(o.fields),
         Value::Map(m) => m
             .entries
             .into_iter()
             .map(|(k, v)| match k {
-                Value::String(k) => Ok((k.into_string(), v)),
+                Value::String(k) => Ok((k, v)),
                 other => Err(reserved_error(repr, &other)),
             })
             .collect(),
@@ -388,10 +388,10 @@ fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(String, Value)>> {
     }
 }
 
-fn opt_string(v: Value, repr: &str) -> Result<Option<String>> {
+fn opt_string(v: Value, repr: &str) -> Result<Option<Str>> {
     match v {
         Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.into_string())),
+        Value::String(s) => Ok(Some(s)),
         other => Err(reserved_error(repr, &other)),
     }
 }
@@ -427,7 +427,7 @@ fn map_from_repr(inner: Value) -> Result<Value> {
 fn object_from_repr(inner: Value) -> Result<Value> {
     let mut f = repr_fields(inner, OBJECT_NAME)?;
     let class_name = match take_field(&mut f, "class_name", OBJECT_NAME)? {
-        Value::String(s) => s.into_string(),
+        Value::String(s) => s,
         other => return Err(reserved_error(OBJECT_NAME, &other)),
     };
     let fields = repr_fields(take_field(&mut f, "fields", OBJECT_NAME)?, OBJECT_NAME)?;
@@ -599,7 +599,7 @@ impl ser::SerializeStruct for StructSerializer {
     ) -> Result<()> {
         self.object
             .fields
-            .push((key.to_owned(), value.serialize(ValueSerializer)?));
+            .push((Str::from_static(key), value.serialize(ValueSerializer)?));
         Ok(())
     }
 
@@ -625,7 +625,7 @@ impl Serialize for Entries<'_> {
 }
 
 /// Serializes object fields as a serde map from field name to value, in order.
-struct Fields<'a>(&'a [(String, Value)]);
+struct Fields<'a>(&'a [(Str, Value)]);
 
 impl Serialize for Fields<'_> {
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

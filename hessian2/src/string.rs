@@ -20,7 +20,7 @@ use compact_str::CompactString;
 ///
 /// let s = Str::from("2.0.2");
 /// assert_eq!(s, "2.0.2");
-/// assert!(s.is_inline());
+/// assert!(!s.is_heap_allocated());
 /// assert_eq!(s.len(), 5); // any `str` method, through `Deref`
 /// assert_eq!(Value::String(s).as_str(), Some("2.0.2"));
 /// ```
@@ -31,7 +31,8 @@ impl Str {
     /// The longest string, in bytes, kept without a heap allocation.
     pub const INLINE_CAPACITY: usize = std::mem::size_of::<CompactString>();
 
-    /// A string of `text`, inline when it is short enough (a `const fn`, for statics).
+    /// A string of `text` that never allocates: inline when it is short enough, else a
+    /// reference to the static text (a `const fn`, for statics).
     pub const fn from_static(text: &'static str) -> Self {
         Str(CompactString::const_new(text))
     }
@@ -46,9 +47,10 @@ impl Str {
         self.0.into_string()
     }
 
-    /// Whether the string lives inside the `Str` itself, with no heap allocation.
-    pub fn is_inline(&self) -> bool {
-        !self.0.is_heap_allocated()
+    /// Whether the string owns a heap allocation (it is neither inline nor from
+    /// [`Str::from_static`]).
+    pub fn is_heap_allocated(&self) -> bool {
+        self.0.is_heap_allocated()
     }
 }
 
@@ -219,11 +221,13 @@ mod tests {
         assert_eq!(Str::INLINE_CAPACITY, 24);
         let short = "x".repeat(Str::INLINE_CAPACITY);
         let long = "x".repeat(Str::INLINE_CAPACITY + 1);
-        assert!(Str::from(short.as_str()).is_inline());
-        assert!(!Str::from(long.as_str()).is_inline());
-        assert!(Str::from(short.clone()).is_inline());
+        assert!(!Str::from(short.as_str()).is_heap_allocated());
+        assert!(Str::from(long.as_str()).is_heap_allocated());
+        assert!(!Str::from(short.clone()).is_heap_allocated());
         assert_eq!(Str::from(long.clone()), long);
-        assert!(Str::from_static("org.apache.dubbo").is_inline());
+        let name = Str::from_static("org.apache.dubbo.samples.GreetingsService");
+        assert!(!name.is_heap_allocated());
+        assert_eq!(name, "org.apache.dubbo.samples.GreetingsService");
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct List {
     /// Java type, e.g. `[int`, `java.util.LinkedList`; `None` for an untyped list (`ArrayList`).
-    pub type_name: Option<String>,
+    pub type_name: Option<Str>,
     /// Whether the length was written up front (`V`, `X`, `0x70`–`0x7f`) rather than
     /// terminated by `Z` (`U`, `W`).
     pub fixed_length: bool,
@@ -53,7 +53,7 @@ pub struct List {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Map {
     /// Java type, e.g. `java.util.TreeMap`; `None` for an untyped map (`HashMap`).
-    pub type_name: Option<String>,
+    pub type_name: Option<Str>,
     /// Key/value pairs in the order they were written.
     pub entries: Vec<(Value, Value)>,
 }
@@ -62,9 +62,9 @@ pub struct Map {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object {
     /// Fully qualified Java class name, e.g. `com.example.User`.
-    pub class_name: String,
+    pub class_name: Str,
     /// Field names and values in the order of the class definition.
-    pub fields: Vec<(String, Value)>,
+    pub fields: Vec<(Str, Value)>,
 }
 
 impl List {
@@ -78,7 +78,7 @@ impl List {
     }
 
     /// A typed, fixed-length list (what Java writes for an array or a non-`ArrayList` collection).
-    pub fn typed(type_name: impl Into<String>, items: Vec<Value>) -> Self {
+    pub fn typed(type_name: impl Into<Str>, items: Vec<Value>) -> Self {
         List {
             type_name: Some(type_name.into()),
             fixed_length: true,
@@ -107,7 +107,7 @@ impl Map {
 
 impl Object {
     /// An object of `class_name` with the given fields.
-    pub fn new(class_name: impl Into<String>, fields: Vec<(String, Value)>) -> Self {
+    pub fn new(class_name: impl Into<Str>, fields: Vec<(Str, Value)>) -> Self {
         Object {
             class_name: class_name.into(),
             fields,

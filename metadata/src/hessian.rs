@@ -41,7 +41,7 @@ impl MetadataInfo {
         let mut services: Vec<(&String, &ServiceInfo)> = self.services().iter().collect();
         services.sort_by(|a, b| java_cmp(a.0, b.0));
         let services = Map {
-            type_name: Some(SERVICES_MAP_TYPE.to_owned()),
+            type_name: Some(SERVICES_MAP_TYPE.into()),
             entries: services
                 .into_iter()
                 .map(|(k, s)| (Value::from(k.as_str()), service_to_hessian(s)))

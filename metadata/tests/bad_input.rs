@@ -72,7 +72,7 @@ fn hessian_value() -> impl Strategy<Value = Value> {
                 };
                 Value::Object(Object::new(
                     class,
-                    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                    fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
                 ))
             }),
         ]

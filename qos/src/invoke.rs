@@ -117,7 +117,7 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         Value::Object(o) => o
             .fields
             .iter()
-            .map(|(k, v)| (k.clone(), to_json(v)))
+            .map(|(k, v)| (k.to_string(), to_json(v)))
             .collect::<serde_json::Map<_, _>>()
             .into(),
     }

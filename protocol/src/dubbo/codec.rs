@@ -386,7 +386,7 @@ pub fn exception_to_error(value: &Value) -> RpcError {
         match current {
             Value::Object(obj) => {
                 if class.is_none() {
-                    class = Some(obj.class_name.clone());
+                    class = Some(obj.class_name.to_string());
                 }
                 match obj.get("detailMessage") {
                     Some(Value::String(m)) => {
@@ -404,7 +404,8 @@ pub fn exception_to_error(value: &Value) -> RpcError {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 return RpcError::remote(
-                    class.unwrap_or_else(|| map.type_name.clone().unwrap_or_default()),
+                    class
+                        .unwrap_or_else(|| map.type_name.as_deref().unwrap_or_default().to_owned()),
                     message,
                 );
             }
