@@ -1,11 +1,12 @@
 //! Heap allocations of Hessian decoding, counted by the benches' allocator: a short
 //! string decodes inline (no allocation), a long one takes exactly one, and objects,
-//! lists and maps allocate only their `Vec`s when their names and strings are short.
+//! lists and maps allocate only their `Vec`s when their names and strings are short. The
+//! encoder's class table keeps short class and field names inline too.
 //!
 //! One test in this binary, so no other test allocates while it counts.
 
 use oxidubbo_benches::allocs;
-use oxidubbo_hessian2::{Decoder, List, Map, Object, Value, encode_value};
+use oxidubbo_hessian2::{Decoder, Encoder, List, Map, Object, Value, encode_value};
 
 #[global_allocator]
 static ALLOC: allocs::Counting = allocs::Counting;
@@ -23,8 +24,23 @@ fn decode_allocs(v: &Value) -> u64 {
     n
 }
 
+/// The allocations of encoding `v` into a buffer that needs no growing.
+fn encode_allocs(v: &Value) -> u64 {
+    let mut buf = Vec::with_capacity(1024);
+    let before = allocs::count();
+    allocs::start();
+    let mut enc = Encoder::new(&mut buf);
+    let written = enc.write_value(v);
+    drop(enc);
+    allocs::stop();
+    let n = allocs::count() - before;
+    written.expect("encode");
+    assert_eq!(buf, encode_value(v).expect("encode"), "encoded bytes");
+    n
+}
+
 #[test]
-fn short_decoded_strings_do_not_allocate() {
+fn short_strings_do_not_allocate() {
     let inline = "x".repeat(24);
     let long = "x".repeat(25);
     assert_eq!(
@@ -66,6 +82,9 @@ fn short_decoded_strings_do_not_allocate() {
         ],
     ));
     assert_eq!(decode_allocs(&user), 3, "object with short names");
+    // Encoding it: the encoder's class table (its hash table, the class's definitions, the
+    // definition's field names); the names themselves are inline.
+    assert_eq!(encode_allocs(&user), 3, "encoding an object with short names");
     // A typed list: the decoder's type table and the list's items (its short type name
     // is inline, in both).
     let typed = Value::List(List::typed("java.util.LinkedList", vec!["a".into()]));
