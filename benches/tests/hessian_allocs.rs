@@ -84,7 +84,11 @@ fn short_strings_do_not_allocate() {
     assert_eq!(decode_allocs(&user), 3, "object with short names");
     // Encoding it: the encoder's class table (its hash table, the class's definitions, the
     // definition's field names); the names themselves are inline.
-    assert_eq!(encode_allocs(&user), 3, "encoding an object with short names");
+    assert_eq!(
+        encode_allocs(&user),
+        3,
+        "encoding an object with short names"
+    );
     // A typed list: the decoder's type table and the list's items (its short type name
     // is inline, in both).
     let typed = Value::List(List::typed("java.util.LinkedList", vec!["a".into()]));

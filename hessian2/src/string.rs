@@ -38,17 +38,20 @@ impl Str {
     }
 
     /// The string as a `&str`.
+    #[inline]
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
 
     /// The string as an owned `String` (allocates when the string is inline).
+    #[inline]
     pub fn into_string(self) -> String {
         self.0.into_string()
     }
 
     /// Whether the string owns a heap allocation (it is neither inline nor from
     /// [`Str::from_static`]).
+    #[inline]
     pub fn is_heap_allocated(&self) -> bool {
         self.0.is_heap_allocated()
     }
@@ -57,24 +60,28 @@ impl Str {
 impl Deref for Str {
     type Target = str;
 
+    #[inline]
     fn deref(&self) -> &str {
         self.0.as_str()
     }
 }
 
 impl AsRef<str> for Str {
+    #[inline]
     fn as_ref(&self) -> &str {
         self.0.as_str()
     }
 }
 
 impl AsRef<[u8]> for Str {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
         self.0.as_bytes()
     }
 }
 
 impl Borrow<str> for Str {
+    #[inline]
     fn borrow(&self) -> &str {
         self.0.as_str()
     }
@@ -93,18 +100,21 @@ impl fmt::Display for Str {
 }
 
 impl From<&str> for Str {
+    #[inline]
     fn from(s: &str) -> Self {
         Str(CompactString::new(s))
     }
 }
 
 impl From<&String> for Str {
+    #[inline]
     fn from(s: &String) -> Self {
         Str(CompactString::new(s))
     }
 }
 
 impl From<&Str> for Str {
+    #[inline]
     fn from(s: &Str) -> Self {
         s.clone()
     }
@@ -112,18 +122,21 @@ impl From<&Str> for Str {
 
 /// Keeps the `String`'s buffer when the string is too long to be inline.
 impl From<String> for Str {
+    #[inline]
     fn from(s: String) -> Self {
         Str(CompactString::from(s))
     }
 }
 
 impl From<Box<str>> for Str {
+    #[inline]
     fn from(s: Box<str>) -> Self {
         Str(CompactString::from(s))
     }
 }
 
 impl From<Cow<'_, str>> for Str {
+    #[inline]
     fn from(s: Cow<'_, str>) -> Self {
         match s {
             Cow::Borrowed(s) => Str::from(s),
@@ -133,12 +146,14 @@ impl From<Cow<'_, str>> for Str {
 }
 
 impl From<char> for Str {
+    #[inline]
     fn from(c: char) -> Self {
         Str::from(&*c.encode_utf8(&mut [0; 4]))
     }
 }
 
 impl From<Str> for String {
+    #[inline]
     fn from(s: Str) -> Self {
         s.into_string()
     }
