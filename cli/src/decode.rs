@@ -324,7 +324,7 @@ impl BodyReader<'_> {
             Slot::Field("parameter_types"),
             "reading the parameter types",
         )? {
-            Value::String(s) => s.clone(),
+            Value::String(s) => s.to_string(),
             Value::Null => String::new(),
             other => {
                 return Err(DecodeError {

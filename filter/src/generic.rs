@@ -292,7 +292,7 @@ pub fn convert_kind(mut invocation: Invocation) -> Result<(Invocation, GenericKi
         };
         values[i] = arrived.map_err(|why| bad(&invocation, format!("{method}: {why}")))?;
     }
-    let mut call = Invocation::new(method, descriptor, values);
+    let mut call = Invocation::new(method.into_string(), descriptor, values);
     *call.attachments_mut() = std::mem::take(invocation.attachments_mut());
     if let Some(url) = invocation.url() {
         call.set_url(Arc::clone(url));

@@ -43,12 +43,12 @@ fn descriptor(class_name: &str, kind: i32, properties: Vec<(Value, Value)>) -> V
     Value::Object(Object::new(
         CLASS,
         vec![
-            ("className".to_owned(), Value::from(class_name)),
-            ("type".to_owned(), Value::Int(kind)),
+            ("className".into(), Value::from(class_name)),
+            ("type".into(), Value::Int(kind)),
             (
-                "properties".to_owned(),
+                "properties".into(),
                 Value::Map(Map {
-                    type_name: Some("java.util.LinkedHashMap".to_owned()),
+                    type_name: Some("java.util.LinkedHashMap".into()),
                     entries: properties,
                 }),
             ),
@@ -213,7 +213,7 @@ fn realize_at(value: Value, depth: usize) -> Result<Value, String> {
             let name = named(properties, "name")?;
             Ok(Value::Object(Object::new(
                 class_name,
-                vec![("name".to_owned(), name)],
+                vec![("name".into(), name)],
             )))
         }
         Some(TYPE_COLLECTION) => Ok(Value::List(List::untyped(items(properties)?))),

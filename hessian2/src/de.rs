@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, forward_to_deserialize_any};
 use crate::date::DATE_NAME;
 use crate::decode::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, decode_value};
 use crate::ser::{LIST_NAME, MAP_NAME, OBJECT_NAME, REF_NAME, describe};
-use crate::{Error, List, Map, Object, Result, Value};
+use crate::{Error, List, Map, Object, Result, Str, Value};
 
 /// How many containers deep deserialization may descend (references included) before it
 /// gives up with an error.
@@ -407,7 +407,7 @@ fn invalid_type(v: &Value, exp: &dyn Expected) -> Error {
 
 fn key_segment(k: &Value) -> String {
     match k {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         Value::Int(i) => format!("[{i}]"),
         Value::Long(l) => format!("[{l}]"),
         other => format!("[{}]", describe(other)),
@@ -861,13 +861,13 @@ impl<'de> MapAccess<'de> for Entries<'_, '_> {
 }
 
 struct Fields<'a, 'c> {
-    fields: std::slice::Iter<'a, (String, Value)>,
-    pending: Option<&'a (String, Value)>,
+    fields: std::slice::Iter<'a, (Str, Value)>,
+    pending: Option<&'a (Str, Value)>,
     child: De<'a, 'c>,
 }
 
 impl<'a, 'c> Fields<'a, 'c> {
-    fn new(fields: &'a [(String, Value)], child: De<'a, 'c>) -> Self {
+    fn new(fields: &'a [(Str, Value)], child: De<'a, 'c>) -> Self {
         Fields {
             fields: fields.iter(),
             pending: None,
@@ -1046,7 +1046,7 @@ enum Part<'a, 'c> {
     Bool(bool),
     Items(&'a [Value], De<'a, 'c>),
     Entries(&'a [(Value, Value)], De<'a, 'c>),
-    Fields(&'a [(String, Value)], De<'a, 'c>),
+    Fields(&'a [(Str, Value)], De<'a, 'c>),
     Done,
 }
 
@@ -1170,15 +1170,15 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_char<E: de::Error>(self, v: char) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
@@ -1340,7 +1340,7 @@ impl<'de> Visitor<'de> for EntriesSeed {
 struct FieldsSeed;
 
 impl<'de> DeserializeSeed<'de> for FieldsSeed {
-    type Value = Vec<(String, Value)>;
+    type Value = Vec<(Str, Value)>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
@@ -1348,7 +1348,7 @@ impl<'de> DeserializeSeed<'de> for FieldsSeed {
 }
 
 impl<'de> Visitor<'de> for FieldsSeed {
-    type Value = Vec<(String, Value)>;
+    type Value = Vec<(Str, Value)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("object fields")
@@ -1356,7 +1356,7 @@ impl<'de> Visitor<'de> for FieldsSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some(kv) = map.next_entry::<String, Value>()? {
+        while let Some(kv) = map.next_entry::<Str, Value>()? {
             fields.push(kv);
         }
         Ok(fields)

@@ -26,9 +26,11 @@
 //!   `readInt`: long and double forms are converted, `N`/`F` are 0 and `T` is 1.
 //! * After an error the decoder's position and tables are unspecified; drop it.
 
+use crate::Str;
 use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::value::{List, Map, Object, Value};
+use compact_str::CompactString;
 
 /// Most elements reserved up front for a declared length: a length is checked against the
 /// bytes left, but each element is a whole `Value`, so nested declared lengths must not
@@ -200,7 +202,7 @@ pub struct Decoder<'a> {
     expanded: u64,
     max_expanded: u64,
     classes: Vec<ClassDef<'a>>,
-    types: Vec<String>,
+    types: Vec<Str>,
     name_copy_bytes: usize,
     /// A run of the input, from `text_start`, known to be ASCII (scanned once for all the
     /// strings in it rather than once per string).
@@ -564,7 +566,12 @@ impl<'a> Decoder<'a> {
     pub fn read_string(&mut self) -> Result<String> {
         let start = self.pos;
         match self.peek_byte() {
-            Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => self.string_body(),
+            Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => {
+                if let Some(text) = self.short_ascii_string() {
+                    return self.check_short(text, start).map(str::to_owned);
+                }
+                self.string_chunks().map(CompactString::into_string)
+            }
             Some(b) => Err(Self::unexpected(b, start, "expected a string")),
             None => Err(Error::Eof { offset: start }),
         }
@@ -667,30 +674,30 @@ impl<'a> Decoder<'a> {
     }
 
     /// Reads a string starting at its first chunk tag.
-    fn string_body(&mut self) -> Result<String> {
+    fn string_body(&mut self) -> Result<Str> {
         let start = self.pos;
         if let Some(text) = self.short_ascii_string() {
-            return self.owned_short(text, start);
+            return self.check_short(text, start).map(Str::from);
         }
-        self.string_chunks()
+        self.string_chunks().map(Str)
     }
 
-    /// A copy of a string read by [`Decoder::short_ascii_string`] from `start`, within
+    /// A string read by [`Decoder::short_ascii_string`] from `start`, checked against
     /// `max_bytes`.
     #[inline]
-    fn owned_short(&self, text: &str, start: usize) -> Result<String> {
+    fn check_short<'t>(&self, text: &'t str, start: usize) -> Result<&'t str> {
         if text.len() > self.opts.max_bytes {
             return Err(Error::Limit(format!(
                 "string at offset {start} exceeds max_bytes {}",
                 self.opts.max_bytes
             )));
         }
-        Ok(text.to_owned())
+        Ok(text)
     }
 
-    /// Reads a string of any form, chunk by chunk.
-    fn string_chunks(&mut self) -> Result<String> {
-        let mut out = String::new();
+    /// Reads a string of any form, chunk by chunk (inline while it is short).
+    fn string_chunks(&mut self) -> Result<CompactString> {
+        let mut out = CompactString::default();
         let mut high: Option<u16> = None;
         loop {
             let start = self.pos;
@@ -720,10 +727,10 @@ impl<'a> Decoder<'a> {
                     self.opts.max_bytes
                 )));
             }
-            if out.capacity() == 0 {
-                // Most strings are one chunk: allocate it exactly, without `reserve`'s
-                // growth path.
-                out = String::with_capacity(len);
+            if out.is_empty() {
+                // Most strings are one chunk: allocate it exactly (when it is too long to
+                // be inline), without `reserve`'s growth path.
+                out = CompactString::with_capacity(len);
             } else {
                 out.reserve(len);
             }
@@ -745,7 +752,12 @@ impl<'a> Decoder<'a> {
     }
 
     /// Decodes `len` UTF-16 units of Hessian's UTF-8 into `out`.
-    fn read_units(&mut self, len: usize, out: &mut String, high: &mut Option<u16>) -> Result<()> {
+    fn read_units(
+        &mut self,
+        len: usize,
+        out: &mut CompactString,
+        high: &mut Option<u16>,
+    ) -> Result<()> {
         // Fast path: the next `len` bytes are ASCII, one unit each.
         if high.is_none() {
             if let Some(text) = self.ascii_at(self.pos, len) {
@@ -840,7 +852,7 @@ impl<'a> Decoder<'a> {
 
     /// Reads a type: a string (added to the type table) or an int index into it.
     /// Returns `None` for an empty type name.
-    fn read_type(&mut self) -> Result<Option<String>> {
+    fn read_type(&mut self) -> Result<Option<Str>> {
         let start = self.pos;
         match self.peek_byte() {
             Some(0x00..=0x1f | 0x30..=0x33 | BC_STRING | BC_STRING_CHUNK) => {
@@ -895,10 +907,10 @@ impl<'a> Decoder<'a> {
         // The commonest value, a short ASCII string, without the general dispatch.
         let start = self.pos;
         if let Some(text) = self.short_ascii_string() {
-            let s = self.owned_short(text, start)?;
+            let s = self.check_short(text, start)?;
             self.last_size = 1 + s.len() as u64;
             self.count_top_level(start)?;
-            return Ok(Value::String(s));
+            return Ok(Value::String(Str::from(s)));
         }
         loop {
             let start = self.pos;
@@ -1015,7 +1027,7 @@ impl<'a> Decoder<'a> {
 
     fn read_list(
         &mut self,
-        type_name: Option<String>,
+        type_name: Option<Str>,
         len: Option<usize>,
         start: usize,
     ) -> Result<Value> {
@@ -1056,7 +1068,7 @@ impl<'a> Decoder<'a> {
         }))
     }
 
-    fn read_map(&mut self, type_name: Option<String>, start: usize) -> Result<Value> {
+    fn read_map(&mut self, type_name: Option<Str>, start: usize) -> Result<Value> {
         let r = self.add_ref()?;
         self.enter(start)?;
         let mut size: u64 = 1;
@@ -1093,7 +1105,7 @@ impl<'a> Decoder<'a> {
                 ),
             ));
         };
-        let class_name = def.name().to_owned();
+        let class_name = Str::from(def.name());
         let field_count = def.field_count();
         let idx = index as usize;
         self.charge_name_copy(class_name.len())?;
@@ -1107,7 +1119,7 @@ impl<'a> Decoder<'a> {
                 .classes
                 .get(idx)
                 .and_then(|d| d.field(i))
-                .map(str::to_owned)
+                .map(Str::from)
                 .unwrap_or_default();
             self.charge_name_copy(name.len())?;
             let v = self.read_value()?;
@@ -1149,7 +1161,7 @@ enum Num {
 
 /// Appends one UTF-16 unit, joining surrogate pairs and replacing lone surrogates.
 #[inline]
-fn push_unit(unit: u32, out: &mut String, high: &mut Option<u16>) {
+fn push_unit(unit: u32, out: &mut CompactString, high: &mut Option<u16>) {
     match unit {
         0xd800..=0xdbff => {
             if high.replace(unit as u16).is_some() {

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use crate::Str;
 use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::value::{List, Map, Object, Value};
@@ -41,7 +42,7 @@ impl Default for EncoderOptions {
 /// A class definition already written to this stream.
 #[derive(Debug)]
 struct ClassDef {
-    fields: Vec<Box<str>>,
+    fields: Vec<Str>,
     index: u32,
 }
 
@@ -67,11 +68,12 @@ pub struct Encoder<W: Write> {
     opts: EncoderOptions,
     /// Number of lists, maps and objects begun so far (the next ref number).
     refs: u32,
-    /// Class definitions by class name (one name may have several field sets).
-    classes: HashMap<Box<str>, Vec<ClassDef>>,
+    /// Class definitions by class name (one name may have several field sets); short
+    /// names are inline, so a body with small classes fills the table without copies.
+    classes: HashMap<Str, Vec<ClassDef>>,
     class_count: u32,
     /// Type names already written, with their index.
-    types: HashMap<Box<str>, u32>,
+    types: HashMap<Str, u32>,
     depth: usize,
 }
 

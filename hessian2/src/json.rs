@@ -62,7 +62,7 @@
 
 use std::cell::Cell;
 
-use crate::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, List, Map, Object, Value};
+use crate::{DEFAULT_MAX_EXPANSION, EXPANSION_FLOOR, List, Map, Object, Str, Value};
 use base64::Engine;
 use serde_json::{Map as JsonMap, Number, Value as Json};
 
@@ -168,7 +168,7 @@ fn to_value_at(json: &Json, path: &str, field: Option<&str>) -> Result<Value> {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => int_value(n, path, field.is_some_and(is_long_field))?,
-        Json::String(s) => Value::String(s.clone()),
+        Json::String(s) => Value::String(Str::from(s)),
         Json::Array(items) => Value::List(List::untyped(
             items
                 .iter()
@@ -226,11 +226,11 @@ fn base64_of(json: &Json, path: &str) -> Result<Vec<u8>> {
     }
 }
 
-fn type_name_of(obj: &JsonMap<String, Json>, path: &str) -> Result<Option<String>> {
+fn type_name_of(obj: &JsonMap<String, Json>, path: &str) -> Result<Option<Str>> {
     match obj.get("$type") {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) if s.is_empty() => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(Json::String(s)) => Ok(Some(Str::from(s))),
         Some(other) => err(path, format!("$type must be a string, not {other}")),
     }
 }
@@ -260,7 +260,7 @@ fn object_to_value(obj: &JsonMap<String, Json>, path: &str) -> Result<Value> {
         let fields = obj
             .iter()
             .filter(|(k, _)| k.as_str() != "$class")
-            .map(|(k, v)| Ok((k.clone(), to_value_at(v, &child(path, k), Some(k))?)))
+            .map(|(k, v)| Ok((Str::from(k), to_value_at(v, &child(path, k), Some(k))?)))
             .collect::<Result<Vec<_>>>()?;
         return Ok(Value::Object(Object::new(class.clone(), fields)));
     }
@@ -355,7 +355,7 @@ fn object_to_value(obj: &JsonMap<String, Json>, path: &str) -> Result<Value> {
         .filter(|(k, _)| k.as_str() != "$type")
         .map(|(k, v)| {
             Ok((
-                Value::String(k.clone()),
+                Value::String(Str::from(k)),
                 to_value_at(v, &child(path, k), None)?,
             ))
         })
@@ -560,14 +560,14 @@ pub fn json_to_typed_value(json: &Json, java_type: &str, path: &str) -> Result<V
             ),
         },
         "char" | "java.lang.Character" => match json {
-            Json::String(s) if s.chars().count() == 1 => Ok(Value::String(s.clone())),
+            Json::String(s) if s.chars().count() == 1 => Ok(Value::String(Str::from(s))),
             other => err(
                 path,
                 format!("expected a one-character string for {t}, found {other}"),
             ),
         },
         "java.lang.String" => match json {
-            Json::String(s) => Ok(Value::String(s.clone())),
+            Json::String(s) => Ok(Value::String(Str::from(s))),
             other => err(
                 path,
                 format!("expected a string for java.lang.String, found {other}"),
@@ -626,7 +626,7 @@ pub fn json_to_typed_value(json: &Json, java_type: &str, path: &str) -> Result<V
             // An enum constant given by name.
             Json::String(name) => Ok(Value::Object(Object::new(
                 class,
-                vec![("name".into(), Value::String(name.clone()))],
+                vec![("name".into(), Value::String(Str::from(name)))],
             ))),
             other => to_value_at(other, path, None),
         },
@@ -795,7 +795,7 @@ impl Renderer<'_, '_> {
                 }
             },
             Value::Date(ms) => self.escaped("$date", Json::from(*ms)),
-            Value::String(s) => Json::String(s.clone()),
+            Value::String(s) => Json::String(s.to_string()),
             Value::Binary(b) => self.escaped(
                 "$binary",
                 Json::String(base64::engine::general_purpose::STANDARD.encode(b)),
@@ -809,7 +809,7 @@ impl Renderer<'_, '_> {
                     None => Json::Array(items),
                     Some(t) => {
                         let mut m = JsonMap::new();
-                        m.insert("$type".into(), Json::String(t.clone()));
+                        m.insert("$type".into(), Json::String(t.to_string()));
                         m.insert("$list".into(), Json::Array(items));
                         Json::Object(m)
                     }
@@ -825,11 +825,11 @@ impl Renderer<'_, '_> {
                 self.stack.push(v);
                 let mut m = JsonMap::new();
                 if !self.opts.plain {
-                    m.insert("$class".into(), Json::String(o.class_name.clone()));
+                    m.insert("$class".into(), Json::String(o.class_name.to_string()));
                 }
                 for (name, field) in &o.fields {
                     let rendered = self.value(field);
-                    m.insert(name.clone(), rendered);
+                    m.insert(name.to_string(), rendered);
                 }
                 self.stack.pop();
                 Json::Object(m)
@@ -864,7 +864,7 @@ impl Renderer<'_, '_> {
             .iter()
             .all(|(k, _)| matches!(k, Value::String(s) if !s.starts_with('$')));
         if let Some(t) = &map.type_name {
-            m.insert("$type".into(), Json::String(t.clone()));
+            m.insert("$type".into(), Json::String(t.to_string()));
         }
         if plain_keys {
             for (k, v) in &map.entries {

@@ -75,6 +75,7 @@ pub mod java;
 #[cfg(feature = "json")]
 pub mod json;
 mod ser;
+mod string;
 mod value;
 
 pub use decode::{
@@ -82,6 +83,7 @@ pub use decode::{
 };
 pub use encode::{Encoder, EncoderOptions, encode_value};
 pub use error::{Error, Result};
+pub use string::Str;
 pub use value::{List, Map, Object, Value};
 
 pub use date::{Binary, DATE_NAME, Date};

@@ -7,7 +7,7 @@ use serde::ser::{self, SerializeMap as _, SerializeStruct as _};
 
 use crate::date::DATE_NAME;
 use crate::encode::encode_value;
-use crate::{Error, List, Map, Object, Result, Value};
+use crate::{Error, List, Map, Object, Result, Str, Value};
 
 /// Reserved newtype name of `Value`'s typed / variable-length list form.
 pub(crate) const LIST_NAME: &str = "$oxidubbo_hessian2::List";
@@ -136,13 +136,13 @@ fn long_from<T: TryInto<i64> + std::fmt::Display + Copy>(v: T, ty: &str) -> Resu
 fn java_enum(name: &str, variant: &str) -> Value {
     Value::Object(Object::new(
         name,
-        vec![("name".to_owned(), Value::String(variant.to_owned()))],
+        vec![(Str::from_static("name"), Value::String(Str::from(variant)))],
     ))
 }
 
 fn tagged(variant: &str, inner: Value) -> Value {
     Value::Map(Map::untyped(vec![(
-        Value::String(variant.to_owned()),
+        Value::String(Str::from(variant)),
         inner,
     )]))
 }
@@ -211,11 +211,11 @@ impl ser::Serializer for ValueSerializer {
     }
 
     fn serialize_char(self, v: char) -> Result<Value> {
-        Ok(Value::String(v.to_string()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn serialize_str(self, v: &str) -> Result<Value> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::String(Str::from(v)))
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<Value> {
@@ -314,7 +314,7 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<StructSerializer> {
         Ok(StructSerializer {
             object: Object {
-                class_name: name.to_owned(),
+                class_name: Str::from_static(name),
                 fields: Vec::with_capacity(len),
             },
         })
@@ -364,7 +364,7 @@ pub(crate) fn describe(v: &Value) -> String {
 }
 
 /// Takes the field `name` out of the `Object` a reserved repr struct serialized to.
-fn take_field(fields: &mut Vec<(String, Value)>, name: &str, repr: &str) -> Result<Value> {
+fn take_field(fields: &mut Vec<(Str, Value)>, name: &str, repr: &str) -> Result<Value> {
     match fields.iter().position(|(k, _)| k == name) {
         Some(i) => Ok(fields.swap_remove(i).1),
         None => Err(Error::message(format!(
@@ -373,7 +373,7 @@ fn take_field(fields: &mut Vec<(String, Value)>, name: &str, repr: &str) -> Resu
     }
 }
 
-fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(String, Value)>> {
+fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(Str, Value)>> {
     match inner {
         Value::Object(o) => Ok(o.fields),
         Value::Map(m) => m
@@ -388,7 +388,7 @@ fn repr_fields(inner: Value, repr: &str) -> Result<Vec<(String, Value)>> {
     }
 }
 
-fn opt_string(v: Value, repr: &str) -> Result<Option<String>> {
+fn opt_string(v: Value, repr: &str) -> Result<Option<Str>> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s)),
@@ -572,7 +572,7 @@ impl ser::SerializeStructVariant for MapSerializer {
         value: &T,
     ) -> Result<()> {
         self.entries.push((
-            Value::String(key.to_owned()),
+            Value::String(Str::from(key)),
             value.serialize(ValueSerializer)?,
         ));
         Ok(())
@@ -599,7 +599,7 @@ impl ser::SerializeStruct for StructSerializer {
     ) -> Result<()> {
         self.object
             .fields
-            .push((key.to_owned(), value.serialize(ValueSerializer)?));
+            .push((Str::from_static(key), value.serialize(ValueSerializer)?));
         Ok(())
     }
 
@@ -625,7 +625,7 @@ impl Serialize for Entries<'_> {
 }
 
 /// Serializes object fields as a serde map from field name to value, in order.
-struct Fields<'a>(&'a [(String, Value)]);
+struct Fields<'a>(&'a [(Str, Value)]);
 
 impl Serialize for Fields<'_> {
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -1,5 +1,7 @@
 //! The dynamic Hessian value model.
 
+use crate::Str;
+
 /// Any value that Hessian 2.0 can carry.
 ///
 /// `Value` is a tree; shared or cyclic graphs are kept lossless with [`Value::Ref`], which
@@ -21,8 +23,8 @@ pub enum Value {
     Double(f64),
     /// A date: milliseconds since the Unix epoch, UTC (Java `java.util.Date`).
     Date(i64),
-    /// A string (Java `String`, `char`).
-    String(String),
+    /// A string (Java `String`, `char`); short ones are kept inline (see [`Str`]).
+    String(Str),
     /// Raw bytes (Java `byte[]`).
     Binary(Vec<u8>),
     /// A list or array.
@@ -39,7 +41,7 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct List {
     /// Java type, e.g. `[int`, `java.util.LinkedList`; `None` for an untyped list (`ArrayList`).
-    pub type_name: Option<String>,
+    pub type_name: Option<Str>,
     /// Whether the length was written up front (`V`, `X`, `0x70`–`0x7f`) rather than
     /// terminated by `Z` (`U`, `W`).
     pub fixed_length: bool,
@@ -51,7 +53,7 @@ pub struct List {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Map {
     /// Java type, e.g. `java.util.TreeMap`; `None` for an untyped map (`HashMap`).
-    pub type_name: Option<String>,
+    pub type_name: Option<Str>,
     /// Key/value pairs in the order they were written.
     pub entries: Vec<(Value, Value)>,
 }
@@ -60,9 +62,9 @@ pub struct Map {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object {
     /// Fully qualified Java class name, e.g. `com.example.User`.
-    pub class_name: String,
+    pub class_name: Str,
     /// Field names and values in the order of the class definition.
-    pub fields: Vec<(String, Value)>,
+    pub fields: Vec<(Str, Value)>,
 }
 
 impl List {
@@ -76,7 +78,7 @@ impl List {
     }
 
     /// A typed, fixed-length list (what Java writes for an array or a non-`ArrayList` collection).
-    pub fn typed(type_name: impl Into<String>, items: Vec<Value>) -> Self {
+    pub fn typed(type_name: impl Into<Str>, items: Vec<Value>) -> Self {
         List {
             type_name: Some(type_name.into()),
             fixed_length: true,
@@ -105,7 +107,7 @@ impl Map {
 
 impl Object {
     /// An object of `class_name` with the given fields.
-    pub fn new(class_name: impl Into<String>, fields: Vec<(String, Value)>) -> Self {
+    pub fn new(class_name: impl Into<Str>, fields: Vec<(Str, Value)>) -> Self {
         Object {
             class_name: class_name.into(),
             fields,
@@ -163,12 +165,24 @@ impl Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
-        Value::String(s.to_owned())
+        Value::String(Str::from(s))
     }
 }
 
 impl From<String> for Value {
     fn from(s: String) -> Self {
+        Value::String(Str::from(s))
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Value {
+    fn from(s: std::borrow::Cow<'_, str>) -> Self {
+        Value::String(Str::from(s))
+    }
+}
+
+impl From<Str> for Value {
+    fn from(s: Str) -> Self {
         Value::String(s)
     }
 }

@@ -364,7 +364,7 @@ fn string_object_maps() {
 
     // A LinkedHashMap keeps its Java type and order.
     let linked = Value::Map(Map {
-        type_name: Some("java.util.LinkedHashMap".to_owned()),
+        type_name: Some("java.util.LinkedHashMap".into()),
         entries: vec![("b".into(), Value::Int(1)), ("a".into(), "two".into())],
     });
     java_made("linked_map", &linked);
@@ -523,7 +523,7 @@ fn bad_input_is_an_error() {
             class,
             fields
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .map(|(k, v)| ((*k).into(), v.clone()))
                 .collect(),
         ))
     }

@@ -1,8 +1,8 @@
 //! Property tests (`decode(encode(v)) == v`) and malformed-input tests.
 
 use oxidubbo_hessian2::{
-    Decoder, DecoderOptions, Encoder, Error, List, Map, Object, Value, decode_value, decode_values,
-    encode_value,
+    Decoder, DecoderOptions, Encoder, Error, List, Map, Object, Str, Value, decode_value,
+    decode_values, encode_value,
 };
 use proptest::prelude::*;
 
@@ -65,7 +65,7 @@ fn leaf() -> impl Strategy<Value = Value> {
         double().prop_map(Value::Double),
         any::<i64>().prop_map(Value::Date),
         any::<i32>().prop_map(|m| Value::Date(i64::from(m) * 60_000)),
-        text().prop_map(Value::String),
+        text().prop_map(Value::from),
         prop::collection::vec(any::<u8>(), 0..1100).prop_map(Value::Binary),
         // Placeholder, made valid by `fix_refs`.
         any::<u32>().prop_map(Value::Ref),
@@ -81,7 +81,7 @@ fn value() -> impl Strategy<Value = Value> {
                 prop::collection::vec(inner.clone(), 0..10)
             )
                 .prop_map(|(type_name, fixed_length, items)| Value::List(List {
-                    type_name,
+                    type_name: type_name.map(Str::from),
                     fixed_length,
                     items
                 })),
@@ -89,9 +89,16 @@ fn value() -> impl Strategy<Value = Value> {
                 prop::option::of(name()),
                 prop::collection::vec((inner.clone(), inner.clone()), 0..6)
             )
-                .prop_map(|(type_name, entries)| Value::Map(Map { type_name, entries })),
-            (name(), prop::collection::vec((field_name(), inner), 0..5))
-                .prop_map(|(class_name, fields)| Value::Object(Object { class_name, fields })),
+                .prop_map(|(type_name, entries)| Value::Map(Map {
+                    type_name: type_name.map(Str::from),
+                    entries
+                })),
+            (name(), prop::collection::vec((field_name(), inner), 0..5)).prop_map(
+                |(class_name, fields)| Value::Object(Object::new(
+                    class_name,
+                    fields.into_iter().map(|(k, v)| (Str::from(k), v)).collect()
+                ))
+            ),
         ]
     })
 }
@@ -199,7 +206,7 @@ proptest! {
         tail in 0usize..40_000,
     ) {
         let s: String = "x".repeat(ascii) + &middle.into_iter().collect::<String>() + &"y".repeat(tail);
-        let v = Value::String(s);
+        let v = Value::from(s);
         let bytes = encode_value(&v).expect("encode");
         prop_assert_eq!(decode_value(&bytes).expect("decode"), v);
     }
@@ -470,7 +477,7 @@ fn reset_clears_the_tables() {
 fn encoder_rejects_what_cannot_decode() {
     assert!(encode_value(&Value::Ref(0)).is_err());
     let empty_type = Value::Map(Map {
-        type_name: Some(String::new()),
+        type_name: Some(Str::default()),
         entries: vec![],
     });
     assert!(matches!(encode_value(&empty_type), Err(Error::Encode(_))));

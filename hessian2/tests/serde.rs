@@ -5,20 +5,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use oxidubbo_hessian2::{
-    Binary, Date, List, MAX_DEPTH, Map, Object, Value, from_value, from_value_ref, to_value,
+    Binary, Date, List, MAX_DEPTH, Map, Object, Str, Value, from_value, from_value_ref, to_value,
 };
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 fn s(v: &str) -> Value {
-    Value::String(v.to_owned())
+    Value::from(v)
 }
 
 fn obj(class: &str, fields: Vec<(&str, Value)>) -> Value {
     Value::Object(Object::new(
         class,
-        fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
     ))
 }
 
@@ -797,7 +797,7 @@ fn value_strategy() -> impl Strategy<Value = Value> {
         (proptest::num::f64::NORMAL | proptest::num::f64::ZERO | proptest::num::f64::INFINITE)
             .prop_map(Value::Double),
         any::<i64>().prop_map(Value::Date),
-        ".{0,6}".prop_map(Value::String),
+        ".{0,6}".prop_map(Value::from),
         proptest::collection::vec(any::<u8>(), 0..6).prop_map(Value::Binary),
         (0u32..6).prop_map(Value::Ref),
     ];
@@ -809,7 +809,7 @@ fn value_strategy() -> impl Strategy<Value = Value> {
                 proptest::collection::vec(inner.clone(), 0..5)
             )
                 .prop_map(|(type_name, fixed_length, items)| Value::List(List {
-                    type_name,
+                    type_name: type_name.map(Str::from),
                     fixed_length,
                     items
                 })),
@@ -817,12 +817,18 @@ fn value_strategy() -> impl Strategy<Value = Value> {
                 proptest::option::of("[a-zA-Z.]{1,8}"),
                 proptest::collection::vec((inner.clone(), inner.clone()), 0..4)
             )
-                .prop_map(|(type_name, entries)| Value::Map(Map { type_name, entries })),
+                .prop_map(|(type_name, entries)| Value::Map(Map {
+                    type_name: type_name.map(Str::from),
+                    entries
+                })),
             (
                 "[a-zA-Z.$]{0,10}",
                 proptest::collection::vec(("[a-z]{0,4}", inner), 0..4)
             )
-                .prop_map(|(class_name, fields)| Value::Object(Object { class_name, fields })),
+                .prop_map(|(class_name, fields)| Value::Object(Object::new(
+                    class_name,
+                    fields.into_iter().map(|(k, v)| (Str::from(k), v)).collect()
+                ))),
         ]
     })
 }

@@ -74,7 +74,7 @@ fn s(x: &str) -> Value {
 fn obj(class: &str, fields: Vec<(&str, Value)>) -> Value {
     Value::Object(Object::new(
         class,
-        fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
     ))
 }
 

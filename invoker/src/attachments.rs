@@ -67,7 +67,7 @@ impl Encoded {
         }
         for (key, value) in self.shared.iter().flatten() {
             pairs.retain(|(k, _)| k != key);
-            pairs.push((Cow::Borrowed(key), Value::String(value.to_string())));
+            pairs.push((Cow::Borrowed(key), Value::from(&**value)));
         }
         pairs
     }

@@ -41,7 +41,7 @@ impl MetadataInfo {
         let mut services: Vec<(&String, &ServiceInfo)> = self.services().iter().collect();
         services.sort_by(|a, b| java_cmp(a.0, b.0));
         let services = Map {
-            type_name: Some(SERVICES_MAP_TYPE.to_owned()),
+            type_name: Some(SERVICES_MAP_TYPE.into()),
             entries: services
                 .into_iter()
                 .map(|(k, s)| (Value::from(k.as_str()), service_to_hessian(s)))
@@ -206,7 +206,7 @@ fn opt_text(fields: &BTreeMap<&str, &Value>, field: &str) -> Result<Option<Strin
 fn text(v: &Value) -> std::result::Result<Option<String>, ()> {
     match v {
         Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
+        Value::String(s) => Ok(Some(s.to_string())),
         Value::Int(i) => Ok(Some(i.to_string())),
         Value::Long(l) => Ok(Some(l.to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),

@@ -44,7 +44,7 @@ fn hessian_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<i32>().prop_map(Value::Int),
         any::<i64>().prop_map(Value::Long),
-        "[a-z]{0,6}".prop_map(Value::String),
+        "[a-z]{0,6}".prop_map(Value::from),
         any::<u32>().prop_map(Value::Ref),
     ];
     leaf.prop_recursive(3, 24, 4, |inner| {
@@ -72,7 +72,7 @@ fn hessian_value() -> impl Strategy<Value = Value> {
                 };
                 Value::Object(Object::new(
                     class,
-                    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                    fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
                 ))
             }),
         ]

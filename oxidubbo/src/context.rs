@@ -82,7 +82,7 @@ impl RpcContext {
                 let s = s.borrow();
                 let value = s.request.get(key)?;
                 Some(match value {
-                    Value::String(text) => text.clone(),
+                    Value::String(text) => text.to_string(),
                     other => scalar_text(other)?,
                 })
             })

@@ -128,7 +128,7 @@ async fn go_and_java_names_call_each_other_over_dubbo_and_tri() {
                 let result = invoker.invoke(say(name, "ann")).await;
                 assert_eq!(
                     result.map(|r| r.value),
-                    Ok(Value::String(format!("{who} says hello to ann"))),
+                    Ok(Value::from(format!("{who} says hello to ann"))),
                     "{name} on {reference}"
                 );
             }

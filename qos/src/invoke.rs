@@ -63,16 +63,16 @@ fn to_value(json: &serde_json::Value) -> Value {
         serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => i32::try_from(i).map_or(Value::Long(i), Value::Int),
             (None, Some(f)) => Value::Double(f),
-            (None, None) => Value::String(n.to_string()),
+            (None, None) => Value::String(n.to_string().into()),
         },
-        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::String(s) => Value::String(s.into()),
         serde_json::Value::Array(items) => {
             Value::List(List::untyped(items.iter().map(to_value).collect()))
         }
         serde_json::Value::Object(entries) => Value::Map(Map::untyped(
             entries
                 .iter()
-                .map(|(k, v)| (Value::String(k.clone()), to_value(v)))
+                .map(|(k, v)| (Value::String(k.into()), to_value(v)))
                 .collect(),
         )),
     }
@@ -105,7 +105,7 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         Value::Double(d) => {
             serde_json::Number::from_f64(*d).map_or(serde_json::Value::Null, Into::into)
         }
-        Value::String(s) => s.clone().into(),
+        Value::String(s) => s.to_string().into(),
         Value::Binary(b) => b.iter().map(|x| serde_json::Value::from(*x)).collect(),
         Value::List(l) => l.items.iter().map(to_json).collect(),
         Value::Map(m) => m
@@ -117,7 +117,7 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         Value::Object(o) => o
             .fields
             .iter()
-            .map(|(k, v)| (k.clone(), to_json(v)))
+            .map(|(k, v)| (k.to_string(), to_json(v)))
             .collect::<serde_json::Map<_, _>>()
             .into(),
     }
@@ -125,7 +125,7 @@ pub fn to_json(value: &Value) -> serde_json::Value {
 
 fn key_text(key: &Value) -> String {
     match key {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => to_json(other).to_string(),
     }
 }

@@ -72,7 +72,7 @@ static RAW_WORK_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 /// The parameter descriptor and argument of one `echo` call of `payload` bytes.
 fn echo_arg(payload: usize) -> (&'static str, Value) {
     if STRING_PAYLOAD.load(std::sync::atomic::Ordering::Relaxed) {
-        ("Ljava/lang/String;", Value::String("x".repeat(payload)))
+        ("Ljava/lang/String;", Value::from("x".repeat(payload)))
     } else {
         ("[B", Value::Binary(vec![b'x'; payload]))
     }

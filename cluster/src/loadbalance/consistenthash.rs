@@ -115,7 +115,7 @@ pub fn argument_key(value: &Value) -> String {
         Value::Long(l) => l.to_string(),
         Value::Double(d) => java_double(*d),
         Value::Date(ms) => ms.to_string(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => format!("{other:?}"),
     }
 }

@@ -85,7 +85,11 @@ pub fn generic_protobuf_json(mut invocation: Invocation) -> Result<(Invocation, 
     else {
         return Err(refused("the argument is not a JSON string"));
     };
-    let mut call = Invocation::new(method, "", vec![Value::Binary(json.into_bytes())]);
+    let mut call = Invocation::new(
+        method.into_string(),
+        "",
+        vec![Value::Binary(json.into_string().into_bytes())],
+    );
     *call.attachments_mut() = std::mem::take(invocation.attachments_mut());
     if let Some(url) = invocation.url() {
         call.set_url(Arc::clone(url));
@@ -106,7 +110,7 @@ pub fn generic_protobuf_json_result(
         if let Value::Binary(bytes) = std::mem::take(&mut result.value) {
             let json = String::from_utf8(bytes)
                 .map_err(|e| RpcError::Codec(format!("the response JSON is not UTF-8: {e}")))?;
-            result.value = Value::String(json);
+            result.value = Value::from(json);
         }
     }
     Ok(result)

@@ -372,7 +372,7 @@ pub fn exception_value(class: &str, message: &str) -> Value {
                 )),
             ),
             ("cause".into(), Value::Ref(0)),
-            ("detailMessage".into(), Value::String(message)),
+            ("detailMessage".into(), Value::from(message)),
         ],
     ))
 }
@@ -386,7 +386,7 @@ pub fn exception_to_error(value: &Value) -> RpcError {
         match current {
             Value::Object(obj) => {
                 if class.is_none() {
-                    class = Some(obj.class_name.clone());
+                    class = Some(obj.class_name.to_string());
                 }
                 match obj.get("detailMessage") {
                     Some(Value::String(m)) => {
@@ -404,7 +404,8 @@ pub fn exception_to_error(value: &Value) -> RpcError {
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 return RpcError::remote(
-                    class.unwrap_or_else(|| map.type_name.clone().unwrap_or_default()),
+                    class
+                        .unwrap_or_else(|| map.type_name.as_deref().unwrap_or_default().to_owned()),
                     message,
                 );
             }
@@ -671,7 +672,7 @@ fn decode_response_from(
     let mut dec = Decoder::new(body);
     if status != Status::OK.0 {
         let message = match dec.read_value() {
-            Ok(Value::String(s)) => s,
+            Ok(Value::String(s)) => s.into_string(),
             Ok(other) => format!("{other:?}"),
             Err(e) => format!("(undecodable error message: {e})"),
         };
@@ -724,7 +725,7 @@ fn decode_response_from(
 /// Decodes an event body: `None` for a heartbeat (`N`), else the event string.
 pub fn decode_event(body: &[u8]) -> Option<String> {
     match Decoder::new(body).read_value() {
-        Ok(Value::String(s)) => Some(s),
+        Ok(Value::String(s)) => Some(s.into_string()),
         _ => None,
     }
 }

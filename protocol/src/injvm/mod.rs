@@ -156,7 +156,7 @@ impl Invoker for InjvmInvoker {
             if invocation.attachments().get_str(keys::TOKEN).is_none() {
                 invocation
                     .attachments_mut()
-                    .insert(keys::TOKEN, Value::String(token.to_owned()));
+                    .insert(keys::TOKEN, Value::from(token));
             }
         }
         invocation.set_url(provider_url);

@@ -182,10 +182,7 @@ pub fn attachments_of(headers: &HeaderMap, into: &mut Attachments) {
                     }
                 }
             }
-            None => (
-                name,
-                Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
-            ),
+            None => (name, Value::from(String::from_utf8_lossy(value.as_bytes()))),
         };
         match convert.get(key).and_then(serde_json::Value::as_str) {
             Some(original) if original.eq_ignore_ascii_case(key) => {

@@ -160,16 +160,14 @@ fn java_class_of(value: &Value) -> String {
         Value::List(l) => {
             return l
                 .type_name
-                .clone()
-                .unwrap_or_else(|| "java.util.List".into());
+                .as_deref()
+                .unwrap_or("java.util.List")
+                .to_owned();
         }
         Value::Map(m) => {
-            return m
-                .type_name
-                .clone()
-                .unwrap_or_else(|| "java.util.Map".into());
+            return m.type_name.as_deref().unwrap_or("java.util.Map").to_owned();
         }
-        Value::Object(o) => return o.class_name.clone(),
+        Value::Object(o) => return o.class_name.to_string(),
         Value::Ref(_) => "java.lang.Object",
     };
     name.to_owned()
