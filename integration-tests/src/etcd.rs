@@ -64,6 +64,14 @@ pub struct OwnEtcd {
 impl OwnEtcd {
     /// Starts one on free ports, with a fresh state dir named after `name`.
     pub fn start(name: &str) -> OwnEtcd {
+        let own = OwnEtcd::not_started(name);
+        own.start_server();
+        own
+    }
+
+    /// One on free ports, with a fresh state dir named after `name`, not started yet
+    /// ([`OwnEtcd::start_server`] starts it): nothing listens on its address until then.
+    pub fn not_started(name: &str) -> OwnEtcd {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -72,13 +80,11 @@ impl OwnEtcd {
         while peer_port == port {
             peer_port = free_port();
         }
-        let own = OwnEtcd {
+        OwnEtcd {
             state: std::env::temp_dir().join(format!("oxidubbo-etcd-{name}-{nanos}")),
             port,
             peer_port,
-        };
-        own.start_server();
-        own
+        }
     }
 
     /// `127.0.0.1:<port>`.

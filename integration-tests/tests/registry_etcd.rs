@@ -668,3 +668,138 @@ async fn a_watch_resumed_past_a_compaction_lists_again() {
         "the registry dropped the listener"
     );
 }
+
+/// `check` at start, against a loopback port where nothing listens: by default (`check=true`)
+/// `connect` fails saying which etcd; with `check=false` the registry starts disconnected,
+/// keeps what is registered and subscribed (nothing to wait for), and a lookup fails.
+#[tokio::test]
+async fn check_false_starts_without_etcd_check_true_fails() {
+    let nobody = format!("127.0.0.1:{}", free_port());
+    let guard = Duration::from_secs(30);
+
+    let checked = Url::parse(&format!(
+        "etcdv3://{nobody}?group=oxitest-check&timeout=1000"
+    ))
+    .unwrap();
+    let failed = tokio::time::timeout(guard, EtcdRegistry::connect(checked))
+        .await
+        .expect("connect gives up within its timeout");
+    let Err(e) = failed else {
+        panic!("check=true started without etcd")
+    };
+    let message = e.to_string();
+    assert!(
+        message.contains(&nobody) && message.contains("unreachable"),
+        "{message}"
+    );
+
+    let unchecked = Url::parse(&format!(
+        "etcdv3://{nobody}?group=oxitest-check&timeout=1000&check=false"
+    ))
+    .unwrap();
+    let registry = tokio::time::timeout(guard, EtcdRegistry::connect(unchecked))
+        .await
+        .expect("connect returns")
+        .expect("check=false starts without etcd");
+    assert!(!registry.is_available());
+    assert_eq!(registry.lease_id(), None);
+    let provider = provider_url(GREETER, free_port());
+    tokio::time::timeout(guard, registry.register(&provider))
+        .await
+        .expect("register returns")
+        .expect("check=false: registering without etcd is kept, not an error");
+    let last = Arc::new(LastList::default());
+    let listener: Arc<dyn oxidubbo_registry::NotifyListener> = last.clone();
+    tokio::time::timeout(guard, registry.subscribe(&reference(GREETER), listener))
+        .await
+        .expect("subscribe returns")
+        .expect("check=false: subscribing without etcd is kept, not an error");
+    let counts = registry.counts();
+    assert_eq!(
+        (counts.registered, counts.subscriptions, counts.instances),
+        (1, 1, 1),
+        "{counts:?}"
+    );
+    assert!(last.ports().is_empty(), "nothing notified without etcd");
+    let looked = tokio::time::timeout(guard, registry.lookup(&reference(GREETER)))
+        .await
+        .expect("lookup returns");
+    assert!(looked.is_err(), "{looked:?}");
+    tokio::time::timeout(guard, registry.destroy())
+        .await
+        .expect("destroy returns without etcd");
+    assert!(registry.counts().is_empty(), "{:?}", registry.counts());
+}
+
+/// A registry started with `check=false` before its etcd: once etcd is up it grants its
+/// lease, puts what was registered meanwhile (interface key and application instance) and
+/// notifies the subscription made meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_false_registers_and_notifies_once_etcd_is_up() {
+    use oxidubbo_integration_tests::etcd::OwnEtcd;
+    // Needs an etcd installation; this test starts its own, after the registry.
+    let Some(_) = etcd() else { return };
+    let own = OwnEtcd::not_started("check");
+    let addr = own.address();
+    let reg = Url::parse(&format!(
+        "etcdv3://{addr}?group=oxitest-check&ttl=6&timeout=1000&check=false"
+    ))
+    .unwrap();
+    let registry = EtcdRegistry::connect(reg).await.unwrap();
+    assert!(!registry.is_available());
+    let port = free_port();
+    let provider = provider_url(GREETER, port);
+    registry.register(&provider).await.unwrap();
+    let last = Arc::new(LastList::default());
+    let listener: Arc<dyn oxidubbo_registry::NotifyListener> = last.clone();
+    registry
+        .subscribe(&reference(GREETER), listener.clone())
+        .await
+        .unwrap();
+    assert!(last.ports().is_empty());
+
+    own.start_server();
+    let key = registry.node_key(&provider);
+    let keys = || etcdctl_get_prefix(&addr, &format!("/oxitest-check/{GREETER}/providers/"));
+    assert!(
+        within(Duration::from_secs(20), || {
+            let found = keys().iter().any(|(k, _)| *k == key);
+            async move { found }
+        })
+        .await,
+        "{key} not put once etcd is up: {:?}",
+        keys()
+    );
+    assert_ne!(lease_of(&addr, &key), 0, "put under the registry's lease");
+    let instances = etcdctl_get_prefix(&addr, "/oxitest-check/oxidubbo-test/");
+    assert_eq!(
+        instances.len(),
+        1,
+        "the application instance: {instances:?}"
+    );
+    assert!(
+        within(Duration::from_secs(20), || {
+            let ports = last.ports();
+            async move { ports == [port] }
+        })
+        .await,
+        "the subscription made before etcd was up notified {:?}",
+        last.ports()
+    );
+    assert!(
+        within(Duration::from_secs(10), || {
+            let up = registry.is_available();
+            async move { up }
+        })
+        .await
+    );
+    assert_eq!(registry.leases_granted(), 1);
+
+    registry
+        .unsubscribe(&reference(GREETER), &listener)
+        .await
+        .unwrap();
+    registry.destroy().await;
+    assert!(registry.counts().is_empty(), "{:?}", registry.counts());
+    assert!(keys().is_empty(), "{:?}", keys());
+}

@@ -45,7 +45,10 @@
 //! `host:port` endpoints; `etcdv3://a:1,b:2` is read as `backup=b:2`), `timeout` (ms), `ttl`
 //! (lease TTL in seconds), `register-mode` (`interface`, `instance` or `all`), `rootPath`
 //! (the instances root, default `/services`, or `/` + `group` when `group` is set, as for
-//! ZooKeeper), `metadata-type` (`local` or `remote`).
+//! ZooKeeper), `metadata-type` (`local` or `remote`), `check` (default `true`: no lease from
+//! etcd within the `timeout` fails `connect`; `false`: the registry starts disconnected,
+//! keeps what is registered and subscribed, and puts and watches it once etcd answers —
+//! Java's failback, as for ZooKeeper).
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -144,6 +147,10 @@ struct Shared {
     instance_writes: tokio::sync::Mutex<()>,
     /// The application-level subscriptions.
     discovery: Mutex<Vec<Arc<discovery::DiscoverySubscription>>>,
+    /// `check` (default true, Java's): whether an unreachable etcd fails the start and
+    /// `register`. With `check=false` the registry starts disconnected, keeps what is
+    /// registered and subscribed, and puts and watches it once etcd answers.
+    check: bool,
 }
 
 /// A client of the etcd at `address` (comma-separated endpoints), connected within
@@ -171,7 +178,8 @@ pub struct EtcdRegistry {
 impl EtcdRegistry {
     /// Connects to the etcd of `url` (`etcdv3://host:port?backup=…&group=…`), grants the
     /// registry's lease and starts keeping it alive. Fails if etcd does not answer within
-    /// the `timeout`.
+    /// the `timeout`, unless the URL says `check=false`: then the registry starts
+    /// disconnected and its lease task grants the lease once etcd answers.
     pub async fn connect(url: Url) -> Result<Self, RegistryError> {
         if url.host().is_empty() {
             return Err(RegistryError::Config(format!(
@@ -210,6 +218,8 @@ impl EtcdRegistry {
             _ => MetadataStorageType::Local,
         };
         let instances_root = paths::instances_root(&url);
+        let check = url.bool_param(keys::CHECK, true);
+        // The client connects lazily: it is the first lease that proves etcd answers.
         let client = connect_client(&address, timeout).await?;
         let shared = Arc::new(Shared {
             url,
@@ -235,11 +245,26 @@ impl EtcdRegistry {
             metadata_service: Mutex::new(None),
             instance_writes: tokio::sync::Mutex::new(()),
             discovery: Mutex::new(Vec::new()),
+            check,
         });
-        // The first lease proves etcd answers.
-        let id = shared.grant().await?;
-        *lock(&shared.lease) = Some(id);
-        shared.connected.store(true, Ordering::Release);
+        match shared.grant().await {
+            Ok(id) => {
+                *lock(&shared.lease) = Some(id);
+                shared.connected.store(true, Ordering::Release);
+            }
+            Err(e) if !check => tracing::warn!(
+                address = %shared.address,
+                error = %e,
+                "etcd unreachable; check=false: starting disconnected, connecting in the background"
+            ),
+            Err(RegistryError::Backend(e)) => {
+                return Err(RegistryError::Backend(format!(
+                    "etcd at {} unreachable at start (check=false starts without it): {e}",
+                    shared.address
+                )));
+            }
+            Err(e) => return Err(e),
+        }
         let task = tokio::spawn(keep_lease(Arc::clone(&shared)));
         *lock(&shared.keeper) = Some(task);
         Ok(EtcdRegistry { shared })
@@ -917,14 +942,28 @@ impl Registry for EtcdRegistry {
     /// Publishes `url` as the registry's `register-mode` says: its interface-level key
     /// (`interface`, `all`) and, for a provider URL, its service in the application instance
     /// (`instance`, `all`; see [`EtcdRegistry::instance_key`]).
+    ///
+    /// With `check=false`, a failure to reach etcd is logged, not returned: what was
+    /// registered is kept and put when etcd answers (Java's failback).
     async fn register(&self, url: &Url) -> Result<(), RegistryError> {
         self.revive().await;
         self.shared.client()?;
+        let unless_unchecked = |done: Result<(), RegistryError>| match done {
+            Err(RegistryError::Backend(e)) if !self.shared.check => {
+                tracing::warn!(
+                    url = %url.interface(),
+                    error = %e,
+                    "registered while etcd is unreachable; put once it answers (check=false)"
+                );
+                Ok(())
+            }
+            done => done,
+        };
         if self.shared.register_mode.registers_interface() {
-            self.register_interface(url).await?;
+            unless_unchecked(self.register_interface(url).await)?;
         }
         if self.shared.register_mode.registers_instance() {
-            self.register_in_instance(url).await?;
+            unless_unchecked(self.register_in_instance(url).await)?;
         }
         Ok(())
     }
@@ -965,6 +1004,10 @@ impl Registry for EtcdRegistry {
         });
         lock(&self.shared.subs).push(Arc::clone(&sub));
         let firsts = self.shared.start_watches(&sub);
+        // With `check=false` and etcd unreachable, the watches notify once it answers.
+        if !self.shared.check && !self.shared.connected.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let deadline = tokio::time::Instant::now() + FIRST_NOTIFY;
         for rx in firsts {
             let _ = tokio::time::timeout_at(deadline, rx).await;

@@ -230,7 +230,7 @@ pub struct RegistryConfig {
     pub migration_step: Option<String>,
     /// Whether an unreachable registry fails the start (`check`, default true, Java's).
     /// With `false` the application starts anyway; what it registers and subscribes is
-    /// kept and done once the registry is reachable (ZooKeeper).
+    /// kept and done once the registry is reachable (ZooKeeper, etcd).
     #[serde(default)]
     pub check: Option<bool>,
     /// Other parameters of the registry URL.
