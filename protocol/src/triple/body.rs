@@ -139,15 +139,30 @@ pub(crate) struct MessageReader {
     decoder: FrameDecoder,
     trailers: Option<HeaderMap>,
     ended: bool,
+    /// The gRPC status of a body that breaks off: the server's reader sees a client that
+    /// went away (CANCELLED), the client's a server or connection lost (UNAVAILABLE, which
+    /// gRPC clients may retry).
+    broken: u32,
 }
 
 impl MessageReader {
-    pub(crate) fn new(body: Incoming, limit: usize, encoding: Encoding) -> Self {
+    /// A reader of a request's body (the server's side).
+    pub(crate) fn request(body: Incoming, limit: usize, encoding: Encoding) -> Self {
+        Self::new(body, limit, encoding, code::CANCELLED)
+    }
+
+    /// A reader of a response's body (the client's side).
+    pub(crate) fn response(body: Incoming, limit: usize, encoding: Encoding) -> Self {
+        Self::new(body, limit, encoding, code::UNAVAILABLE)
+    }
+
+    fn new(body: Incoming, limit: usize, encoding: Encoding, broken: u32) -> Self {
         MessageReader {
             body,
             decoder: FrameDecoder::new(limit, encoding),
             trailers: None,
             ended: false,
+            broken,
         }
     }
 
@@ -167,7 +182,7 @@ impl MessageReader {
                 Some(Err(e)) => {
                     self.ended = true;
                     return Err(status::status(
-                        code::CANCELLED,
+                        self.broken,
                         format!("the stream broke: {e}"),
                     ));
                 }

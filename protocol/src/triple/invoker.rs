@@ -261,7 +261,7 @@ impl TripleInvoker {
             Encoding::of(&parts.headers).map_err(|e| status::error(e.code(), e.to_string()))?;
         Ok(Opened::Messages(Box::new((
             parts.headers,
-            MessageReader::new(body, self.payload, encoding),
+            MessageReader::response(body, self.payload, encoding),
         ))))
     }
 }

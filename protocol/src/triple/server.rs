@@ -531,7 +531,7 @@ async fn serve_grpc(ctx: &Ctx, peer: &str, req: Request<Incoming>) -> Response<T
     };
     let attachments = request_attachments(&parts.headers, peer, timeout);
     let deadline = timeout.map(|t| Instant::now() + t);
-    let reader = MessageReader::new(body, ctx.config.payload, encoding);
+    let reader = MessageReader::request(body, ctx.config.payload, encoding);
     if is_idl(&url) && !is_generic(&method) {
         let json = parts
             .headers
