@@ -6,6 +6,7 @@ pub mod counting_alloc;
 pub mod etcd;
 pub mod grpc_peers;
 pub mod rss;
+pub mod runtimes;
 pub mod tls_certs;
 
 use std::path::PathBuf;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use oxidubbo_integration_tests::etcd::etcd;
+use oxidubbo_integration_tests::runtimes::one_worker;
 use oxidubbo_integration_tests::{unique_name, zookeeper};
 use oxidubbo_invoker::Url;
 use oxidubbo_registry::{EtcdRegistry, NotifyListener, Registry, ZookeeperRegistry};
@@ -18,14 +19,6 @@ use oxidubbo_registry::{EtcdRegistry, NotifyListener, Registry, ZookeeperRegistr
 const DETECTOR: Duration = Duration::from_secs(30);
 
 const INTERFACE: &str = "org.apache.dubbo.samples.api.RuntimeShutdown";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn provider(port: u16) -> Url {
     Url::parse(&format!(
@@ -76,13 +69,13 @@ where
     )
     .parse()
     .unwrap();
-    let s = runtime();
+    let s = one_worker();
     let providers = s.block_on(connect());
     s.block_on(providers.register(&provider(1001))).unwrap();
 
-    let a = runtime();
+    let a = one_worker();
     let registry = a.block_on(connect());
-    let b = runtime();
+    let b = one_worker();
     let old = Arc::new(Ports::default());
     b.block_on(registry.subscribe(&consumer, Arc::clone(&old) as Arc<dyn NotifyListener>))
         .unwrap();

@@ -9,17 +9,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use oxidubbo_integration_tests::runtimes::{one_worker, shut_down_under};
 use oxidubbo_invoker::{Invocation, RpcError, Url, Value};
 use oxidubbo_protocol::{DubboProtocol, Protocol};
 use support::{free_port, greeter, say_hello};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 #[test]
 fn calls_pending_on_a_connection_whose_runtime_shut_down_fail_and_a_new_refer_works() {
@@ -33,25 +26,23 @@ fn calls_pending_on_a_connection_whose_runtime_shut_down_fail_and_a_new_refer_wo
         .unwrap(),
     );
     let protocol = DubboProtocol::new();
-    let server = runtime();
+    let server = one_worker();
     let _exporter = server
         .block_on(protocol.export(greeter(Arc::clone(&url))))
         .unwrap();
 
     // The connection's task runs on runtime `a`.
-    let a = runtime();
+    let a = one_worker();
     let invoker = a.block_on(protocol.refer(Arc::clone(&url))).unwrap();
     assert!(a.block_on(invoker.invoke(say_hello("a"))).is_ok());
 
     // Runtime `b` has a call pending on it (the service holds it 30 s) when `a` goes.
-    let b = runtime();
+    let b = one_worker();
     let held = Arc::clone(&invoker);
-    let pending = b.spawn(async move {
+    let pending = shut_down_under(a, &b, async move {
         held.invoke(Invocation::new("sleep", "J", vec![Value::Long(30_000)]))
             .await
     });
-    std::thread::sleep(Duration::from_millis(300));
-    a.shutdown_timeout(Duration::from_secs(2));
 
     let ended = b.block_on(async { tokio::time::timeout(Duration::from_secs(10), pending).await });
     let result = ended.expect("the pending call ended, not hung").unwrap();

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use oxidubbo_integration_tests::runtimes::{one_worker, shut_down_under};
 use oxidubbo_invoker::{Invocation, Invoker, RpcError, Url, Value};
 use oxidubbo_protocol::triple::call::{CallKind, IdlCall, MessageStream, PayloadFormat};
 use oxidubbo_protocol::{Protocol, TripleProtocol};
@@ -19,14 +20,6 @@ use triple_support::{ECHO, GREETER, echo, free_port, greeter, say_hello};
 /// The failure detector: far longer than any answer here takes, far shorter than the
 /// calls' own timeout, so that only the connection's end can end a pending call in time.
 const DETECTOR: Duration = Duration::from_secs(20);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn url(port: u16, service: &str, params: &str) -> Arc<Url> {
     Arc::new(
@@ -38,7 +31,7 @@ fn url(port: u16, service: &str, params: &str) -> Arc<Url> {
 
 /// Serves the greeter and the echo service on `port` from a runtime of their own.
 fn serve(protocol: &TripleProtocol, port: u16) -> tokio::runtime::Runtime {
-    let server = runtime();
+    let server = one_worker();
     server.block_on(async {
         protocol
             .export(greeter(url(port, GREETER, "&version=1.0.0")))
@@ -88,21 +81,19 @@ fn a_unary_call_pending_on_a_connection_whose_runtime_shut_down_fails_and_a_new_
     let consumer = TripleProtocol::new();
 
     // The connection's tasks run on runtime `a`.
-    let a = runtime();
+    let a = one_worker();
     let invoker = a
         .block_on(consumer.refer(url(port, GREETER, "&version=1.0.0")))
         .unwrap();
     assert!(a.block_on(invoker.invoke(say_hello("a"))).is_ok());
 
     // Runtime `b` has a call pending on it (the service holds it 30 s) when `a` goes.
-    let b = runtime();
+    let b = one_worker();
     let held = Arc::clone(&invoker);
-    let pending = b.spawn(async move {
+    let pending = shut_down_under(a, &b, async move {
         held.invoke(Invocation::new("sleep", "J", vec![Value::Long(30_000)]))
             .await
     });
-    std::thread::sleep(Duration::from_millis(300));
-    a.shutdown_timeout(Duration::from_secs(2));
 
     let ended = b.block_on(async { tokio::time::timeout(DETECTOR, pending).await });
     let result = ended.expect("the pending call ended, not hung").unwrap();
@@ -121,13 +112,13 @@ fn a_stream_open_on_a_connection_whose_runtime_shut_down_ends_with_an_error() {
     let server = serve(&provider, port);
     let consumer = TripleProtocol::new();
 
-    let a = runtime();
+    let a = one_worker();
     let streams = a
         .block_on(consumer.refer(url(port, ECHO, "&serialization=protobuf")))
         .unwrap();
 
     // From runtime `b`, a bidi stream: one request answered, then both sides stay open.
-    let b = runtime();
+    let b = one_worker();
     let requests: MessageStream = Box::pin(
         futures_util::stream::iter([Ok(Bytes::from_static(b"x"))])
             .chain(futures_util::stream::pending()),
