@@ -1,6 +1,7 @@
 //! `ServiceInvoker`: the provider-side invoker that calls a service implementation.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -18,10 +19,18 @@ pub trait Service: Send + Sync + 'static {
     async fn call(&self, invocation: Invocation) -> Result<RpcResult, RpcError>;
 }
 
-#[async_trait]
+/// The boxed future of a call, as `#[async_trait]` declares [`Service::call`] and
+/// [`Invoker::invoke`]: the impls below return the inner call's own future rather than
+/// boxing it once more.
+type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>;
+
 impl<S: Service + ?Sized> Service for Arc<S> {
-    async fn call(&self, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        (**self).call(invocation).await
+    fn call<'s, 'f>(&'s self, invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        Self: 'f,
+    {
+        (**self).call(invocation)
     }
 }
 
@@ -66,14 +75,21 @@ impl<S: Service> ServiceInvoker<S> {
     }
 }
 
-#[async_trait]
 impl<S: Service> Invoker for ServiceInvoker<S> {
-    async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let url = self.base.url_or_destroyed()?;
-        if invocation.url().is_none() {
-            invocation.set_url(url);
+    fn invoke<'s, 'f>(&'s self, mut invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        Self: 'f,
+    {
+        match self.base.url_or_destroyed() {
+            Ok(url) => {
+                if invocation.url().is_none() {
+                    invocation.set_url(url);
+                }
+                self.service.call(invocation)
+            }
+            Err(e) => Box::pin(std::future::ready(Err(e))),
         }
-        self.service.call(invocation).await
     }
 
     fn url(&self) -> Option<Arc<Url>> {
