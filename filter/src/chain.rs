@@ -4,10 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_trait::async_trait;
 use oxidubbo_common::Url;
-use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult};
+use oxidubbo_invoker::{Invocation, Invoker, RpcError};
 
+use crate::filter::CallFuture;
 use crate::{Filter, Next};
 
 /// An [`Invoker`] that runs every call through a list of filters, outermost first, and
@@ -59,11 +59,15 @@ impl FilteredInvoker {
     }
 }
 
-#[async_trait]
 impl Invoker for FilteredInvoker {
-    async fn invoke(&self, mut invocation: Invocation) -> Result<RpcResult, RpcError> {
+    // Not `async`: the first filter's own future is returned, not boxed once more.
+    fn invoke<'s, 'f>(&'s self, mut invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        Self: 'f,
+    {
         if self.destroyed.load(Ordering::Acquire) {
-            return Err(RpcError::Destroyed(format!(
+            return refuse(RpcError::Destroyed(format!(
                 "filter chain destroyed before calling {}",
                 invocation.method_name()
             )));
@@ -72,16 +76,14 @@ impl Invoker for FilteredInvoker {
             match self.invoker.url() {
                 Some(url) => invocation.set_url(url),
                 None => {
-                    return Err(RpcError::Destroyed(format!(
+                    return refuse(RpcError::Destroyed(format!(
                         "the invoker behind the filter chain was destroyed before calling {}",
                         invocation.method_name()
                     )));
                 }
             }
         }
-        Next::new(&self.filters, &*self.invoker)
-            .invoke(invocation)
-            .await
+        Next::new(&self.filters, &*self.invoker).call(invocation)
     }
 
     fn url(&self) -> Option<Arc<Url>> {
@@ -117,4 +119,9 @@ impl fmt::Debug for FilteredInvoker {
             .field("destroyed", &self.destroyed.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
+}
+
+/// A call refused before any filter ran: its error, as the boxed future a call returns.
+fn refuse<'f>(error: RpcError) -> CallFuture<'f> {
+    Box::pin(std::future::ready(Err(error)))
 }

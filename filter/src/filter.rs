@@ -116,6 +116,19 @@ impl<'a> Next<'a> {
         self,
         invocation: Invocation,
     ) -> impl Future<Output = Result<RpcResult, RpcError>> + Send + 'a {
+        self.hop(invocation)
+    }
+
+    /// [`Next::invoke`] as a boxed future: the next filter's (or the invoker's) own box
+    /// when no observer watches it, so that the chain's invoker adds none.
+    pub(crate) fn call(self, invocation: Invocation) -> CallFuture<'a> {
+        match self.hop(invocation) {
+            Hop { call, watch: None } => call,
+            watched => Box::pin(watched),
+        }
+    }
+
+    fn hop(self, invocation: Invocation) -> Hop<'a> {
         let Some((filter, rest)) = self.filters.split_first() else {
             return Hop::new(self.invoker.invoke(invocation), None);
         };
@@ -162,18 +175,20 @@ impl fmt::Debug for Next<'_> {
     }
 }
 
+/// The boxed future of a call, as `#[async_trait]` declares [`Filter::invoke`] and
+/// [`Invoker::invoke`].
+pub(crate) type CallFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>;
+
 /// A call passed on by [`Next::invoke`]: the next filter's (or the invoker's) future, and
 /// the observer watching it, if any.
 struct Hop<'a> {
-    call: Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>,
+    call: CallFuture<'a>,
     watch: Option<Watch<'a>>,
 }
 
 impl<'a> Hop<'a> {
-    fn new(
-        call: Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>,
-        watch: Option<Watch<'a>>,
-    ) -> Self {
+    fn new(call: CallFuture<'a>, watch: Option<Watch<'a>>) -> Self {
         Hop { call, watch }
     }
 }
