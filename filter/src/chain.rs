@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use oxidubbo_common::Url;
-use oxidubbo_invoker::{Invocation, Invoker, RpcError};
+use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError};
 
-use crate::filter::CallFuture;
 use crate::{Filter, Next};
 
 /// An [`Invoker`] that runs every call through a list of filters, outermost first, and

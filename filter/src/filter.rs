@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use oxidubbo_common::{Url, values};
-use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult};
+use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError, RpcResult};
 
 use crate::observer::{Observer, Watch};
 
@@ -174,11 +174,6 @@ impl fmt::Debug for Next<'_> {
             .finish_non_exhaustive()
     }
 }
-
-/// The boxed future of a call, as `#[async_trait]` declares [`Filter::invoke`] and
-/// [`Invoker::invoke`].
-pub(crate) type CallFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>;
 
 /// A call passed on by [`Next::invoke`]: the next filter's (or the invoker's) future, and
 /// the observer watching it, if any.

@@ -1,5 +1,7 @@
 //! The `Invoker` trait and `BaseInvoker`, the lifecycle core every invoker embeds.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -8,6 +10,38 @@ use async_trait::async_trait;
 use oxidubbo_common::Url;
 
 use crate::{Invocation, RpcError, RpcResult};
+
+/// The boxed future of one call: what [`Invoker::invoke`] and
+/// [`Service::call`](crate::Service::call) return once `#[async_trait]` has expanded them.
+///
+/// An invoker that only checks something and passes the call on can implement `invoke`
+/// without `async`, returning the inner call's own future rather than boxing it again
+/// (one allocation per call fewer):
+///
+/// ```
+/// use std::sync::Arc;
+/// use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError, Url};
+///
+/// struct Guarded(Arc<dyn Invoker>);
+///
+/// impl Invoker for Guarded {
+///     fn invoke<'s, 'f>(&'s self, invocation: Invocation) -> CallFuture<'f>
+///     where
+///         's: 'f,
+///         Self: 'f,
+///     {
+///         if invocation.method_name().starts_with('$') {
+///             return Box::pin(std::future::ready(Err(RpcError::NotFound("no $ methods".into()))));
+///         }
+///         self.0.invoke(invocation)
+///     }
+///     fn url(&self) -> Option<Arc<Url>> { self.0.url() }
+///     fn is_available(&self) -> bool { self.0.is_available() }
+///     fn is_destroyed(&self) -> bool { self.0.is_destroyed() }
+///     fn destroy(&self) { self.0.destroy() }
+/// }
+/// ```
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>;
 
 /// Something that can be called: a remote provider, a local service, a cluster of
 /// providers, or a filter in front of any of these.

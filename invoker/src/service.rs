@@ -1,13 +1,12 @@
 //! `ServiceInvoker`: the provider-side invoker that calls a service implementation.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use oxidubbo_common::Url;
 
-use crate::{BaseInvoker, Invocation, Invoker, RpcError, RpcResult};
+use crate::{BaseInvoker, CallFuture, Invocation, Invoker, RpcError, RpcResult};
 
 /// A service implementation: turns an invocation into a result.
 ///
@@ -19,11 +18,7 @@ pub trait Service: Send + Sync + 'static {
     async fn call(&self, invocation: Invocation) -> Result<RpcResult, RpcError>;
 }
 
-/// The boxed future of a call, as `#[async_trait]` declares [`Service::call`] and
-/// [`Invoker::invoke`]: the impls below return the inner call's own future rather than
-/// boxing it once more.
-type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>;
-
+// Not `async`: the inner service's own future is returned, not boxed once more.
 impl<S: Service + ?Sized> Service for Arc<S> {
     fn call<'s, 'f>(&'s self, invocation: Invocation) -> CallFuture<'f>
     where
@@ -75,6 +70,7 @@ impl<S: Service> ServiceInvoker<S> {
     }
 }
 
+// Not `async`: the service's own future is returned, not boxed once more.
 impl<S: Service> Invoker for ServiceInvoker<S> {
     fn invoke<'s, 'f>(&'s self, mut invocation: Invocation) -> CallFuture<'f>
     where

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use oxidubbo_cluster::{Directory, StaticDirectory};
 use oxidubbo_common::{Url, defaults, keys, values};
-use oxidubbo_invoker::{BaseInvoker, Invocation, Invoker, RpcError, RpcResult};
+use oxidubbo_invoker::{BaseInvoker, CallFuture, Invocation, Invoker, RpcError};
 use oxidubbo_protocol::{Exporter, Protocol};
 
 use crate::factory::{connect_registry, normalize_registry_url, registry_key};
@@ -152,11 +152,17 @@ struct Delegate {
     inner: Arc<dyn Invoker>,
 }
 
-#[async_trait]
+// Not `async`: the inner invoker's own future is returned, not boxed once more.
 impl Invoker for Delegate {
-    async fn invoke(&self, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        self.base.url_or_destroyed()?;
-        self.inner.invoke(invocation).await
+    fn invoke<'s, 'f>(&'s self, invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        Self: 'f,
+    {
+        match self.base.url_or_destroyed() {
+            Ok(_) => self.inner.invoke(invocation),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 
     fn url(&self) -> Option<Arc<Url>> {
