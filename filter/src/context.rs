@@ -11,9 +11,8 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use oxidubbo_common::keys;
-use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
+use oxidubbo_invoker::{CallFuture, Invocation, RpcError};
 
 use crate::{Filter, FilterContext, Next, Side};
 
@@ -50,13 +49,14 @@ impl ContextFilter {
     }
 }
 
-#[async_trait]
+// Not `async`: the call is passed on as the next filter's own future.
 impl Filter for ContextFilter {
-    async fn invoke(
-        &self,
-        next: Next<'_>,
-        mut invocation: Invocation,
-    ) -> Result<RpcResult, RpcError> {
+    fn invoke<'s, 'n, 'f>(&'s self, next: Next<'n>, mut invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        'n: 'f,
+        Self: 'f,
+    {
         let attachments = invocation.attachments_mut();
         match self.side {
             Side::Consumer => {
@@ -68,7 +68,7 @@ impl Filter for ContextFilter {
                 attachments.remove_all(FRAMEWORK_KEYS);
             }
         }
-        next.invoke(invocation).await
+        next.call(invocation)
     }
 }
 

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
+use oxidubbo_invoker::{CallFuture, Invocation, RpcError, RpcResult};
 
 use crate::{Filter, FilterContext, Next, Side};
 
@@ -17,18 +16,19 @@ pub const ECHO_METHOD: &str = "$echo";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EchoFilter;
 
-#[async_trait]
+// Not `async`: any call but `$echo` is passed on as the next filter's own future.
 impl Filter for EchoFilter {
-    async fn invoke(
-        &self,
-        next: Next<'_>,
-        mut invocation: Invocation,
-    ) -> Result<RpcResult, RpcError> {
+    fn invoke<'s, 'n, 'f>(&'s self, next: Next<'n>, mut invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        'n: 'f,
+        Self: 'f,
+    {
         if invocation.method_name() == ECHO_METHOD && invocation.arguments().len() == 1 {
             let value = invocation.take_arguments().pop().unwrap_or_default();
-            return Ok(RpcResult::new(value));
+            return Box::pin(std::future::ready(Ok(RpcResult::new(value))));
         }
-        next.invoke(invocation).await
+        next.call(invocation)
     }
 }
 

@@ -120,8 +120,12 @@ impl<'a> Next<'a> {
     }
 
     /// [`Next::invoke`] as a boxed future: the next filter's (or the invoker's) own box
-    /// when no observer watches it, so that the chain's invoker adds none.
-    pub(crate) fn call(self, invocation: Invocation) -> CallFuture<'a> {
+    /// when no observer watches it.
+    ///
+    /// For a filter that only looks at a call before passing it on: it can implement
+    /// [`Filter::invoke`] without `async` and return this, so that the call is not boxed
+    /// once more for it (see the built-in `echo` and `context` filters).
+    pub fn call(self, invocation: Invocation) -> CallFuture<'a> {
         match self.hop(invocation) {
             Hop { call, watch: None } => call,
             watched => Box::pin(watched),

@@ -35,11 +35,10 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use oxidubbo_common::keys;
 use oxidubbo_hessian2::descriptor::class_name_to_descriptor;
 use oxidubbo_hessian2::{List, Map, Value};
-use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
+use oxidubbo_invoker::{CallFuture, Invocation, RpcError};
 
 use crate::util::is_set;
 use crate::{Filter, FilterContext, Next, Side};
@@ -318,21 +317,29 @@ fn from_gson(value: Value, java_type: &str, index: usize) -> Result<Value, Strin
         .map_err(|e| e.to_string())
 }
 
-#[async_trait]
+// Not `async`: a call that is not generic is passed on as the next filter's own future.
 impl Filter for GenericFilter {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
+    fn invoke<'s, 'n, 'f>(&'s self, next: Next<'n>, invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        'n: 'f,
+        Self: 'f,
+    {
         let name = invocation.method_name();
-        if (name == INVOKE || name == INVOKE_ASYNC) && invocation.arguments().len() == 3 {
-            let generic = is_set(invocation.attachments().get_str(keys::GENERIC));
-            if GenericKind::parse(generic) == Some(GenericKind::ProtobufJson) {
-                if self.idl {
-                    return next.invoke(invocation).await;
-                }
-                return Err(bad(
-                    &invocation,
-                    "protobuf-json generic calls are served by IDL (protobuf) services only",
-                ));
+        if (name != INVOKE && name != INVOKE_ASYNC) || invocation.arguments().len() != 3 {
+            return next.call(invocation);
+        }
+        let generic = is_set(invocation.attachments().get_str(keys::GENERIC));
+        if GenericKind::parse(generic) == Some(GenericKind::ProtobufJson) {
+            if self.idl {
+                return next.call(invocation);
             }
+            return Box::pin(std::future::ready(Err(bad(
+                &invocation,
+                "protobuf-json generic calls are served by IDL (protobuf) services only",
+            ))));
+        }
+        Box::pin(async move {
             let (call, kind) = convert_kind(invocation)?;
             let mut result = next.invoke(call).await?;
             let value = std::mem::take(&mut result.value);
@@ -345,9 +352,8 @@ impl Filter for GenericFilter {
                     RpcError::Codec(format!("the result as a JavaBeanDescriptor: {why}"))
                 })?,
             };
-            return Ok(result);
-        }
-        next.invoke(invocation).await
+            Ok(result)
+        })
     }
 }
 
