@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use oxidubbo_common::Url;
-use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError};
+use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError, ready_call};
 
 use crate::{Filter, Next};
 
@@ -66,19 +66,19 @@ impl Invoker for FilteredInvoker {
         Self: 'f,
     {
         if self.destroyed.load(Ordering::Acquire) {
-            return refuse(RpcError::Destroyed(format!(
+            return ready_call(Err(RpcError::Destroyed(format!(
                 "filter chain destroyed before calling {}",
                 invocation.method_name()
-            )));
+            ))));
         }
         if invocation.url().is_none() {
             match self.invoker.url() {
                 Some(url) => invocation.set_url(url),
                 None => {
-                    return refuse(RpcError::Destroyed(format!(
+                    return ready_call(Err(RpcError::Destroyed(format!(
                         "the invoker behind the filter chain was destroyed before calling {}",
                         invocation.method_name()
-                    )));
+                    ))));
                 }
             }
         }
@@ -118,9 +118,4 @@ impl fmt::Debug for FilteredInvoker {
             .field("destroyed", &self.destroyed.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
-}
-
-/// A call refused before any filter ran: its error, as the boxed future a call returns.
-fn refuse<'f>(error: RpcError) -> CallFuture<'f> {
-    Box::pin(std::future::ready(Err(error)))
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use oxidubbo_invoker::{CallFuture, Invocation, RpcError, RpcResult};
+use oxidubbo_invoker::{CallFuture, Invocation, RpcError, RpcResult, ready_call};
 
 use crate::{Filter, FilterContext, Next, Side};
 
@@ -26,7 +26,7 @@ impl Filter for EchoFilter {
     {
         if invocation.method_name() == ECHO_METHOD && invocation.arguments().len() == 1 {
             let value = invocation.take_arguments().pop().unwrap_or_default();
-            return Box::pin(std::future::ready(Ok(RpcResult::new(value))));
+            return ready_call(Ok(RpcResult::new(value)));
         }
         next.call(invocation)
     }

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use oxidubbo_common::keys;
 use oxidubbo_hessian2::descriptor::class_name_to_descriptor;
 use oxidubbo_hessian2::{List, Map, Value};
-use oxidubbo_invoker::{CallFuture, Invocation, RpcError};
+use oxidubbo_invoker::{CallFuture, Invocation, RpcError, ready_call};
 
 use crate::util::is_set;
 use crate::{Filter, FilterContext, Next, Side};
@@ -334,10 +334,10 @@ impl Filter for GenericFilter {
             if self.idl {
                 return next.call(invocation);
             }
-            return Box::pin(std::future::ready(Err(bad(
+            return ready_call(Err(bad(
                 &invocation,
                 "protobuf-json generic calls are served by IDL (protobuf) services only",
-            ))));
+            )));
         }
         Box::pin(async move {
             let (call, kind) = convert_kind(invocation)?;

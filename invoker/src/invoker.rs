@@ -20,7 +20,7 @@ use crate::{Invocation, RpcError, RpcResult};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError, Url};
+/// use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError, Url, ready_call};
 ///
 /// struct Guarded(Arc<dyn Invoker>);
 ///
@@ -31,7 +31,7 @@ use crate::{Invocation, RpcError, RpcResult};
 ///         Self: 'f,
 ///     {
 ///         if invocation.method_name().starts_with('$') {
-///             return Box::pin(std::future::ready(Err(RpcError::NotFound("no $ methods".into()))));
+///             return ready_call(Err(RpcError::NotFound("no $ methods".into())));
 ///         }
 ///         self.0.invoke(invocation)
 ///     }
@@ -42,6 +42,11 @@ use crate::{Invocation, RpcError, RpcResult};
 /// }
 /// ```
 pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send + 'a>>;
+
+/// A [`CallFuture`] already answered with `result` (a call refused or served at once).
+pub fn ready_call<'a>(result: Result<RpcResult, RpcError>) -> CallFuture<'a> {
+    Box::pin(std::future::ready(result))
+}
 
 /// Something that can be called: a remote provider, a local service, a cluster of
 /// providers, or a filter in front of any of these.

@@ -29,7 +29,7 @@ pub use attachments::{Attachments, intern_key};
 pub use attributes::Attributes;
 pub use error::RpcError;
 pub use invocation::{Invocation, RpcResult};
-pub use invoker::{BaseInvoker, CallFuture, Invoker};
+pub use invoker::{BaseInvoker, CallFuture, Invoker, ready_call};
 pub use method_name::MethodName;
 pub use oxidubbo_common::Url;
 pub use oxidubbo_hessian2::Value;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oxidubbo_common::Url;
 
-use crate::{BaseInvoker, CallFuture, Invocation, Invoker, RpcError, RpcResult};
+use crate::{BaseInvoker, CallFuture, Invocation, Invoker, RpcError, RpcResult, ready_call};
 
 /// A service implementation: turns an invocation into a result.
 ///
@@ -84,7 +84,7 @@ impl<S: Service> Invoker for ServiceInvoker<S> {
                 }
                 self.service.call(invocation)
             }
-            Err(e) => Box::pin(std::future::ready(Err(e))),
+            Err(e) => ready_call(Err(e)),
         }
     }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use oxidubbo_cluster::{Directory, StaticDirectory};
 use oxidubbo_common::{Url, defaults, keys, values};
-use oxidubbo_invoker::{BaseInvoker, CallFuture, Invocation, Invoker, RpcError};
+use oxidubbo_invoker::{BaseInvoker, CallFuture, Invocation, Invoker, RpcError, ready_call};
 use oxidubbo_protocol::{Exporter, Protocol};
 
 use crate::factory::{connect_registry, normalize_registry_url, registry_key};
@@ -161,7 +161,7 @@ impl Invoker for Delegate {
     {
         match self.base.url_or_destroyed() {
             Ok(_) => self.inner.invoke(invocation),
-            Err(e) => Box::pin(std::future::ready(Err(e))),
+            Err(e) => ready_call(Err(e)),
         }
     }
 
