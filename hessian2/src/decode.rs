@@ -31,6 +31,8 @@ use crate::constants::*;
 use crate::error::{Error, Result};
 use crate::value::{List, Map, Object, Value};
 use compact_str::CompactString;
+use smallvec::SmallVec;
+use std::borrow::Cow;
 
 /// Most elements reserved up front for a declared length: a length is checked against the
 /// bytes left, but each element is a whole `Value`, so nested declared lengths must not
@@ -107,24 +109,33 @@ impl DecoderOptions {
     }
 }
 
-/// A class definition: its name, then its field names, borrowed from the input when they
-/// are short ASCII strings (one allocation per definition).
-#[derive(Debug)]
-struct ClassDef<'a> {
-    names: Vec<std::borrow::Cow<'a, str>>,
+/// How many class and field names a decoder keeps without allocating (a request body
+/// has a class or two of a few fields).
+const INLINE_CLASS_NAMES: usize = 8;
+
+/// How many class definitions a decoder keeps without allocating.
+const INLINE_CLASSES: usize = 2;
+
+/// The class definitions read: their names in one list (each class's name, then its
+/// field names, borrowed from the input when they are short ASCII strings), and for each
+/// class where its names begin and how many fields it has. The first few live in the
+/// decoder itself.
+#[derive(Debug, Default)]
+struct ClassDefs<'a> {
+    names: SmallVec<[Cow<'a, str>; INLINE_CLASS_NAMES]>,
+    classes: SmallVec<[(usize, usize); INLINE_CLASSES]>,
 }
 
-impl ClassDef<'_> {
-    fn name(&self) -> &str {
-        self.names.first().map_or("", |n| n)
+impl<'a> ClassDefs<'a> {
+    fn len(&self) -> usize {
+        self.classes.len()
     }
 
-    fn field_count(&self) -> usize {
-        self.names.len().saturating_sub(1)
-    }
-
-    fn field(&self, i: usize) -> Option<&str> {
-        self.names.get(i.checked_add(1)?).map(|n| &**n)
+    /// The names (class name, then field names) of class `index`.
+    fn get(&self, index: usize) -> Option<&[Cow<'a, str>]> {
+        let &(first, fields) = self.classes.get(index)?;
+        self.names
+            .get(first..first.checked_add(fields)?.checked_add(1)?)
     }
 }
 
@@ -201,7 +212,7 @@ pub struct Decoder<'a> {
     /// The expanded sizes of the values read so far from the top level, added up.
     expanded: u64,
     max_expanded: u64,
-    classes: Vec<ClassDef<'a>>,
+    classes: ClassDefs<'a>,
     types: Vec<Str>,
     name_copy_bytes: usize,
     /// A run of the input, from `text_start`, known to be ASCII (scanned once for all the
@@ -212,11 +223,13 @@ pub struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     /// A decoder with default [`DecoderOptions`].
+    #[inline]
     pub fn new(input: &'a [u8]) -> Self {
         Self::with_options(input, DecoderOptions::default())
     }
 
     /// A decoder with the given limits.
+    #[inline]
     pub fn with_options(input: &'a [u8], opts: DecoderOptions) -> Self {
         Decoder {
             input,
@@ -228,7 +241,7 @@ impl<'a> Decoder<'a> {
             last_size: 0,
             expanded: 0,
             max_expanded: opts.max_expanded_size(input.len()),
-            classes: Vec::new(),
+            classes: ClassDefs::default(),
             types: Vec::new(),
             name_copy_bytes: 0,
             text: "",
@@ -404,18 +417,25 @@ impl<'a> Decoder<'a> {
         self.check_expanded(*size, start)
     }
 
+    #[inline]
     fn check_expanded(&self, size: u64, start: usize) -> Result<()> {
         if size > self.max_expanded {
-            return Err(Error::Limit(format!(
-                "the values read up to offset {} expand to more than {} values and bytes \
-                 through references (value at offset {start}; max_expansion {} of {} input bytes)",
-                self.pos,
-                self.max_expanded,
-                self.opts.max_expansion,
-                self.input.len(),
-            )));
+            return Err(self.expanded_too_much(start));
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn expanded_too_much(&self, start: usize) -> Error {
+        Error::Limit(format!(
+            "the values read up to offset {} expand to more than {} values and bytes \
+                 through references (value at offset {start}; max_expansion {} of {} input bytes)",
+            self.pos,
+            self.max_expanded,
+            self.opts.max_expansion,
+            self.input.len(),
+        ))
     }
 
     /// Ends a container begun as ref `k`: records its expanded size, which is also the
@@ -588,11 +608,12 @@ impl<'a> Decoder<'a> {
 
     /// Reads a string, borrowing it from the input when it is a single chunk of ASCII
     /// (the common case for names and keys) and copying it otherwise.
-    pub fn read_str(&mut self) -> Result<std::borrow::Cow<'a, str>> {
+    #[inline(always)]
+    pub fn read_str(&mut self) -> Result<Cow<'a, str>> {
         if let Some(text) = self.short_ascii_string() {
-            return Ok(std::borrow::Cow::Borrowed(text));
+            return Ok(Cow::Borrowed(text));
         }
-        self.read_string().map(std::borrow::Cow::Owned)
+        self.read_string().map(Cow::Owned)
     }
 
     /// Reads a map whose keys are all strings (Dubbo's attachments) straight into pairs,
@@ -601,7 +622,7 @@ impl<'a> Decoder<'a> {
     /// `Q` references stay aligned.
     pub fn read_string_map_with<K>(
         &mut self,
-        mut key: impl FnMut(std::borrow::Cow<'a, str>) -> K,
+        mut key: impl FnMut(Cow<'a, str>) -> K,
     ) -> Result<Option<Vec<(K, Value)>>> {
         let start = self.pos;
         match self.peek_byte() {
@@ -634,10 +655,11 @@ impl<'a> Decoder<'a> {
             }
             let k = self.read_str()?;
             size = size.saturating_add(1 + k.len() as u64);
-            let k = key(k);
-            let v = self.read_value()?;
+            entries.push((key(k), Value::Null));
+            if let Some((_, v)) = entries.last_mut() {
+                self.read_element_to(v)?;
+            }
             self.grow(&mut size, start)?;
-            entries.push((k, v));
         }
         self.pos += 1;
         self.leave();
@@ -649,7 +671,7 @@ impl<'a> Decoder<'a> {
     /// Reads a map whose keys are all strings straight into owned pairs; see
     /// [`Decoder::read_string_map_with`].
     pub fn read_string_map(&mut self) -> Result<Option<Vec<(String, Value)>>> {
-        self.read_string_map_with(std::borrow::Cow::into_owned)
+        self.read_string_map_with(Cow::into_owned)
     }
 
     /// Reads a string in one of the short forms (`0x00`-`0x1f`, `0x30`-`0x33`: up to 1023
@@ -687,12 +709,18 @@ impl<'a> Decoder<'a> {
     #[inline]
     fn check_short<'t>(&self, text: &'t str, start: usize) -> Result<&'t str> {
         if text.len() > self.opts.max_bytes {
-            return Err(Error::Limit(format!(
-                "string at offset {start} exceeds max_bytes {}",
-                self.opts.max_bytes
-            )));
+            return Err(self.string_too_long(start));
         }
         Ok(text)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn string_too_long(&self, start: usize) -> Error {
+        Error::Limit(format!(
+            "string at offset {start} exceeds max_bytes {}",
+            self.opts.max_bytes
+        ))
     }
 
     /// Reads a string of any form, chunk by chunk (inline while it is short).
@@ -888,12 +916,16 @@ impl<'a> Decoder<'a> {
         let start = self.pos;
         let n = self.read_i32()?;
         let n = self.check_count(i64::from(n), start, "field count")?;
-        let mut names = Vec::with_capacity(n.saturating_add(1).min(PREALLOC_MAX));
-        names.push(class_name);
+        let first = self.classes.names.len();
+        self.classes
+            .names
+            .reserve(n.saturating_add(1).min(PREALLOC_MAX));
+        self.classes.names.push(class_name);
         for _ in 0..n {
-            names.push(self.read_str()?);
+            let name = self.read_str()?;
+            self.classes.names.push(name);
         }
-        self.classes.push(ClassDef { names });
+        self.classes.classes.push((first, n));
         Ok(())
     }
 
@@ -904,14 +936,50 @@ impl<'a> Decoder<'a> {
     /// Class definitions (`C`) before it are read and remembered; lists, maps and objects
     /// take ref numbers; `Q k` stays [`Value::Ref`]`(k)`.
     pub fn read_value(&mut self) -> Result<Value> {
-        // The commonest value, a short ASCII string, without the general dispatch.
+        let mut v = Value::Null;
         let start = self.pos;
-        if let Some(text) = self.short_ascii_string() {
-            let s = self.check_short(text, start)?;
-            self.last_size = 1 + s.len() as u64;
+        if self.read_short_string_to(&mut v)? {
             self.count_top_level(start)?;
-            return Ok(Value::String(Str::from(s)));
+        } else {
+            self.read_other_value_to(&mut v)?;
         }
+        Ok(v)
+    }
+
+    /// Reads the next element of a list, map or object into `slot`, which holds nothing
+    /// to drop (a `Null` put there for it): the value is written where it stays rather
+    /// than returned and moved.
+    ///
+    /// The commonest value, a short ASCII string, is read here (inlined into the lists,
+    /// maps and objects) without the general dispatch of
+    /// [`Decoder::read_other_value_to`]; an element is never at the top level, so it is
+    /// not counted there.
+    #[inline(always)]
+    fn read_element_to(&mut self, slot: &mut Value) -> Result<()> {
+        if self.read_short_string_to(slot)? {
+            return Ok(());
+        }
+        self.read_other_value_to(slot)
+    }
+
+    /// Reads a short-form ASCII string into `slot` (see [`Decoder::read_element_to`]) if
+    /// one comes next; `false` (nothing read) if not.
+    #[inline(always)]
+    fn read_short_string_to(&mut self, slot: &mut Value) -> Result<bool> {
+        let start = self.pos;
+        let Some(text) = self.short_ascii_string() else {
+            return Ok(false);
+        };
+        let s = self.check_short(text, start)?;
+        self.last_size = 1 + s.len() as u64;
+        place(slot, Value::String(Str::from(s)));
+        Ok(true)
+    }
+
+    /// Reads any value into `slot` (see [`Decoder::read_element_to`]), after class
+    /// definitions before it.
+    #[inline(never)]
+    fn read_other_value_to(&mut self, slot: &mut Value) -> Result<()> {
         loop {
             let start = self.pos;
             let tag = self.next()?;
@@ -919,9 +987,8 @@ impl<'a> Decoder<'a> {
                 self.read_class_def()?;
                 continue;
             }
-            let v = self.value_after_tag(tag, start)?;
-            self.count_top_level(start)?;
-            return Ok(v);
+            self.value_after_tag(tag, start, slot)?;
+            return self.count_top_level(start);
         }
     }
 
@@ -931,7 +998,8 @@ impl<'a> Decoder<'a> {
         self.read_value().map(drop)
     }
 
-    fn value_after_tag(&mut self, tag: u8, start: usize) -> Result<Value> {
+    /// Reads the value whose tag was `tag` into `slot` (see [`Decoder::read_element_to`]).
+    fn value_after_tag(&mut self, tag: u8, start: usize, slot: &mut Value) -> Result<()> {
         let v = match tag {
             BC_NULL => Value::Null,
             BC_TRUE => Value::Bool(true),
@@ -946,33 +1014,33 @@ impl<'a> Decoder<'a> {
             }
             BC_DATE => Value::Date(self.i64_be()?),
             BC_DATE_MINUTE => Value::Date(i64::from(self.i32_be()?) * 60_000),
-            BC_MAP_UNTYPED => self.read_map(None, start)?,
+            BC_MAP_UNTYPED => return self.read_map(None, start, slot),
             BC_MAP => {
                 let t = self.read_type()?;
-                self.read_map(t, start)?
+                return self.read_map(t, start, slot);
             }
             BC_LIST_VARIABLE => {
                 let t = self.read_type()?;
-                self.read_list(t, None, start)?
+                return self.read_list(t, None, start, slot);
             }
-            BC_LIST_VARIABLE_UNTYPED => self.read_list(None, None, start)?,
+            BC_LIST_VARIABLE_UNTYPED => return self.read_list(None, None, start, slot),
             BC_LIST_FIXED => {
                 let t = self.read_type()?;
                 let len_at = self.pos;
                 let n = self.read_i32()?;
                 let n = self.check_count(i64::from(n), len_at, "list length")?;
-                self.read_list(t, Some(n), start)?
+                return self.read_list(t, Some(n), start, slot);
             }
             BC_LIST_FIXED_UNTYPED => {
                 let len_at = self.pos;
                 let n = self.read_i32()?;
                 let n = self.check_count(i64::from(n), len_at, "list length")?;
-                self.read_list(None, Some(n), start)?
+                return self.read_list(None, Some(n), start, slot);
             }
             0x70..=0x77 => {
                 let t = self.read_type()?;
                 let n = self.check_count(i64::from(tag - BC_LIST_DIRECT), start, "list length")?;
-                self.read_list(t, Some(n), start)?
+                return self.read_list(t, Some(n), start, slot);
             }
             0x78..=0x7f => {
                 let n = self.check_count(
@@ -980,13 +1048,15 @@ impl<'a> Decoder<'a> {
                     start,
                     "list length",
                 )?;
-                self.read_list(None, Some(n), start)?
+                return self.read_list(None, Some(n), start, slot);
             }
             BC_OBJECT => {
                 let index = self.read_i32()?;
-                self.read_instance(index, start)?
+                return self.read_instance(index, start, slot);
             }
-            0x60..=0x6f => self.read_instance(i32::from(tag - BC_OBJECT_DIRECT), start)?,
+            0x60..=0x6f => {
+                return self.read_instance(i32::from(tag - BC_OBJECT_DIRECT), start, slot);
+            }
             BC_REF => {
                 let k = self.read_i32()?;
                 match u32::try_from(k) {
@@ -1010,7 +1080,7 @@ impl<'a> Decoder<'a> {
             },
         };
         self.last_size = match &v {
-            // Set by `read_list`, `read_map` and `read_instance`.
+            // Lists, maps and objects set it themselves (and returned above).
             Value::List(_) | Value::Map(_) | Value::Object(_) => self.last_size,
             Value::String(s) => 1 + s.len() as u64,
             Value::Binary(b) => 1 + b.len() as u64,
@@ -1022,7 +1092,8 @@ impl<'a> Decoder<'a> {
                 .unwrap_or(1),
             _ => 1,
         };
-        Ok(v)
+        place(slot, v);
+        Ok(())
     }
 
     fn read_list(
@@ -1030,7 +1101,8 @@ impl<'a> Decoder<'a> {
         type_name: Option<Str>,
         len: Option<usize>,
         start: usize,
-    ) -> Result<Value> {
+        slot: &mut Value,
+    ) -> Result<()> {
         let r = self.add_ref()?;
         self.enter(start)?;
         let mut size: u64 = 1;
@@ -1038,7 +1110,10 @@ impl<'a> Decoder<'a> {
             Some(n) => {
                 let mut items = Vec::with_capacity(n.min(PREALLOC_MAX));
                 for _ in 0..n {
-                    items.push(self.read_value()?);
+                    items.push(Value::Null);
+                    if let Some(item) = items.last_mut() {
+                        self.read_element_to(item)?;
+                    }
                     self.grow(&mut size, start)?;
                 }
                 items
@@ -1052,7 +1127,10 @@ impl<'a> Decoder<'a> {
                             self.opts.max_len
                         )));
                     }
-                    items.push(self.read_value()?);
+                    items.push(Value::Null);
+                    if let Some(item) = items.last_mut() {
+                        self.read_element_to(item)?;
+                    }
                     self.grow(&mut size, start)?;
                 }
                 self.pos += 1;
@@ -1061,14 +1139,18 @@ impl<'a> Decoder<'a> {
         };
         self.leave();
         self.close(r, size);
-        Ok(Value::List(List {
-            type_name,
-            fixed_length: len.is_some(),
-            items,
-        }))
+        place(
+            slot,
+            Value::List(List {
+                type_name,
+                fixed_length: len.is_some(),
+                items,
+            }),
+        );
+        Ok(())
     }
 
-    fn read_map(&mut self, type_name: Option<Str>, start: usize) -> Result<Value> {
+    fn read_map(&mut self, type_name: Option<Str>, start: usize, slot: &mut Value) -> Result<()> {
         let r = self.add_ref()?;
         self.enter(start)?;
         let mut size: u64 = 1;
@@ -1080,23 +1162,25 @@ impl<'a> Decoder<'a> {
                     self.opts.max_len
                 )));
             }
-            let k = self.read_value()?;
-            self.grow(&mut size, start)?;
-            let v = self.read_value()?;
-            self.grow(&mut size, start)?;
-            entries.push((k, v));
+            entries.push((Value::Null, Value::Null));
+            if let Some((k, v)) = entries.last_mut() {
+                self.read_element_to(k)?;
+                self.grow(&mut size, start)?;
+                self.read_element_to(v)?;
+                self.grow(&mut size, start)?;
+            }
         }
         self.pos += 1;
         self.leave();
         self.close(r, size);
-        Ok(Value::Map(Map { type_name, entries }))
+        place(slot, Value::Map(Map { type_name, entries }));
+        Ok(())
     }
 
-    fn read_instance(&mut self, index: i32, start: usize) -> Result<Value> {
-        let def = usize::try_from(index)
-            .ok()
-            .and_then(|i| self.classes.get(i));
-        let Some(def) = def else {
+    fn read_instance(&mut self, index: i32, start: usize, slot: &mut Value) -> Result<()> {
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        let Some((class_name, field_names)) = self.classes.get(index).and_then(<[_]>::split_first)
+        else {
             return Err(Self::invalid(
                 start,
                 format!(
@@ -1105,31 +1189,45 @@ impl<'a> Decoder<'a> {
                 ),
             ));
         };
-        let class_name = Str::from(def.name());
-        let field_count = def.field_count();
-        let idx = index as usize;
-        self.charge_name_copy(class_name.len())?;
+        let class_name = Str::from(&**class_name);
+        let field_count = field_names.len();
+        let names_len = field_names.iter().map(|n| n.len()).sum::<usize>();
         self.check_count(field_count as i64, start, "field count")?;
+        // The field names first (copies of the class definition's, at most `PREALLOC_MAX`
+        // up front), then their values.
+        let mut fields: Vec<(Str, Value)> = field_names
+            .iter()
+            .take(PREALLOC_MAX)
+            .map(|name| (Str::from(&**name), Value::Null))
+            .collect();
+        self.charge_name_copy(class_name.len().saturating_add(names_len))?;
         let r = self.add_ref()?;
         self.enter(start)?;
         let mut size: u64 = 1;
-        let mut fields = Vec::with_capacity(field_count.min(PREALLOC_MAX));
         for i in 0..field_count {
-            let name = self
-                .classes
-                .get(idx)
-                .and_then(|d| d.field(i))
-                .map(Str::from)
-                .unwrap_or_default();
-            self.charge_name_copy(name.len())?;
-            let v = self.read_value()?;
+            if i >= fields.len() {
+                // Past the names copied up front (a class of very many fields).
+                let name = self.classes.get(index).and_then(|names| names.get(i + 1));
+                let name = name.map(|n| Str::from(&**n)).unwrap_or_default();
+                fields.push((name, Value::Null));
+            }
+            if let Some((_, value)) = fields.get_mut(i) {
+                self.read_element_to(value)?;
+            }
             self.grow(&mut size, start)?;
-            fields.push((name, v));
         }
         self.leave();
         self.close(r, size);
-        Ok(Value::Object(Object { class_name, fields }))
+        place(slot, Value::Object(Object { class_name, fields }));
+        Ok(())
     }
+}
+
+/// Puts `v` in `slot`, which holds nothing to drop (a `Null`): forgetting what was there
+/// skips a call to `Value`'s drop.
+#[inline]
+fn place(slot: &mut Value, v: Value) {
+    std::mem::forget(std::mem::replace(slot, v));
 }
 
 /// How many bytes at the start of `bytes` are ASCII, checked 8 at a time.

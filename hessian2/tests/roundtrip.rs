@@ -720,3 +720,45 @@ fn empty_type_name_decodes_as_untyped() {
         Value::List(List::untyped(vec![Value::Int(0)]))
     );
 }
+
+/// Objects of several classes (more than the decoder keeps inline), one of them with more
+/// fields than it copies names for up front, others with long or non-ASCII names, each
+/// written twice so the second instance reuses its class definition.
+#[test]
+fn objects_of_many_classes_and_fields() {
+    let wide = Object::new(
+        "com.example.Wide",
+        (0..1100)
+            .map(|i| (Str::from(format!("f{i}")), Value::Int(i)))
+            .collect(),
+    );
+    let long_names = Object::new(
+        "org.apache.dubbo.samples.ObjectWithLongNames",
+        vec![
+            (
+                "aFieldNameLongerThanTwentyFourBytes".into(),
+                Value::from("x"),
+            ),
+            ("grüße".into(), Value::Long(-3)),
+        ],
+    );
+    let mut values = Vec::new();
+    for i in 0..5 {
+        let class = Object::new(
+            format!("com.example.C{i}"),
+            vec![("a".into(), Value::Int(i)), ("b".into(), Value::Null)],
+        );
+        values.push(Value::Object(class.clone()));
+        values.push(Value::Object(class));
+    }
+    values.push(Value::Object(wide.clone()));
+    values.push(Value::Object(long_names.clone()));
+    values.push(Value::Object(wide));
+    values.push(Value::Object(long_names));
+    let bytes = enc(|e| {
+        for v in &values {
+            e.write_value(v).unwrap();
+        }
+    });
+    assert_eq!(decode_values(&bytes).unwrap(), values);
+}

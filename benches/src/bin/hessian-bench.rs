@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo run --release -p oxidubbo-benches --bin hessian-bench -- --seconds 2 --rounds 3
 //! cargo run --release -p oxidubbo-benches --bin hessian-bench -- --write-bodies DIR
-//! valgrind --tool=callgrind target/release/hessian-bench --ops 10000
+//! valgrind --tool=callgrind target/release/hessian-bench --ops 10000 --only pojo
 //! ```
 //!
 //! Two request bodies, each exactly what oxidubbo's consumer writes (its `encode_request`
@@ -16,7 +16,8 @@
 //! is read), `encode` writes those values back (one `Encoder` into a reused buffer).
 //!
 //! After `--warmup` seconds, each of `--rounds` rounds measures each case for `--seconds`
-//! and prints `case=<body>/<op> ns_per_op=<n> allocs_per_op=<n>`.
+//! and prints `case=<body>/<op> ns_per_op=<n> allocs_per_op=<n>`. `--only <body>` runs one
+//! body (`hello` or `pojo`).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -117,13 +118,21 @@ fn measure(time: Duration, mut op: impl FnMut()) -> (f64, f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let bodies = [("hello", hello()), ("pojo", pojo())];
+    let mut bodies = vec![("hello", hello()), ("pojo", pojo())];
     if let Some(i) = args.iter().position(|a| a == "--write-bodies") {
         let dir = args.get(i + 1).expect("--write-bodies DIR");
         for (name, bytes) in &bodies {
             std::fs::write(format!("{dir}/{name}.bin"), bytes).expect("write body");
         }
         return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--only") {
+        let only = args.get(i + 1).expect("--only BODY");
+        bodies.retain(|(name, _)| name == only);
+        assert!(
+            !bodies.is_empty(),
+            "--only {only}: no such body (hello, pojo)"
+        );
     }
     let ops: u64 = arg(&args, "--ops", 0);
     if ops > 0 {
