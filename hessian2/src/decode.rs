@@ -274,6 +274,27 @@ impl<'a> Decoder<'a> {
         self.input.get(self.pos..).unwrap_or_default()
     }
 
+    /// A decoder over the same input and with the same options, at byte `pos`, with tables
+    /// of its own (no references, class definitions or types read yet): for looking ahead
+    /// without moving this one. What this one has checked of the input's text is not
+    /// checked again.
+    ///
+    /// ```
+    /// use oxidubbo_hessian2::Decoder;
+    ///
+    /// let mut dec = Decoder::new(b"\x05hello\x05world");
+    /// assert_eq!(dec.fork_at(6).read_str()?, "world");
+    /// assert_eq!(dec.read_str()?, "hello");
+    /// # Ok::<(), oxidubbo_hessian2::Error>(())
+    /// ```
+    pub fn fork_at(&self, pos: usize) -> Decoder<'a> {
+        let mut fork = Decoder::with_options(self.input, self.opts);
+        fork.pos = pos.min(self.input.len());
+        fork.text = self.text;
+        fork.text_start = self.text_start;
+        fork
+    }
+
     // ---- byte-level helpers -------------------------------------------------------------
 
     #[inline]

@@ -445,7 +445,7 @@ enum Keep<'a> {
 
 /// Reads the attachments that end a body, and their `group`, kept as `keep` says.
 fn read_attachments<'a>(
-    dec: &mut Decoder<'_>,
+    dec: &mut Decoder<'a>,
     keep: Keep<'a>,
 ) -> Result<(Attachments, Option<Cow<'a, str>>), RpcError> {
     if dec.is_eof() {
@@ -458,14 +458,13 @@ fn read_attachments<'a>(
     }
     if let Keep::Slice(body) | Keep::Copy(body) = keep {
         let start = dec.position();
-        let map = body.get(start..).unwrap_or_default();
-        if let Some(scanned) = scan_string_map(map)? {
+        if let Some(scanned) = scan_string_map(dec)? {
             let end = start + scanned.len;
             let attachments = match keep {
                 _ if scanned.count == 0 => Attachments::new(),
-                Keep::Copy(_) => {
-                    Attachments::from_encoded(Bytes::copy_from_slice(&map[..scanned.len]))
-                }
+                Keep::Copy(_) => Attachments::from_encoded(Bytes::copy_from_slice(
+                    body.get(start..end).unwrap_or_default(),
+                )),
                 _ => Attachments::from_encoded(body.slice(start..end)),
             };
             return Ok((attachments, scanned.group));
@@ -499,18 +498,21 @@ struct ScannedMap<'a> {
     group: Option<Cow<'a, str>>,
 }
 
-/// Checks an untyped map of strings to strings — what every Dubbo peer sends as
-/// attachments — without copying anything out of it, so that it can stay encoded until
-/// read. `None` when the map is of another shape (typed, or holding other values): the
-/// caller decodes that at once. A malformed map is an error, as decoding it would be.
-fn scan_string_map(map: &[u8]) -> Result<Option<ScannedMap<'_>>, RpcError> {
+/// Checks the untyped map of strings to strings at `body`'s position — what every Dubbo
+/// peer sends as attachments — without copying anything out of it or moving `body`, so
+/// that it can stay encoded until read. `None` when the map is of another shape (typed, or
+/// holding other values): the caller decodes that at once. A malformed map is an error, as
+/// decoding it would be.
+fn scan_string_map<'a>(body: &Decoder<'a>) -> Result<Option<ScannedMap<'a>>, RpcError> {
     const UNTYPED_MAP: u8 = b'H';
     const END: u8 = b'Z';
     let is_string_tag = |b: u8| matches!(b, 0x00..=0x1f | 0x30..=0x33 | b'R' | b'S');
-    let Some((&UNTYPED_MAP, entries)) = map.split_first() else {
+    if body.peek_byte() != Some(UNTYPED_MAP) {
         return Ok(None);
-    };
-    let mut dec = Decoder::new(entries);
+    }
+    let start = body.position();
+    // Forked, so that the text of the body already checked is not checked again.
+    let mut dec = body.fork_at(start + 1);
     let mut count = 0;
     let mut group = None;
     let bad = |e: oxidubbo_hessian2::Error| RpcError::Codec(format!("reading attachments: {e}"));
@@ -534,7 +536,7 @@ fn scan_string_map(map: &[u8]) -> Result<Option<ScannedMap<'_>>, RpcError> {
         }
     }
     Ok(Some(ScannedMap {
-        len: 1 + dec.position() + 1,
+        len: dec.position() - start + 1,
         count,
         group,
     }))
