@@ -25,10 +25,15 @@ pub trait Exporter: Send + Sync {
 /// request never waits on a lock.
 #[derive(Default)]
 pub(crate) struct ExporterTable {
-    map: ArcSwap<HashMap<ServiceKey, Exported>>,
+    map: ArcSwap<Table>,
     /// Serialises writers so that no export or unexport is lost.
     write: Mutex<()>,
 }
+
+/// The exported services by key. Looked up on every request, so hashed with foldhash (a
+/// few times cheaper than SipHash for a service key); only the exporting application puts
+/// keys in it.
+type Table = HashMap<ServiceKey, Exported, foldhash::fast::RandomState>;
 
 /// A method name shared by the calls of an exported service.
 pub(crate) type SharedName = Arc<str>;
@@ -107,7 +112,7 @@ impl ExporterTable {
                 "service {key} is already exported"
             )));
         }
-        let mut next = HashMap::clone(&current);
+        let mut next = Table::clone(&current);
         next.insert(key, Exported::new(invoker));
         self.map.store(Arc::new(next));
         Ok(())
@@ -119,7 +124,7 @@ impl ExporterTable {
         let current = self.map.load();
         match current.get(key) {
             Some(found) if Arc::ptr_eq(&found.invoker, invoker) => {
-                let mut next = HashMap::clone(&current);
+                let mut next = Table::clone(&current);
                 next.remove(key);
                 self.map.store(Arc::new(next));
                 true
@@ -136,7 +141,7 @@ impl ExporterTable {
         if !current.values().any(|e| e.invoker.is_destroyed()) {
             return Vec::new();
         }
-        let mut kept = HashMap::clone(&current);
+        let mut kept = Table::clone(&current);
         let mut gone = Vec::new();
         kept.retain(|_, e| {
             let destroyed = e.invoker.is_destroyed();
@@ -152,7 +157,7 @@ impl ExporterTable {
     /// Empties the table, returning what it held.
     pub(crate) fn drain(&self) -> Vec<(ServiceKey, Arc<dyn Invoker>)> {
         let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        let old = self.map.swap(Arc::new(HashMap::new()));
+        let old = self.map.swap(Arc::new(Table::default()));
         Arc::unwrap_or_clone(old)
             .into_iter()
             .map(|(key, e)| (key, e.invoker))
