@@ -443,6 +443,11 @@ enum Keep<'a> {
     Copy(&'a Bytes),
 }
 
+/// The attachments of nearly every response, Dubbo's providers adding the protocol
+/// version to each: `{"dubbo": "2.0.2"}`, as Hessian writes it. Kept as this static rather
+/// than copied per response.
+const VERSION_ONLY: &[u8] = b"H\x05dubbo\x052.0.2Z";
+
 /// Reads the attachments that end a body, and their `group`, kept as `keep` says.
 fn read_attachments<'a>(
     dec: &mut Decoder<'a>,
@@ -462,9 +467,10 @@ fn read_attachments<'a>(
             let end = start + scanned.len;
             let attachments = match keep {
                 _ if scanned.count == 0 => Attachments::new(),
-                Keep::Copy(_) => Attachments::from_encoded(Bytes::copy_from_slice(
-                    body.get(start..end).unwrap_or_default(),
-                )),
+                Keep::Copy(_) => Attachments::from_encoded(match body.get(start..end) {
+                    Some(VERSION_ONLY) => Bytes::from_static(VERSION_ONLY),
+                    map => Bytes::copy_from_slice(map.unwrap_or_default()),
+                }),
                 _ => Attachments::from_encoded(body.slice(start..end)),
             };
             return Ok((attachments, scanned.group));
@@ -766,6 +772,30 @@ mod tests {
 
     fn pairs(a: &Attachments) -> Vec<(String, Value)> {
         a.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect()
+    }
+
+    /// The shared copy of a response's usual attachments is what the encoder writes for
+    /// them, and a response carrying them, or more, reads them back either way.
+    #[test]
+    fn version_only_attachments_are_shared() {
+        let mut frame = Vec::new();
+        let result = Ok(RpcResult::new(Value::from("hi")));
+        encode_response(&mut frame, 1, true, &result, 0).expect("response encodes");
+        assert!(frame.ends_with(VERSION_ONLY), "{frame:x?}");
+        let body = Bytes::copy_from_slice(&frame[HEADER_LEN..]);
+        for decoded in [decode_response_kept(20, &body), decode_response(20, &body)] {
+            let decoded = decoded.expect("response decodes");
+            assert_eq!(decoded.attachments.get_str("dubbo"), Some(DUBBO_VERSION));
+            assert_eq!(pairs(&decoded.attachments).len(), 1);
+        }
+        let mut more = RpcResult::new(Value::from("hi"));
+        more.attachments.insert("k", "v");
+        frame.clear();
+        encode_response(&mut frame, 1, true, &Ok(more), 0).expect("response encodes");
+        let body = Bytes::copy_from_slice(&frame[HEADER_LEN..]);
+        let kept = decode_response_kept(20, &body).expect("response decodes");
+        assert_eq!(kept.attachments.get_str("k"), Some("v"));
+        assert_eq!(kept.attachments.get_str("dubbo"), Some(DUBBO_VERSION));
     }
 
     /// Both paths over `body`: equal attachments and group, or both an error.
