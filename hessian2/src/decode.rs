@@ -1251,11 +1251,20 @@ fn place(slot: &mut Value, v: Value) {
     std::mem::forget(std::mem::replace(slot, v));
 }
 
-/// How many bytes at the start of `bytes` are ASCII, checked 8 at a time.
+/// How many bytes at the start of `bytes` are ASCII, checked 16, then 8 at a time.
 fn ascii_prefix(bytes: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0x80; 8]));
+    let mut pairs = bytes.chunks_exact(16);
     let mut n = 0;
+    for pair in &mut pairs {
+        let (a, b) = pair.split_at(8);
+        if (word(a) | word(b)) & HIGH != 0 {
+            break;
+        }
+        n += 16;
+    }
+    let mut words = bytes.get(n..).unwrap_or_default().chunks_exact(8);
     for word in &mut words {
         let w = u64::from_le_bytes(word.try_into().unwrap_or([0x80; 8]));
         if w & HIGH != 0 {
