@@ -1335,3 +1335,25 @@ pub fn decode_values(bytes: &[u8]) -> Result<Vec<Value>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ascii_prefix;
+
+    /// The first non-ASCII byte is found wherever it is: in a 16-byte step, in an 8-byte
+    /// one, or in the tail.
+    #[test]
+    fn ascii_prefix_stops_at_the_first_high_byte() {
+        for len in 0..48 {
+            let mut bytes = vec![b'a'; len];
+            assert_eq!(ascii_prefix(&bytes), len);
+            for at in 0..len {
+                bytes[at] = 0xc3;
+                assert_eq!(ascii_prefix(&bytes), at, "len {len}, high byte at {at}");
+                bytes[at] = 0x80;
+                assert_eq!(ascii_prefix(&bytes), at);
+                bytes[at] = b'a';
+            }
+        }
+    }
+}
