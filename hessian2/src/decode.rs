@@ -1255,9 +1255,8 @@ fn place(slot: &mut Value, v: Value) {
 fn ascii_prefix(bytes: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([0x80; 8]));
-    let mut pairs = bytes.chunks_exact(16);
     let mut n = 0;
-    for pair in &mut pairs {
+    for pair in bytes.chunks_exact(16) {
         let (a, b) = pair.split_at(8);
         if (word(a) | word(b)) & HIGH != 0 {
             break;
