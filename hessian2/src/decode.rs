@@ -983,6 +983,17 @@ impl<'a> Decoder<'a> {
         self.read_other_value_to(slot)
     }
 
+    /// Reads the next element of a list onto the end of `items` (see
+    /// [`Decoder::read_element_to`]).
+    #[inline(always)]
+    fn read_element_pushed(&mut self, items: &mut Vec<Value>) -> Result<()> {
+        items.push(Value::Null);
+        match items.last_mut() {
+            Some(item) => self.read_element_to(item),
+            None => Ok(()),
+        }
+    }
+
     /// Reads a short-form ASCII string into `slot` (see [`Decoder::read_element_to`]) if
     /// one comes next; `false` (nothing read) if not.
     #[inline(always)]
@@ -1131,10 +1142,7 @@ impl<'a> Decoder<'a> {
             Some(n) => {
                 let mut items = Vec::with_capacity(n.min(PREALLOC_MAX));
                 for _ in 0..n {
-                    items.push(Value::Null);
-                    if let Some(item) = items.last_mut() {
-                        self.read_element_to(item)?;
-                    }
+                    self.read_element_pushed(&mut items)?;
                     self.grow(&mut size, start)?;
                 }
                 items
@@ -1148,10 +1156,7 @@ impl<'a> Decoder<'a> {
                             self.opts.max_len
                         )));
                     }
-                    items.push(Value::Null);
-                    if let Some(item) = items.last_mut() {
-                        self.read_element_to(item)?;
-                    }
+                    self.read_element_pushed(&mut items)?;
                     self.grow(&mut size, start)?;
                 }
                 self.pos += 1;
@@ -1264,10 +1269,10 @@ fn ascii_prefix(bytes: &[u8]) -> usize {
         n += 16;
     }
     let mut words = bytes.get(n..).unwrap_or_default().chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or([0x80; 8]));
-        if w & HIGH != 0 {
-            return n + (w & HIGH).trailing_zeros() as usize / 8;
+    for chunk in &mut words {
+        let high = word(chunk) & HIGH;
+        if high != 0 {
+            return n + high.trailing_zeros() as usize / 8;
         }
         n += 8;
     }
