@@ -38,8 +38,8 @@ targets=(
   "fuzz triple_headers fuzz/seeds/triple_headers"
   "fuzz url_parse fuzz/seeds/url_parse"
   "fuzz config_toml fuzz/seeds/config_toml"
-  "hessian2/fuzz decode_value ../shared/fixtures/hessian2"
-  "hessian2/fuzz from_slice ../shared/fixtures/hessian2"
+  "hessian2/fuzz decode_value hessian2/tests/vectors/hessian-js"
+  "hessian2/fuzz from_slice hessian2/tests/vectors/hessian-js"
 )
 
 for project in fuzz hessian2/fuzz; do
@@ -56,7 +56,8 @@ run_target() {
   # Hessian fixtures are a tree: seed only with the small files, flattened.
   if [ "$target" = decode_value ] || [ "$target" = from_slice ]; then
     local flat="$dir/corpus/$target-seeds"
-    if [ -d "$ROOT/$seeds" ] && [ ! -d "$flat" ]; then
+    [ -d "$ROOT/$seeds" ] || { log "seed directory $seeds is missing"; return 1; }
+    if [ ! -d "$flat" ]; then
       mkdir -p "$flat"
       find "$ROOT/$seeds" -name '*.bin' -size -4k | while read -r f; do
         cp "$f" "$flat/$(basename "$(dirname "$f")")_$(basename "$f")"

@@ -1,4 +1,5 @@
-//! The hessian.js v2 fixtures (written by Java's Hessian), decoded and re-encoded.
+//! The hessian.js v2 fixtures (written by Java's Hessian), decoded and re-encoded. They are
+//! kept in `tests/vectors/hessian-js/` with hessian.js's MIT licence.
 //!
 //! Every fixture file is listed by name with the value hessian.js's own tests
 //! (`test/*.test.js` of node-modules/hessian.js) expect; each test also checks that its
@@ -32,7 +33,7 @@ use oxidubbo_hessian2::{
 fn root() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/hessian2"
+        "/tests/vectors/hessian-js"
     ))
 }
 
