@@ -17,13 +17,94 @@ type Pairs = Vec<(Cow<'static, str>, Value)>;
 ///
 /// Attachments received on the wire may stay encoded ([`Attachments::from_encoded`]) until
 /// something reads them: a provider whose filters and service never look at them pays for
-/// no string copies. Entries set since then override the encoded ones.
+/// no string copies. Entries set since then override the encoded ones. A map that nearly
+/// every message carries alike can be a [`StaticMap`] ([`Attachments::from_static`]),
+/// decoded once per process.
 #[derive(Clone, Default)]
 pub struct Attachments {
     /// Entries set directly; all of them once `encoded` has been merged in.
     pairs: Pairs,
     /// Entries as received, decoded on first read; `pairs` override them.
-    encoded: Option<Box<Encoded>>,
+    encoded: Option<Received>,
+}
+
+/// Received entries still encoded: a call's own, or a map shared by the whole process.
+#[derive(Clone)]
+enum Received {
+    Own(Box<Encoded>),
+    Static(&'static Encoded),
+}
+
+impl std::ops::Deref for Received {
+    type Target = Encoded;
+
+    fn deref(&self) -> &Encoded {
+        match self {
+            Received::Own(encoded) => encoded,
+            Received::Static(encoded) => encoded,
+        }
+    }
+}
+
+impl Received {
+    /// The entries, to change: a static map becomes one of the call's own first (still
+    /// encoded, whether or not the static one was decoded meanwhile).
+    fn to_mut(&mut self) -> &mut Encoded {
+        if let Received::Static(shared) = *self {
+            *self = Received::Own(Box::new(Encoded {
+                map: shared.map.clone(),
+                shared: Default::default(),
+                removed: &[],
+                decoded: OnceCell::new(),
+            }));
+        }
+        match self {
+            Received::Own(encoded) => encoded,
+            Received::Static(_) => unreachable!("made its own just above"),
+        }
+    }
+
+    fn into_pairs(self) -> Pairs {
+        match self {
+            Received::Own(encoded) => encoded.into_pairs(),
+            Received::Static(shared) => shared.pairs().clone(),
+        }
+    }
+}
+
+/// A Hessian map of strings to strings held in a `static`, for attachments that nearly
+/// every message carries alike (a provider's `{dubbo: 2.0.2}`): [`Attachments::from_static`]
+/// shares it without allocating, and it is decoded at most once per process.
+///
+/// ```
+/// use oxidubbo_invoker::{Attachments, StaticMap};
+///
+/// static VERSION: StaticMap = StaticMap::new(b"H\x05dubbo\x052.0.2Z");
+/// let attachments = Attachments::from_static(&VERSION);
+/// assert_eq!(attachments.get_str("dubbo"), Some("2.0.2"));
+/// ```
+pub struct StaticMap(Encoded);
+
+impl StaticMap {
+    /// The map encoded as `map`: one Hessian map (`H … Z`) whose keys and values are all
+    /// strings. Bytes of any other shape read as no entries (with a warning), as a map
+    /// given to [`Attachments::from_encoded`] would.
+    pub const fn new(map: &'static [u8]) -> Self {
+        StaticMap(Encoded {
+            map: Bytes::from_static(map),
+            shared: [None, None],
+            removed: &[],
+            decoded: OnceCell::new(),
+        })
+    }
+}
+
+impl std::fmt::Debug for StaticMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.pairs().iter().map(|(k, v)| (k, v)))
+            .finish()
+    }
 }
 
 #[derive(Clone)]
@@ -128,12 +209,20 @@ impl Attachments {
     pub fn from_encoded(map: Bytes) -> Self {
         Attachments {
             pairs: Pairs::new(),
-            encoded: Some(Box::new(Encoded {
+            encoded: Some(Received::Own(Box::new(Encoded {
                 map,
                 shared: Default::default(),
                 removed: &[],
                 decoded: OnceCell::new(),
-            })),
+            }))),
+        }
+    }
+
+    /// The entries of `map`, shared: nothing is copied or allocated until they change.
+    pub fn from_static(map: &'static StaticMap) -> Self {
+        Attachments {
+            pairs: Pairs::new(),
+            encoded: Some(Received::Static(&map.0)),
         }
     }
 
@@ -203,7 +292,7 @@ impl Attachments {
     pub fn insert_shared(&mut self, key: &'static str, value: &Arc<str>) {
         let slot = self.encoded.as_mut().filter(|e| e.decoded.get().is_none());
         let slot = slot.and_then(|e| {
-            let mut slots = e.shared.iter_mut();
+            let mut slots = e.to_mut().shared.iter_mut();
             slots.find(|s| s.as_ref().is_none_or(|(k, _)| *k == key))
         });
         match slot {
@@ -241,6 +330,7 @@ impl Attachments {
         };
         let still_encoded = encoded.decoded.get().is_none();
         if still_encoded && (encoded.removed.is_empty() || encoded.removed == keys) {
+            let encoded = encoded.to_mut();
             encoded.removed = keys;
             for slot in encoded.shared.iter_mut() {
                 if slot.as_ref().is_some_and(|(k, _)| keys.contains(k)) {
@@ -278,7 +368,7 @@ impl Attachments {
     /// Folds the received entries into `pairs`, those set since overriding them.
     fn merge_encoded(&mut self) {
         if let Some(encoded) = self.encoded.take() {
-            let mut merged = (*encoded).into_pairs();
+            let mut merged = encoded.into_pairs();
             merged.retain(|(k, _)| !self.pairs.iter().any(|(set, _)| set == k));
             merged.append(&mut self.pairs);
             self.pairs = merged;

@@ -25,7 +25,7 @@ mod rpc_status;
 mod service;
 mod status;
 
-pub use attachments::{Attachments, intern_key};
+pub use attachments::{Attachments, StaticMap, intern_key};
 pub use attributes::Attributes;
 pub use error::RpcError;
 pub use invocation::{Invocation, RpcResult};

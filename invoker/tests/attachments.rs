@@ -219,3 +219,40 @@ fn keys_removed_while_encoded_read_as_removed_one_by_one() {
     let owned: Vec<(String, Value)> = lazy.clone().into_iter().collect();
     assert_eq!(owned, pairs(&one_by_one));
 }
+
+#[test]
+fn a_static_map_reads_like_a_received_one_and_changes_stay_with_their_copy() {
+    use oxidubbo_invoker::StaticMap;
+    use std::sync::Arc;
+    static RECEIVED_MAP: std::sync::OnceLock<&'static [u8]> = std::sync::OnceLock::new();
+    let bytes = *RECEIVED_MAP.get_or_init(|| encoded(RECEIVED).to_vec().leak());
+    let map: &'static StaticMap = Box::leak(Box::new(StaticMap::new(bytes)));
+    let received = || Attachments::from_encoded(encoded(RECEIVED));
+    assert_eq!(pairs(&Attachments::from_static(map)), pairs(&received()));
+    assert_eq!(format!("{map:?}"), format!("{:?}", received()));
+
+    // Every way of changing one, before and after the static map was first decoded: the
+    // change reads as it does on a call's own map, and the next one starts unchanged.
+    let dubbo: Arc<str> = Arc::from("2.0.2");
+    let changes: [fn(&mut Attachments, &Arc<str>); 4] = [
+        |a, v| a.insert_shared("dubbo", v),
+        |a, _| a.remove_all(&["version", "path"]),
+        |a, _| a.insert("group", "red"),
+        |a, _| {
+            a.remove("custom-key");
+        },
+    ];
+    for (i, change) in changes.iter().enumerate() {
+        let fresh: &'static StaticMap = Box::leak(Box::new(StaticMap::new(bytes)));
+        for map in [fresh, map] {
+            let (mut from_static, mut own) = (Attachments::from_static(map), received());
+            change(&mut from_static, &dubbo);
+            change(&mut own, &dubbo);
+            assert_eq!(pairs(&from_static), pairs(&own), "change {i}");
+            assert_eq!(pairs(&Attachments::from_static(map)), pairs(&received()));
+        }
+    }
+    // Shapes it does not take read as no entries, as from_encoded's do.
+    static NOT_A_MAP: StaticMap = StaticMap::new(b"\x05hello");
+    assert!(Attachments::from_static(&NOT_A_MAP).is_empty());
+}

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 use oxidubbo_hessian2::descriptor::GENERIC_PARAMETER_DESC;
 use oxidubbo_hessian2::{Decoder, Encoder, Object, Value};
-use oxidubbo_invoker::{Attachments, Invocation, RpcError, RpcResult, Status};
+use oxidubbo_invoker::{Attachments, Invocation, RpcError, RpcResult, StaticMap, Status};
 
 use super::header::{FLAG_EVENT, FLAG_REQUEST, FLAG_TWOWAY, HEADER_LEN, HESSIAN2, Header};
 
@@ -444,9 +444,12 @@ enum Keep<'a> {
 }
 
 /// The attachments of nearly every response, Dubbo's providers adding the protocol
-/// version to each: `{"dubbo": "2.0.2"}`, as Hessian writes it. Kept as this static rather
-/// than copied per response.
+/// version to each: `{"dubbo": "2.0.2"}`, as Hessian writes it. Read as the shared
+/// [`VERSION_ONLY_MAP`], neither checked nor copied per response.
 const VERSION_ONLY: &[u8] = b"H\x05dubbo\x052.0.2Z";
+
+/// [`VERSION_ONLY`] as attachments, decoded at most once per process.
+static VERSION_ONLY_MAP: StaticMap = StaticMap::new(VERSION_ONLY);
 
 /// Reads the attachments that end a body, and their `group`, kept as `keep` says.
 fn read_attachments<'a>(
@@ -463,14 +466,18 @@ fn read_attachments<'a>(
     }
     if let Keep::Slice(body) | Keep::Copy(body) = keep {
         let start = dec.position();
+        let rest = body.get(start..).unwrap_or_default();
+        if matches!(keep, Keep::Copy(_)) && rest.starts_with(VERSION_ONLY) {
+            // Known good: neither checked nor copied.
+            return Ok((Attachments::from_static(&VERSION_ONLY_MAP), None));
+        }
         if let Some(scanned) = scan_string_map(dec)? {
             let end = start + scanned.len;
             let attachments = match keep {
                 _ if scanned.count == 0 => Attachments::new(),
-                Keep::Copy(_) => Attachments::from_encoded(match body.get(start..end) {
-                    Some(VERSION_ONLY) => Bytes::from_static(VERSION_ONLY),
-                    map => Bytes::copy_from_slice(map.unwrap_or_default()),
-                }),
+                Keep::Copy(_) => Attachments::from_encoded(Bytes::copy_from_slice(
+                    rest.get(..scanned.len).unwrap_or_default(),
+                )),
                 _ => Attachments::from_encoded(body.slice(start..end)),
             };
             return Ok((attachments, scanned.group));
