@@ -471,7 +471,11 @@ fn read_attachments<'a>(
             // Known good: neither checked nor copied.
             return Ok((Attachments::from_static(&VERSION_ONLY_MAP), None));
         }
-        if let Some(scanned) = scan_string_map(dec)? {
+        let scanned = match scan_ascii_map(rest) {
+            Some(scanned) => Some(scanned),
+            None => scan_string_map(dec)?,
+        };
+        if let Some(scanned) = scanned {
             let end = start + scanned.len;
             let attachments = match keep {
                 _ if scanned.count == 0 => Attachments::new(),
@@ -509,6 +513,59 @@ struct ScannedMap<'a> {
     count: usize,
     /// The last `group` entry.
     group: Option<Cow<'a, str>>,
+}
+
+/// [`scan_string_map`]'s common case, without the decoder: `map` starts with an untyped
+/// map whose keys and values are all strings of short form (as every Dubbo peer writes
+/// `path`, `version`, `timeout`, …), at most [`MAX_ATTACHMENTS`] of them, and all its
+/// bytes are ASCII (text, tags and lengths alike: a string of 128–255 characters has a
+/// length byte of 0x80 or more). `None` for anything else, which the decoder then scans:
+/// the answer is the same either way.
+fn scan_ascii_map(map: &[u8]) -> Option<ScannedMap<'_>> {
+    const UNTYPED_MAP: u8 = b'H';
+    const END: u8 = b'Z';
+    if map.first() != Some(&UNTYPED_MAP) {
+        return None;
+    }
+    // The bounds of the string of short form at `pos`, its length counted in bytes: right
+    // for ASCII text, checked below for the whole map at once.
+    let string = |pos: usize| -> Option<(usize, usize)> {
+        match *map.get(pos)? {
+            b @ 0x00..=0x1f => Some((pos + 1, pos + 1 + usize::from(b))),
+            b @ 0x30..=0x33 => {
+                let len = (usize::from(b - 0x30) << 8) | usize::from(*map.get(pos + 1)?);
+                Some((pos + 2, pos + 2 + len))
+            }
+            _ => None,
+        }
+    };
+    let (mut pos, mut count, mut group) = (1, 0, None);
+    while *map.get(pos)? != END {
+        let (key, value_at) = string(pos)?;
+        let (value, next) = string(value_at)?;
+        if map.get(key..value_at) == Some(b"group") {
+            group = Some(value..next);
+        }
+        count += 1;
+        if count > MAX_ATTACHMENTS {
+            return None;
+        }
+        pos = next;
+    }
+    let map = map.get(..=pos)?;
+    // Folded rather than `is_ascii`, which the compiler does a vector at a time.
+    if map.iter().fold(0, |high, b| high | b) >= 0x80 {
+        return None;
+    }
+    let group = match group {
+        Some(range) => Some(Cow::Borrowed(std::str::from_utf8(map.get(range)?).ok()?)),
+        None => None,
+    };
+    Some(ScannedMap {
+        len: map.len(),
+        count,
+        group,
+    })
 }
 
 /// Checks the untyped map of strings to strings at `body`'s position — what every Dubbo
@@ -839,6 +896,44 @@ mod tests {
             let kept = decode_request_from(&body, Some(&body)).expect("decodes");
             prop_assert!(kept.attachments.len() <= entries.len());
             agree(&body)?;
+        }
+
+        /// The scan without the decoder takes every map of short ASCII strings (what
+        /// peers send) and answers like the decoder's scan; anything else it leaves to it.
+        #[test]
+        fn the_ascii_scan_answers_like_the_decoder(
+            entries in vec(("[ -~]{0,12}", "[ -~]{0,127}|[ -~]{256,300}"), 0..12),
+            group in proptest::option::of("[ -~]{0,8}"),
+            tail in vec(any::<u8>(), 0..8),
+            cut in any::<prop::sample::Index>(),
+            noise in any::<(prop::sample::Index, u8)>(),
+        ) {
+            let mut entries = entries;
+            if let Some(group) = group {
+                entries.push(("group".to_owned(), group));
+            }
+            let only = string_map(&entries);
+            let map = [only.as_slice(), &tail].concat();
+            let scan = |map: &[u8]| {
+                let owned = |s: ScannedMap<'_>| (s.len, s.count, s.group.map(Cow::into_owned));
+                let fast = scan_ascii_map(map).map(owned);
+                let general = scan_string_map(&Decoder::new(map)).map(|s| s.map(owned));
+                (fast, general)
+            };
+            let (fast, general) = scan(&map);
+            prop_assert_eq!(fast.is_some(), only.is_ascii(), "an ASCII map is taken");
+            if fast.is_some() {
+                prop_assert_eq!(fast, general.expect("scans"));
+            }
+            // Cut short or with one byte changed: the fast scan gives up or agrees.
+            let cut_short = &map[..cut.index(map.len())];
+            let mut changed = map.clone();
+            changed[noise.0.index(map.len())] = noise.1;
+            for map in [cut_short, &changed] {
+                if let (Some(fast), general) = scan(map) {
+                    prop_assert_eq!(Some(fast), general.expect("the decoder agrees"));
+                }
+            }
         }
 
         #[test]
