@@ -111,9 +111,9 @@ impl std::fmt::Debug for StaticMap {
 struct Encoded {
     /// A Hessian map whose keys and values are strings.
     map: Bytes,
-    /// Entries set over the map's with [`Attachments::insert_shared`], shared with their
-    /// owner until the map is decoded.
-    shared: [Option<(&'static str, Arc<str>)>; SHARED_MAX],
+    /// Entries set over the map's with [`Attachments::insert_shared`] or
+    /// [`Attachments::insert_static`], shared with their owner until the map is decoded.
+    shared: [Option<(&'static str, SharedStr)>; SHARED_MAX],
     /// Keys removed with [`Attachments::remove_all`] while the map was encoded: dropped
     /// from the map's entries when it is decoded.
     removed: &'static [&'static str],
@@ -122,6 +122,24 @@ struct Encoded {
 
 /// How many [`Attachments::insert_shared`] entries stay shared (a provider sets two).
 const SHARED_MAX: usize = 2;
+
+/// The value of an entry set with [`Attachments::insert_shared`] or
+/// [`Attachments::insert_static`].
+#[derive(Clone)]
+enum SharedStr {
+    Counted(Arc<str>),
+    /// No count to change per call, where every thread of a process would change the same.
+    Static(&'static str),
+}
+
+impl SharedStr {
+    fn as_str(&self) -> &str {
+        match self {
+            SharedStr::Counted(s) => s,
+            SharedStr::Static(s) => s,
+        }
+    }
+}
 
 impl Encoded {
     fn pairs(&self) -> &Pairs {
@@ -148,7 +166,7 @@ impl Encoded {
         }
         for (key, value) in self.shared.iter().flatten() {
             pairs.retain(|(k, _)| k != key);
-            pairs.push((Cow::Borrowed(key), Value::from(&**value)));
+            pairs.push((Cow::Borrowed(key), Value::from(value.as_str())));
         }
         pairs
     }
@@ -288,8 +306,18 @@ impl Attachments {
     /// Sets `key` to the string `value`, as [`insert`](Self::insert) does, but while the
     /// received entries are still encoded (and for two such keys at most), `value` stays
     /// shared and is copied into a `String` only when something reads the attachments: a
-    /// provider sets the `dubbo` version and `remote.address` of every call this way.
+    /// provider sets the `remote.address` of every call this way.
     pub fn insert_shared(&mut self, key: &'static str, value: &Arc<str>) {
+        self.set_shared(key, SharedStr::Counted(Arc::clone(value)));
+    }
+
+    /// [`insert_shared`](Self::insert_shared) for a value that lives as long as the
+    /// program (a provider's `dubbo` version `"2.0.2"`): no count is changed per call.
+    pub fn insert_static(&mut self, key: &'static str, value: &'static str) {
+        self.set_shared(key, SharedStr::Static(value));
+    }
+
+    fn set_shared(&mut self, key: &'static str, value: SharedStr) {
         let slot = self.encoded.as_mut().filter(|e| e.decoded.get().is_none());
         let slot = slot.and_then(|e| {
             let mut slots = e.to_mut().shared.iter_mut();
@@ -297,10 +325,8 @@ impl Attachments {
         });
         match slot {
             // An entry set directly overrides a shared one.
-            Some(slot) if !self.pairs.iter().any(|(k, _)| k == key) => {
-                *slot = Some((key, Arc::clone(value)))
-            }
-            _ => self.insert(key, value.to_string()),
+            Some(slot) if !self.pairs.iter().any(|(k, _)| k == key) => *slot = Some((key, value)),
+            _ => self.insert(key, value.as_str().to_owned()),
         }
     }
 

@@ -143,6 +143,19 @@ fn shared_entries_read_like_inserted_ones() {
     assert_eq!(shared.get_str("dubbo"), Some("2.0.2"));
     assert_eq!(shared.get_str("remote.address"), Some("127.0.0.1:1234"));
     assert_eq!(pairs(&shared), pairs(&inserted));
+    let mut statics = Attachments::from_encoded(encoded(received));
+    statics.insert_static("dubbo", "2.0.2");
+    statics.insert_shared("remote.address", &peer);
+    assert_eq!(pairs(&statics), pairs(&inserted));
+    statics.insert_static("dubbo", "2.0.3");
+    assert_eq!(
+        statics.get_str("dubbo"),
+        Some("2.0.3"),
+        "set again once decoded"
+    );
+    let mut plain = Attachments::new();
+    plain.insert_static("dubbo", "2.0.2");
+    assert_eq!(plain.get_str("dubbo"), Some("2.0.2"));
 
     // A third shared key, one set on decoded attachments, and one over an entry set
     // directly, are inserted as strings; entries set later still win.

@@ -628,9 +628,6 @@ thread_local! {
 /// The call of an exported service, boxed once so that it can move into a task of its own.
 type Call = Pin<Box<dyn Future<Output = Result<RpcResult, RpcError>> + Send>>;
 
-/// The `dubbo` attachment of a request from a `"2.0.2"` consumer (nearly all of them).
-static DUBBO_VERSION_SHARED: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
-
 /// Decodes a request and finds its exported invoker: the call to run (not yet polled) and
 /// whether the consumer takes response attachments, or the error to answer at once.
 fn start_call(ctx: &Ctx, body: &Bytes, peer: &Arc<str>) -> Result<(Call, bool), RpcError> {
@@ -671,12 +668,11 @@ fn start_call(ctx: &Ctx, body: &Bytes, peer: &Arc<str>) -> Result<(Call, bool), 
         ..
     } = request;
     // Shared, not copied per call: a service that reads no attachment pays for neither.
-    let dubbo: Arc<str> = if dubbo_version == codec::DUBBO_VERSION {
-        Arc::clone(DUBBO_VERSION_SHARED.get_or_init(|| Arc::from(codec::DUBBO_VERSION)))
+    if dubbo_version == codec::DUBBO_VERSION {
+        attachments.insert_static("dubbo", codec::DUBBO_VERSION);
     } else {
-        Arc::from(&*dubbo_version)
-    };
-    attachments.insert_shared("dubbo", &dubbo);
+        attachments.insert_shared("dubbo", &Arc::from(&*dubbo_version));
+    }
     attachments.insert_shared("remote.address", peer);
     // The service's own copy of a method name it lists: shared, not copied per call.
     let method: MethodName = match shared_method {
