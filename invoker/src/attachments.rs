@@ -48,8 +48,8 @@ impl std::ops::Deref for Received {
 
 impl Received {
     /// The entries, to change: a static map becomes one of the call's own first (still
-    /// encoded, whether or not the static one was decoded meanwhile).
-    fn to_mut(&mut self) -> &mut Encoded {
+    /// encoded, whether or not the static one was decoded meanwhile). Always `Some`.
+    fn to_mut(&mut self) -> Option<&mut Encoded> {
         if let Received::Static(shared) = *self {
             *self = Received::Own(Box::new(Encoded {
                 map: shared.map.clone(),
@@ -59,8 +59,8 @@ impl Received {
             }));
         }
         match self {
-            Received::Own(encoded) => encoded,
-            Received::Static(_) => unreachable!("made its own just above"),
+            Received::Own(encoded) => Some(encoded),
+            Received::Static(_) => None,
         }
     }
 
@@ -320,7 +320,7 @@ impl Attachments {
     fn set_shared(&mut self, key: &'static str, value: SharedStr) {
         let slot = self.encoded.as_mut().filter(|e| e.decoded.get().is_none());
         let slot = slot.and_then(|e| {
-            let mut slots = e.to_mut().shared.iter_mut();
+            let mut slots = e.to_mut()?.shared.iter_mut();
             slots.find(|s| s.as_ref().is_none_or(|(k, _)| *k == key))
         });
         match slot {
@@ -355,17 +355,20 @@ impl Attachments {
             return;
         };
         let still_encoded = encoded.decoded.get().is_none();
-        if still_encoded && (encoded.removed.is_empty() || encoded.removed == keys) {
-            let encoded = encoded.to_mut();
-            encoded.removed = keys;
-            for slot in encoded.shared.iter_mut() {
-                if slot.as_ref().is_some_and(|(k, _)| keys.contains(k)) {
-                    *slot = None;
+        let keep_encoded = still_encoded && (encoded.removed.is_empty() || encoded.removed == keys);
+        match keep_encoded.then(|| encoded.to_mut()).flatten() {
+            Some(encoded) => {
+                encoded.removed = keys;
+                for slot in encoded.shared.iter_mut() {
+                    if slot.as_ref().is_some_and(|(k, _)| keys.contains(k)) {
+                        *slot = None;
+                    }
                 }
             }
-        } else {
-            self.merge_encoded();
-            self.pairs.retain(|(k, _)| !keys.contains(&k.as_ref()));
+            None => {
+                self.merge_encoded();
+                self.pairs.retain(|(k, _)| !keys.contains(&k.as_ref()));
+            }
         }
     }
 
