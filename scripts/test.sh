@@ -26,6 +26,13 @@ TEST_TIMEOUT="${OXIDUBBO_TEST_TIMEOUT:-4800}"
 
 log() { echo "[test.sh] $*" >&2; }
 
+# The build needs about 7 GB of disk (target/ and fuzz/target/): say what there is, so that
+# a run that fills the disk says so at its start.
+if avail_kb="$(df -Pk . 2>/dev/null | awk 'NR == 2 {print $4}')" && [ -n "$avail_kb" ]; then
+  log "free disk: $((avail_kb / 1024 / 1024)) GiB"
+  [ "$avail_kb" -ge $((7 * 1024 * 1024)) ] || log "warning: less than 7 GiB free; the build may fill the disk"
+fi
+
 # --- peers -----------------------------------------------------------------
 bash "$ROOT/scripts/install-peers.sh"
 
