@@ -51,12 +51,7 @@ impl Received {
     /// encoded, whether or not the static one was decoded meanwhile). Always `Some`.
     fn to_mut(&mut self) -> Option<&mut Encoded> {
         if let Received::Static(shared) = *self {
-            *self = Received::Own(Box::new(Encoded {
-                map: shared.map.clone(),
-                shared: Default::default(),
-                removed: &[],
-                decoded: OnceCell::new(),
-            }));
+            *self = Received::Own(Box::new(Encoded::new(shared.map.clone())));
         }
         match self {
             Received::Own(encoded) => Some(encoded),
@@ -90,12 +85,7 @@ impl StaticMap {
     /// strings. Bytes of any other shape read as no entries (with a warning), as a map
     /// given to [`Attachments::from_encoded`] would.
     pub const fn new(map: &'static [u8]) -> Self {
-        StaticMap(Encoded {
-            map: Bytes::from_static(map),
-            shared: [None, None],
-            removed: &[],
-            decoded: OnceCell::new(),
-        })
+        StaticMap(Encoded::new(Bytes::from_static(map)))
     }
 }
 
@@ -142,6 +132,16 @@ impl SharedStr {
 }
 
 impl Encoded {
+    /// `map` as received: nothing set over it, removed from it or decoded yet.
+    const fn new(map: Bytes) -> Self {
+        Encoded {
+            map,
+            shared: [const { None }; SHARED_MAX],
+            removed: &[],
+            decoded: OnceCell::new(),
+        }
+    }
+
     fn pairs(&self) -> &Pairs {
         self.decoded.get_or_init(|| self.decode())
     }
@@ -227,12 +227,7 @@ impl Attachments {
     pub fn from_encoded(map: Bytes) -> Self {
         Attachments {
             pairs: Pairs::new(),
-            encoded: Some(Received::Own(Box::new(Encoded {
-                map,
-                shared: Default::default(),
-                removed: &[],
-                decoded: OnceCell::new(),
-            }))),
+            encoded: Some(Received::Own(Box::new(Encoded::new(map)))),
         }
     }
 
