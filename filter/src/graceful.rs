@@ -10,7 +10,8 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering::{Acquire, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -43,11 +44,60 @@ pub struct Graceful {
     inner: Arc<Inner>,
 }
 
+// The orderings are `SeqCst` where a side writes one of these and then reads another: a
+// call counts itself in and then reads `closing` (out, then `waiting`), while shutdown
+// sets `closing` and `wait_idle` counts itself in `waiting` before reading `in_flight`.
+// Only one total order of those operations makes sure that at least one side sees the
+// other's write, so that no call slips past a shutdown that saw none in flight, and no
+// waiter misses the last call out.
 #[derive(Default)]
 struct Inner {
     in_flight: AtomicUsize,
     closing: AtomicBool,
+    /// `wait_idle` calls waiting now: the last call out wakes them only if there are any,
+    /// so a call does not touch the `Notify` while nobody waits.
+    waiting: AtomicUsize,
     idle: Notify,
+}
+
+impl Inner {
+    /// Counts a call in, unless shutdown has begun.
+    fn admit(&self) -> bool {
+        if self.closing.load(SeqCst) {
+            return false;
+        }
+        self.in_flight.fetch_add(1, SeqCst);
+        // A shutdown that began between the check and the increment may already have
+        // seen zero calls; back out so it is not waited for in vain.
+        if self.closing.load(SeqCst) {
+            self.leave();
+            return false;
+        }
+        true
+    }
+
+    /// Counts a call out; the last one wakes whoever waits for no calls in flight.
+    fn leave(&self) {
+        if self.in_flight.fetch_sub(1, SeqCst) == 1 && self.waiting.load(SeqCst) > 0 {
+            self.idle.notify_waiters();
+        }
+    }
+}
+
+/// One [`Graceful::wait_idle`] waiting, counted in `waiting` until dropped.
+struct Waiting<'a>(&'a Inner);
+
+impl<'a> Waiting<'a> {
+    fn new(inner: &'a Inner) -> Self {
+        inner.waiting.fetch_add(1, SeqCst);
+        Waiting(inner)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, SeqCst);
+    }
 }
 
 impl Graceful {
@@ -58,22 +108,22 @@ impl Graceful {
 
     /// Calls in flight now.
     pub fn in_flight(&self) -> usize {
-        self.inner.in_flight.load(Ordering::Acquire)
+        self.inner.in_flight.load(Acquire)
     }
 
     /// Starts refusing new calls (calls in flight go on).
     pub fn shutdown(&self) {
-        self.inner.closing.store(true, Ordering::Release);
+        self.inner.closing.store(true, SeqCst);
     }
 
     /// Accepts new calls again (after a cancelled shutdown).
     pub fn resume(&self) {
-        self.inner.closing.store(false, Ordering::Release);
+        self.inner.closing.store(false, SeqCst);
     }
 
     /// Whether [`Graceful::shutdown`] has been called (and not [`Graceful::resume`]d).
     pub fn is_shutting_down(&self) -> bool {
-        self.inner.closing.load(Ordering::Acquire)
+        self.inner.closing.load(Acquire)
     }
 
     /// Counts one call until the returned guard is dropped.
@@ -82,18 +132,7 @@ impl Graceful {
     ///
     /// [`RpcError::Unavailable`] once shutdown has begun.
     pub fn enter(&self) -> Result<InFlight, RpcError> {
-        if self.is_shutting_down() {
-            return Err(RpcError::Unavailable(
-                "the service is shutting down and takes no new calls".to_owned(),
-            ));
-        }
-        self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
-        // A shutdown that began between the check and the increment may already have
-        // seen zero calls; back out so it is not waited for in vain.
-        if self.is_shutting_down() {
-            drop(InFlight {
-                inner: Arc::clone(&self.inner),
-            });
+        if !self.inner.admit() {
             return Err(RpcError::Unavailable(
                 "the service is shutting down and takes no new calls".to_owned(),
             ));
@@ -107,15 +146,16 @@ impl Graceful {
     /// happened (`false`: calls were still in flight when the time ran out).
     pub async fn wait_idle(&self, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
+        let _waiting = Waiting::new(&self.inner);
         loop {
             let notified = self.inner.idle.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.in_flight() == 0 {
+            if self.inner.in_flight.load(SeqCst) == 0 {
                 return true;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.in_flight() == 0;
+                return self.inner.in_flight.load(SeqCst) == 0;
             }
         }
     }
@@ -138,9 +178,7 @@ pub struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if self.inner.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.inner.idle.notify_waiters();
-        }
+        self.inner.leave();
     }
 }
 
@@ -167,17 +205,30 @@ impl GracefulFilter {
 #[async_trait]
 impl Filter for GracefulFilter {
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let _in_flight = self.graceful.enter().map_err(|_| {
+        let inner = &*self.graceful.inner;
+        if !inner.admit() {
             let service = invocation
                 .url()
                 .map(|u| u.service_key().to_string())
                 .unwrap_or_default();
-            RpcError::Unavailable(format!(
+            return Err(RpcError::Unavailable(format!(
                 "{service} is shutting down and refused {}()",
                 invocation.method_name()
-            ))
-        })?;
+            )));
+        }
+        // Counted out when the call ends or is dropped; borrowed, so a call touches no
+        // reference count shared by every call.
+        let _in_flight = Admitted(inner);
         next.invoke(invocation).await
+    }
+}
+
+/// A call the filter counted in, counted out when dropped.
+struct Admitted<'a>(&'a Inner);
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.0.leave();
     }
 }
 

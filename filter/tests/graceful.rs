@@ -73,3 +73,38 @@ async fn wait_idle_gives_up_after_its_timeout_and_cancelled_calls_are_uncounted(
     gate.release(1);
     assert!(chain.invoke(say_hello("b")).await.is_ok());
 }
+
+#[tokio::test]
+async fn wait_idle_without_a_shutdown_is_woken_by_the_last_call_out() {
+    let graceful = Graceful::new();
+    let u = url("");
+    let (service, gate) = gated_service(u.clone());
+    let chain = ChainBuilder::new(Side::Provider)
+        .graceful(graceful.clone())
+        .build(&u, service)
+        .unwrap();
+    let calls: Vec<_> = (0..2)
+        .map(|i| {
+            let c = Arc::clone(&chain);
+            tokio::spawn(async move { c.invoke(say_hello(&i.to_string())).await })
+        })
+        .collect();
+    gate.entered(2).await;
+    let g = graceful.clone();
+    let waiter = tokio::spawn(async move { g.wait_idle(Duration::from_secs(30)).await });
+    tokio::task::yield_now().await;
+    assert!(!waiter.is_finished());
+    gate.release(2);
+    // Woken by the last call out, long before its 30 s run out.
+    let idle = tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .expect("woken when the calls finished")
+        .unwrap();
+    assert!(idle);
+    for c in calls {
+        assert!(c.await.unwrap().is_ok());
+    }
+    // Calls are still taken: nothing was shut down.
+    gate.release(1);
+    assert!(chain.invoke(say_hello("after")).await.is_ok());
+}
