@@ -6,25 +6,40 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oxidubbo_filter::{ChainBuilder, Graceful, Side};
-use oxidubbo_invoker::{Invoker, RpcError};
-use support::{gated_service, say_hello, url};
+use oxidubbo_invoker::{Invoker, RpcError, RpcResult};
+use support::{Gate, gated_service, say_hello, url};
+use tokio::task::JoinHandle;
 
-#[tokio::test]
-async fn wait_idle_returns_when_the_calls_in_flight_finish() {
-    let graceful = Graceful::new();
+/// A provider chain counting in `graceful` in front of a gated service, and `n` calls
+/// through it, held in the service until the gate is released.
+async fn calls_in_flight(
+    graceful: &Graceful,
+    n: u32,
+) -> (
+    Arc<dyn Invoker>,
+    Gate,
+    Vec<JoinHandle<Result<RpcResult, RpcError>>>,
+) {
     let u = url("");
     let (service, gate) = gated_service(u.clone());
     let chain = ChainBuilder::new(Side::Provider)
         .graceful(graceful.clone())
         .build(&u, service)
         .unwrap();
-    let calls: Vec<_> = (0..3)
+    let calls = (0..n)
         .map(|i| {
             let c = Arc::clone(&chain);
             tokio::spawn(async move { c.invoke(say_hello(&i.to_string())).await })
         })
         .collect();
-    gate.entered(3).await;
+    gate.entered(n).await;
+    (chain, gate, calls)
+}
+
+#[tokio::test]
+async fn wait_idle_returns_when_the_calls_in_flight_finish() {
+    let graceful = Graceful::new();
+    let (chain, gate, calls) = calls_in_flight(&graceful, 3).await;
     assert_eq!(graceful.in_flight(), 3);
 
     graceful.shutdown();
@@ -77,19 +92,7 @@ async fn wait_idle_gives_up_after_its_timeout_and_cancelled_calls_are_uncounted(
 #[tokio::test]
 async fn wait_idle_without_a_shutdown_is_woken_by_the_last_call_out() {
     let graceful = Graceful::new();
-    let u = url("");
-    let (service, gate) = gated_service(u.clone());
-    let chain = ChainBuilder::new(Side::Provider)
-        .graceful(graceful.clone())
-        .build(&u, service)
-        .unwrap();
-    let calls: Vec<_> = (0..2)
-        .map(|i| {
-            let c = Arc::clone(&chain);
-            tokio::spawn(async move { c.invoke(say_hello(&i.to_string())).await })
-        })
-        .collect();
-    gate.entered(2).await;
+    let (chain, gate, calls) = calls_in_flight(&graceful, 2).await;
     let g = graceful.clone();
     let waiter = tokio::spawn(async move { g.wait_idle(Duration::from_secs(30)).await });
     tokio::task::yield_now().await;
