@@ -39,9 +39,14 @@ use std::borrow::Cow;
 /// multiply into a huge reservation. Longer collections grow as they are read.
 const PREALLOC_MAX: usize = 1024;
 
-/// Most bytes scanned for ASCII at once from a string's start (see `Decoder::ascii_at`), so
-/// a reader that stops early does not pay for the whole input.
+/// Most bytes scanned for ASCII at once from a short string's start (see
+/// `Decoder::ascii_at`), so a reader that stops early does not pay for the whole input.
 const TEXT_RUN: usize = 1024;
+
+/// A string of at least this many bytes is scanned alone: its own bytes are most of the
+/// work, and those after it may well be read some other way (a request's attachments
+/// are), so they are not scanned ahead of need.
+const LONG_TEXT: usize = 64;
 
 /// Limits of a [`Decoder`], to bound the work and memory spent on untrusted input.
 ///
@@ -329,16 +334,18 @@ impl<'a> Decoder<'a> {
     }
 
     /// The `len` bytes at `pos` as a `str`, if they are all ASCII (then they are also `len`
-    /// UTF-16 units). The input is scanned in ASCII runs of up to [`TEXT_RUN`] bytes (or the
-    /// string's length), each byte once, so a body's strings are not checked one by one.
+    /// UTF-16 units). The input is scanned in ASCII runs of up to [`TEXT_RUN`] bytes from a
+    /// short string's start, each byte once, so a body's short strings are not checked one
+    /// by one; a string of [`LONG_TEXT`] bytes or more is scanned alone.
     #[inline]
     fn ascii_at(&mut self, pos: usize, len: usize) -> Option<&'a str> {
         let from = pos.checked_sub(self.text_start)?;
         if let Some(text) = self.text.get(from..from.checked_add(len)?) {
             return Some(text);
         }
-        if from < self.text.len() {
-            // Inside the run but past its end: not all ASCII.
+        let run_end = self.text_start + self.text.len();
+        if from < self.text.len() && self.input.get(run_end).is_some_and(|b| !b.is_ascii()) {
+            // Inside the run but past its end, where a byte is not ASCII.
             return None;
         }
         self.ascii_run(pos, len)
@@ -348,7 +355,8 @@ impl<'a> Decoder<'a> {
     #[cold]
     fn ascii_run(&mut self, pos: usize, len: usize) -> Option<&'a str> {
         let window = self.input.get(pos..)?;
-        let window = window.get(..len.max(TEXT_RUN)).unwrap_or(window);
+        let run = if len >= LONG_TEXT { len } else { TEXT_RUN };
+        let window = window.get(..run).unwrap_or(window);
         let ascii = window.get(..ascii_prefix(window)).unwrap_or_default();
         self.text = std::str::from_utf8(ascii).unwrap_or_default();
         self.text_start = pos;
@@ -1342,7 +1350,46 @@ pub fn decode_values(bytes: &[u8]) -> Result<Vec<Value>> {
 
 #[cfg(test)]
 mod tests {
-    use super::ascii_prefix;
+    use super::{LONG_TEXT, TEXT_RUN, ascii_prefix, decode_values};
+    use crate::{Value, encode_value};
+
+    /// Strings that start inside a scanned ASCII run and end past it are read whole,
+    /// whether the run stopped at its length or at a byte that is not ASCII.
+    #[test]
+    fn strings_across_the_end_of_a_scanned_run_are_read_whole() {
+        for len in [
+            1,
+            7,
+            31,
+            32,
+            LONG_TEXT - 1,
+            LONG_TEXT,
+            100,
+            TEXT_RUN - 1,
+            TEXT_RUN + 1,
+        ] {
+            for odd_one in [None, Some(0), Some(3), Some(9)] {
+                let strings: Vec<String> = (0..12)
+                    .map(|i| {
+                        let text: String = (0..len)
+                            .map(|j| char::from(b'a' + ((i + j) % 26) as u8))
+                            .collect();
+                        match odd_one {
+                            Some(k) if k == i => format!("é{text}"),
+                            _ => text,
+                        }
+                    })
+                    .collect();
+                let mut stream = Vec::new();
+                for s in &strings {
+                    stream.extend(encode_value(&Value::from(s.as_str())).unwrap());
+                }
+                let values = decode_values(&stream).unwrap();
+                let read: Vec<&str> = values.iter().map(|v| v.as_str().unwrap()).collect();
+                assert_eq!(read, strings, "strings of {len}, non-ASCII one {odd_one:?}");
+            }
+        }
+    }
 
     /// The first non-ASCII byte is found wherever it is: in a 16-byte step, in an 8-byte
     /// one, or in the tail.
