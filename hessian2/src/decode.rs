@@ -358,7 +358,8 @@ impl<'a> Decoder<'a> {
         let run = if len >= LONG_TEXT { len } else { TEXT_RUN };
         let window = window.get(..run).unwrap_or(window);
         let ascii = window.get(..ascii_prefix(window)).unwrap_or_default();
-        self.text = std::str::from_utf8(ascii).unwrap_or_default();
+        // Already known to be ASCII; `simdutf8` makes it a `str` for less than `std` does.
+        self.text = simdutf8::basic::from_utf8(ascii).unwrap_or_default();
         self.text_start = pos;
         self.text.get(..len)
     }
