@@ -12,9 +12,10 @@
 use std::sync::Arc;
 
 use oxidubbo_common::keys;
-use oxidubbo_invoker::{CallFuture, Invocation, RpcError};
+use oxidubbo_invoker::{Invocation, RpcError};
 
-use crate::{Filter, FilterContext, Next, Side};
+use crate::observer::observer_filter;
+use crate::{Begin, Filter, FilterContext, Observer, Side};
 
 /// The filter's name in `service.filter`/`reference.filter`.
 pub const NAME: &str = "context";
@@ -49,14 +50,9 @@ impl ContextFilter {
     }
 }
 
-// Not `async`: the call is passed on as the next filter's own future.
-impl Filter for ContextFilter {
-    fn invoke<'s, 'n, 'f>(&'s self, next: Next<'n>, mut invocation: Invocation) -> CallFuture<'f>
-    where
-        's: 'f,
-        'n: 'f,
-        Self: 'f,
-    {
+// An observer: the chain changes the call's attachments in the hop that reaches it.
+impl Observer for ContextFilter {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
         let attachments = invocation.attachments_mut();
         match self.side {
             Side::Consumer => {
@@ -68,9 +64,11 @@ impl Filter for ContextFilter {
                 attachments.remove_all(FRAMEWORK_KEYS);
             }
         }
-        next.call(invocation)
+        Begin::Pass
     }
 }
+
+observer_filter!(ContextFilter);
 
 /// The factory: always active on the provider; on the consumer only when the URL names
 /// an `application`.

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use oxidubbo_invoker::{CallFuture, Invocation, RpcError, RpcResult, ready_call};
+use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 
-use crate::{Filter, FilterContext, Next, Side};
+use crate::observer::observer_filter;
+use crate::{Begin, Filter, FilterContext, Observer, Side};
 
 /// The filter's name in `service.filter`.
 pub const NAME: &str = "echo";
@@ -16,21 +17,18 @@ pub const ECHO_METHOD: &str = "$echo";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EchoFilter;
 
-// Not `async`: any call but `$echo` is passed on as the next filter's own future.
-impl Filter for EchoFilter {
-    fn invoke<'s, 'n, 'f>(&'s self, next: Next<'n>, mut invocation: Invocation) -> CallFuture<'f>
-    where
-        's: 'f,
-        'n: 'f,
-        Self: 'f,
-    {
+// An observer: the chain answers `$echo` in the hop that reaches it.
+impl Observer for EchoFilter {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
         if invocation.method_name() == ECHO_METHOD && invocation.arguments().len() == 1 {
             let value = invocation.take_arguments().pop().unwrap_or_default();
-            return ready_call(Ok(RpcResult::new(value)));
+            return Begin::Answer(Ok(RpcResult::new(value)));
         }
-        next.call(invocation)
+        Begin::Pass
     }
 }
+
+observer_filter!(EchoFilter);
 
 /// The factory: active on the provider side only (a consumer's `$echo` must reach the
 /// provider).

@@ -10,10 +10,10 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 
-use crate::{Filter, FilterContext, Next, Side};
+use crate::observer::observer_filter;
+use crate::{Begin, Called, Filter, FilterContext, Observation, Observer, Side};
 
 /// The filter's name in `service.filter`.
 pub const NAME: &str = "exception";
@@ -35,27 +35,34 @@ pub fn is_unexpected(error: &RpcError) -> bool {
     )
 }
 
-#[async_trait]
-impl Filter for ExceptionFilter {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let service = invocation.url().map(Arc::clone);
-        let method = invocation.method().clone();
-        match next.invoke(invocation).await {
-            Err(e) if is_unexpected(&e) => {
-                let service = service.map(|u| u.service_key().to_string());
-                tracing::error!(
-                    target: LOG_TARGET,
-                    service = service.as_deref().unwrap_or("unknown"),
-                    method = %method,
-                    error = %e,
-                    "the service returned an unexpected error; sending it as a RuntimeException"
-                );
-                Err(RpcError::business(e.to_string()))
-            }
-            other => other,
+// An observer: the chain maps the result in the hop that reaches it.
+impl Observer for ExceptionFilter {
+    fn begin(&self, _: &mut Invocation) -> Begin {
+        Begin::Watch(Observation::default())
+    }
+
+    fn end(&self, _: Observation, call: &Called, result: &mut Result<RpcResult, RpcError>) {
+        let Err(e) = result else { return };
+        if !is_unexpected(e) {
+            return;
         }
+        let service = call.url().map(|u| u.service_key().to_string());
+        tracing::error!(
+            target: LOG_TARGET,
+            service = service.as_deref().unwrap_or("unknown"),
+            method = call.method_name(),
+            error = %e,
+            "the service returned an unexpected error; sending it as a RuntimeException"
+        );
+        *result = Err(RpcError::business(e.to_string()));
+    }
+
+    fn reads_call(&self) -> bool {
+        true
     }
 }
+
+observer_filter!(ExceptionFilter);
 
 /// The factory: active on the provider side.
 pub fn factory(ctx: &FilterContext<'_>) -> Result<Option<Arc<dyn Filter>>, RpcError> {

@@ -8,9 +8,9 @@ use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 use oxidubbo_common::{Url, values};
-use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError, RpcResult};
+use oxidubbo_invoker::{CallFuture, Invocation, Invoker, RpcError, RpcResult, ready_call};
 
-use crate::observer::{Observer, Watch};
+use crate::observer::{Begin, Observer, Watches};
 
 /// Which end of a call a chain sits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,9 +43,11 @@ impl fmt::Display for Side {
 /// A filter receives the call and a [`Next`] handle for the rest of the chain. It may
 /// answer the call itself (`$echo`, a rejected token), change the invocation before
 /// passing it on (`generic`, `context`), or look at the outcome after
-/// `next.invoke(invocation).await` returns (`timeout`, `exception`, `accesslog`). There is
-/// no separate response hook: code after the `await` *is* the response hook, and it runs
-/// for errors too.
+/// `next.invoke(invocation).await` returns (`accesslog`): code after the `await` is the
+/// response hook, and it runs for errors too. A filter whose work fits in two synchronous
+/// hooks is cheaper as an [`Observer`] (`graceful`, `echo`, `timeout`, `generic`, `context`
+/// and `exception` are): the chain runs a row of them in one hop, with no future of their
+/// own.
 ///
 /// Filters are shared by all calls through a chain, so they are `Send + Sync`; per-call
 /// state lives on the stack of `invoke`. A filter that needs the URL reads the call's
@@ -78,10 +80,11 @@ pub trait Filter: Send + Sync + 'static {
     /// Handles one call; `next.invoke(invocation)` passes it on to the rest of the chain.
     async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError>;
 
-    /// This filter as an [`Observer`], if it only watches calls: the chain then runs its
-    /// hooks itself, around the rest of the chain, and does not call
-    /// [`invoke`](Self::invoke) (which should do the same, with [`observe`](crate::observe),
-    /// for a caller driving the filter directly). The default is `None`.
+    /// This filter as an [`Observer`], if what it does fits in synchronous hooks: the
+    /// chain then runs its hooks itself, in one hop with the observers next to it, and
+    /// does not call [`invoke`](Self::invoke) (which should do the same, with
+    /// [`observe`](crate::observe), for a caller driving the filter directly). The default
+    /// is `None`.
     fn observer(&self) -> Option<&dyn Observer> {
         None
     }
@@ -110,43 +113,71 @@ impl<'a> Next<'a> {
     /// Passes the call to the next filter, or to the invoker after the last one.
     ///
     /// The future returned is the next filter's own (no hop of its own is added). When
-    /// the next filter is an [`Observer`] ([`Filter::observer`]), its hooks run here,
-    /// inline: `begin` now, `end` when the filter after it (or the invoker) answers.
+    /// the next filters are [`Observer`]s ([`Filter::observer`]), their hooks run here,
+    /// inline: each `begin` now, in chain order, and each `end` when the first ordinary
+    /// filter after them (or the invoker) answers.
     pub fn invoke(
         self,
         invocation: Invocation,
     ) -> impl Future<Output = Result<RpcResult, RpcError>> + Send + 'a {
-        self.hop(invocation)
+        self.hop(None, invocation)
     }
 
     /// [`Next::invoke`] as a boxed future: the next filter's (or the invoker's) own box
-    /// when no observer watches it.
+    /// when no observer watches the call.
     ///
     /// For a filter that only looks at a call before passing it on: it can implement
     /// [`Filter::invoke`] without `async` and return this, so that the call is not boxed
-    /// once more for it (see the built-in `echo` and `context` filters).
+    /// once more for it.
     pub fn call(self, invocation: Invocation) -> CallFuture<'a> {
-        match self.hop(invocation) {
-            Hop { call, watch: None } => call,
-            watched => Box::pin(watched),
-        }
+        self.hop(None, invocation).boxed()
     }
 
-    fn hop(self, invocation: Invocation) -> Hop<'a> {
-        let Some((filter, rest)) = self.filters.split_first() else {
-            return Hop::new(self.invoker.invoke(invocation), None);
-        };
-        let rest = Next {
-            filters: rest,
-            invoker: self.invoker,
-        };
-        let Some(observer) = filter.observer() else {
-            return Hop::new(filter.invoke(rest, invocation), None);
-        };
-        let watch = Watch::begin(observer, &invocation);
-        // The filter after an observer is called directly (an observer there runs its
-        // hooks through its own `invoke`): one observer per hop.
-        let call = match rest.filters.split_first() {
+    /// Runs `observer`'s hooks around the rest of the chain ([`observe`](crate::observe)).
+    pub(crate) fn observed(
+        self,
+        observer: &'a dyn Observer,
+        invocation: Invocation,
+    ) -> CallFuture<'a> {
+        self.hop(Some(observer), invocation).boxed()
+    }
+
+    /// Runs the `begin` hooks of `first` and of the observers at the head of the rest of
+    /// the chain, then calls the first ordinary filter after them (or the invoker).
+    fn hop(mut self, mut first: Option<&'a dyn Observer>, mut invocation: Invocation) -> Hop<'a> {
+        let mut watches = Watches::new();
+        loop {
+            let observer = match first.take() {
+                Some(observer) => observer,
+                None => {
+                    let Some((filter, rest)) = self.filters.split_first() else {
+                        break;
+                    };
+                    let Some(observer) = filter.observer() else {
+                        break;
+                    };
+                    if watches.is_full() {
+                        break;
+                    }
+                    self.filters = rest;
+                    observer
+                }
+            };
+            match observer.begin(&mut invocation) {
+                Begin::Pass => {}
+                Begin::Watch(observation) => watches.push(observer, observation),
+                Begin::Answer(mut result) => {
+                    watches.capture(&invocation);
+                    watches.end(&mut result);
+                    return Hop {
+                        call: ready_call(result),
+                        watches,
+                    };
+                }
+            }
+        }
+        watches.capture(&invocation);
+        let call = match self.filters.split_first() {
             Some((filter, filters)) => {
                 let next = Next {
                     filters,
@@ -156,7 +187,7 @@ impl<'a> Next<'a> {
             }
             None => self.invoker.invoke(invocation),
         };
-        Hop::new(call, Some(watch))
+        Hop { call, watches }
     }
 
     /// The invoker at the end of the chain (for `is_available` and the like; use the
@@ -179,16 +210,20 @@ impl fmt::Debug for Next<'_> {
     }
 }
 
-/// A call passed on by [`Next::invoke`]: the next filter's (or the invoker's) future, and
-/// the observer watching it, if any.
+/// A call passed on by [`Next::invoke`]: the next ordinary filter's (or the invoker's)
+/// future, and the observers watching it.
 struct Hop<'a> {
     call: CallFuture<'a>,
-    watch: Option<Watch<'a>>,
+    watches: Watches<'a>,
 }
 
 impl<'a> Hop<'a> {
-    fn new(call: CallFuture<'a>, watch: Option<Watch<'a>>) -> Self {
-        Hop { call, watch }
+    /// The call's own future when nothing watches it, else the hop, boxed.
+    fn boxed(self) -> CallFuture<'a> {
+        if self.watches.is_empty() {
+            return self.call;
+        }
+        Box::pin(self)
     }
 }
 
@@ -196,10 +231,8 @@ impl Future for Hop<'_> {
     type Output = Result<RpcResult, RpcError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = std::task::ready!(self.call.as_mut().poll(cx));
-        if let Some(watch) = self.watch.take() {
-            watch.end(&result);
-        }
+        let mut result = std::task::ready!(self.call.as_mut().poll(cx));
+        self.watches.end(&mut result);
         Poll::Ready(result)
     }
 }

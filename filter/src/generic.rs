@@ -38,10 +38,11 @@ use std::sync::Arc;
 use oxidubbo_common::keys;
 use oxidubbo_hessian2::descriptor::class_name_to_descriptor;
 use oxidubbo_hessian2::{List, Map, Value};
-use oxidubbo_invoker::{CallFuture, Invocation, RpcError, ready_call};
+use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 
+use crate::observer::observer_filter;
 use crate::util::is_set;
-use crate::{Filter, FilterContext, Next, Side};
+use crate::{Begin, Called, Filter, FilterContext, Observation, Observer, Side};
 
 /// The filter's name in `service.filter`.
 pub const NAME: &str = "generic";
@@ -75,6 +76,31 @@ pub enum GenericKind {
 }
 
 impl GenericKind {
+    /// Every kind, in the order of [`GenericKind::slot`].
+    const ALL: [GenericKind; 5] = [
+        GenericKind::Default,
+        GenericKind::RawReturn,
+        GenericKind::Gson,
+        GenericKind::Bean,
+        GenericKind::ProtobufJson,
+    ];
+
+    /// The kind as an observation's slot.
+    fn slot(self) -> usize {
+        GenericKind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .unwrap_or(0)
+    }
+
+    /// The kind [`GenericKind::slot`] gave `slot` for.
+    fn from_slot(slot: usize) -> GenericKind {
+        GenericKind::ALL
+            .get(slot)
+            .copied()
+            .unwrap_or(GenericKind::Default)
+    }
+
     /// The kind the attachment value `generic` names, `None` for one this filter does
     /// not serve.
     pub fn parse(generic: Option<&str>) -> Option<GenericKind> {
@@ -317,45 +343,66 @@ fn from_gson(value: Value, java_type: &str, index: usize) -> Result<Value, Strin
         .map_err(|e| e.to_string())
 }
 
-// Not `async`: a call that is not generic is passed on as the next filter's own future.
-impl Filter for GenericFilter {
-    fn invoke<'s, 'n, 'f>(&'s self, next: Next<'n>, invocation: Invocation) -> CallFuture<'f>
-    where
-        's: 'f,
-        'n: 'f,
-        Self: 'f,
-    {
+// An observer: the chain turns a generic call into the call it stands for in the hop that
+// reaches it, and its answer back into the generic form.
+impl Observer for GenericFilter {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
         let name = invocation.method_name();
         if (name != INVOKE && name != INVOKE_ASYNC) || invocation.arguments().len() != 3 {
-            return next.call(invocation);
+            return Begin::Pass;
         }
         let generic = is_set(invocation.attachments().get_str(keys::GENERIC));
         if GenericKind::parse(generic) == Some(GenericKind::ProtobufJson) {
             if self.idl {
-                return next.call(invocation);
+                return Begin::Pass;
             }
-            return ready_call(Err(bad(
-                &invocation,
+            return Begin::Answer(Err(bad(
+                invocation,
                 "protobuf-json generic calls are served by IDL (protobuf) services only",
             )));
         }
-        Box::pin(async move {
-            let (call, kind) = convert_kind(invocation)?;
-            let mut result = next.invoke(call).await?;
-            let value = std::mem::take(&mut result.value);
-            result.value = match kind {
-                GenericKind::Default | GenericKind::Gson | GenericKind::ProtobufJson => {
-                    generalize(value)
+        let url = invocation.url().cloned();
+        let generic_call = std::mem::replace(invocation, Invocation::new(INVOKE, "", Vec::new()));
+        match convert_kind(generic_call) {
+            Ok((call, kind)) => {
+                *invocation = call;
+                Begin::Watch(Observation {
+                    slot: kind.slot(),
+                    stamp: 0,
+                })
+            }
+            Err(e) => {
+                // What the observers before this one log of the refused call.
+                if let Some(url) = url {
+                    invocation.set_url(url);
                 }
-                GenericKind::RawReturn => value,
-                GenericKind::Bean => crate::java_bean::describe(&value).map_err(|why| {
-                    RpcError::Codec(format!("the result as a JavaBeanDescriptor: {why}"))
-                })?,
-            };
-            Ok(result)
-        })
+                Begin::Answer(Err(e))
+            }
+        }
+    }
+
+    fn end(&self, watched: Observation, _: &Called, result: &mut Result<RpcResult, RpcError>) {
+        let Ok(answer) = result else { return };
+        let value = std::mem::take(&mut answer.value);
+        answer.value = match GenericKind::from_slot(watched.slot) {
+            GenericKind::Default | GenericKind::Gson | GenericKind::ProtobufJson => {
+                generalize(value)
+            }
+            GenericKind::RawReturn => value,
+            GenericKind::Bean => match crate::java_bean::describe(&value) {
+                Ok(described) => described,
+                Err(why) => {
+                    *result = Err(RpcError::Codec(format!(
+                        "the result as a JavaBeanDescriptor: {why}"
+                    )));
+                    return;
+                }
+            },
+        };
     }
 }
+
+observer_filter!(GenericFilter);
 
 /// The factory: active on the provider side unless the service is itself generic
 /// (`generic=true` on its URL).

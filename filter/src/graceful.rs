@@ -14,11 +14,11 @@ use std::sync::atomic::Ordering::{Acquire, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 use tokio::sync::Notify;
 
-use crate::{Filter, FilterContext, Next};
+use crate::observer::observer_filter;
+use crate::{Begin, Called, Filter, FilterContext, Observation, Observer};
 
 /// The filter's name in `service.filter`/`reference.filter`.
 pub const NAME: &str = "graceful";
@@ -202,35 +202,33 @@ impl GracefulFilter {
     }
 }
 
-#[async_trait]
-impl Filter for GracefulFilter {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let inner = &*self.graceful.inner;
-        if !inner.admit() {
-            let service = invocation
-                .url()
-                .map(|u| u.service_key().to_string())
-                .unwrap_or_default();
-            return Err(RpcError::Unavailable(format!(
-                "{service} is shutting down and refused {}()",
-                invocation.method_name()
-            )));
+// An observer: a call is counted in by `begin` and out by `end` or `abandon`, with no
+// reference count of the `Arc` every call of the process shares.
+impl Observer for GracefulFilter {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
+        if self.graceful.inner.admit() {
+            return Begin::Watch(Observation::default());
         }
-        // Counted out when the call ends or is dropped; borrowed, so a call touches no
-        // reference count shared by every call.
-        let _in_flight = Admitted(inner);
-        next.invoke(invocation).await
+        let service = invocation
+            .url()
+            .map(|u| u.service_key().to_string())
+            .unwrap_or_default();
+        Begin::Answer(Err(RpcError::Unavailable(format!(
+            "{service} is shutting down and refused {}()",
+            invocation.method_name()
+        ))))
+    }
+
+    fn end(&self, _: Observation, _: &Called, _: &mut Result<RpcResult, RpcError>) {
+        self.graceful.inner.leave();
+    }
+
+    fn abandon(&self, _: Observation) {
+        self.graceful.inner.leave();
     }
 }
 
-/// A call the filter counted in, counted out when dropped.
-struct Admitted<'a>(&'a Inner);
-
-impl Drop for Admitted<'_> {
-    fn drop(&mut self) {
-        self.0.leave();
-    }
-}
+observer_filter!(GracefulFilter);
 
 /// The factory: always active, counting in the chain's [`Graceful`].
 pub fn factory(ctx: &FilterContext<'_>) -> Result<Option<Arc<dyn Filter>>, RpcError> {

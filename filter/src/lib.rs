@@ -3,8 +3,10 @@
 //!
 //! * [`Filter`] is the trait (object-safe); a filter gets the call and a [`Next`] handle
 //!   for the rest of the chain.
-//! * [`Observer`] is a filter that only watches calls (counts, times): the chain runs
-//!   its synchronous hooks around the rest of it, without a future of its own.
+//! * [`Observer`] is a filter made of two synchronous hooks, one when a call reaches it
+//!   (to change, answer or watch it) and one when the answer comes back (to look at or
+//!   change it): the chain runs a row of them in one hop, without a future of their own.
+//!   Most built-in filters of the default chains are observers.
 //! * [`FilteredInvoker`] wraps an `Arc<dyn Invoker>` in a list of filters and is an
 //!   [`Invoker`] itself; it takes the call's URL snapshot when the call starts.
 //! * [`build_chain`] / [`ChainBuilder`] build the chain from the URL's `service.filter`
@@ -108,7 +110,7 @@ pub mod trace_context;
 pub use chain::FilteredInvoker;
 pub use filter::{Filter, Next, Side};
 pub use graceful::Graceful;
-pub use observer::{Observation, Observer, observe};
+pub use observer::{Begin, Called, Observation, Observer, observe};
 pub use registry::{
     CONSUMER_DEFAULTS, ChainBuilder, FactoryResult, FilterContext, FilterFactory, FilterRegistry,
     NamedFilter, PROVIDER_DEFAULTS, build_chain,

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use oxidubbo_common::{defaults, keys};
 use oxidubbo_invoker::{Invocation, RpcError, RpcResult};
 use tokio::time::Instant;
 
-use crate::filter::snapshot;
-use crate::{Filter, FilterContext, Next, Side};
+use crate::observer::observer_filter;
+use crate::{Begin, Called, Filter, FilterContext, Observation, Observer, Side};
 
 /// The filter's name in `service.filter`.
 pub const NAME: &str = "timeout";
@@ -18,24 +17,52 @@ pub const NAME: &str = "timeout";
 pub const LOG_TARGET: &str = "oxidubbo::timeout";
 
 /// Warns (target [`LOG_TARGET`]) when a call outlives its `timeout`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TimeoutFilter;
+#[derive(Debug, Clone, Copy)]
+pub struct TimeoutFilter {
+    /// The clock calls are timed on: a call's start is kept as nanoseconds since.
+    epoch: Instant,
+}
 
-#[async_trait]
-impl Filter for TimeoutFilter {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        let url = snapshot(&invocation)?;
-        let method = invocation.method().clone();
-        let started = Instant::now();
-        let result = next.invoke(invocation).await;
-        let elapsed = started.elapsed();
+impl TimeoutFilter {
+    /// A filter timing calls from now on.
+    pub fn new() -> Self {
+        TimeoutFilter {
+            epoch: Instant::now(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        let since = Instant::now().saturating_duration_since(self.epoch);
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+impl Default for TimeoutFilter {
+    fn default() -> Self {
+        TimeoutFilter::new()
+    }
+}
+
+// An observer: the chain times the call in the hop that reaches it.
+impl Observer for TimeoutFilter {
+    fn begin(&self, _: &mut Invocation) -> Begin {
+        Begin::Watch(Observation {
+            slot: 0,
+            stamp: self.now(),
+        })
+    }
+
+    fn end(&self, started: Observation, call: &Called, _: &mut Result<RpcResult, RpcError>) {
+        let elapsed = Duration::from_nanos(self.now().saturating_sub(started.stamp));
         // Timeouts are whole milliseconds, and a call under one is over none of them (as in
         // Java, whose elapsed time is whole milliseconds too): most calls look nothing up.
         if elapsed < Duration::from_millis(1) {
-            return result;
+            return;
         }
+        let Some(url) = call.url() else { return };
+        let method = call.method_name();
         let limit = url.method_duration_ms_param(
-            &method,
+            method,
             keys::TIMEOUT,
             Duration::from_millis(defaults::TIMEOUT_MS),
         );
@@ -49,14 +76,19 @@ impl Filter for TimeoutFilter {
                 "call took longer than its timeout (the consumer has likely given up)"
             );
         }
-        result
+    }
+
+    fn reads_call(&self) -> bool {
+        true
     }
 }
+
+observer_filter!(TimeoutFilter);
 
 /// The factory: active on the provider side.
 pub fn factory(ctx: &FilterContext<'_>) -> Result<Option<Arc<dyn Filter>>, RpcError> {
     Ok(match ctx.side {
-        Side::Provider => Some(Arc::new(TimeoutFilter)),
+        Side::Provider => Some(Arc::new(TimeoutFilter::new())),
         Side::Consumer => None,
     })
 }

@@ -1,6 +1,7 @@
-//! Observers: the chain runs their hooks in chain order around the rest of it — `end`
-//! innermost first with the result their place sees, `abandon` when the call is dropped —
-//! and a filter driving one directly (`observe`) gets the same.
+//! Observers: the chain runs the hooks of a row of them in one hop, in chain order around
+//! the rest of it — `begin` may change, watch or answer the call, `end` innermost first
+//! with the result its place sees (which it may change), `abandon` when the call is
+//! dropped — and a filter driving one directly (`observe`) gets the same.
 
 mod support;
 
@@ -8,8 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oxidubbo_filter::{Filter, FilteredInvoker, Next, Observation, Observer, observe};
-use oxidubbo_invoker::{Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, service_fn};
+use oxidubbo_filter::{
+    Begin, Called, Filter, FilteredInvoker, Next, Observation, Observer, observe,
+};
+use oxidubbo_invoker::{
+    Invocation, Invoker, RpcError, RpcResult, ServiceInvoker, Value, service_fn,
+};
 use support::{recording_service, say_hello, url};
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -21,21 +26,21 @@ struct Watcher {
 }
 
 impl Observer for Watcher {
-    fn begin(&self, invocation: &Invocation) -> Option<Observation> {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
         if invocation.method_name() != "sayHello" {
-            return None;
+            return Begin::Pass;
         }
         self.log
             .lock()
             .unwrap()
             .push(format!("{} begin", self.name));
-        Some(Observation {
+        Begin::Watch(Observation {
             slot: self.name.len(),
             stamp: 7,
         })
     }
 
-    fn end(&self, observation: Observation, result: &Result<RpcResult, RpcError>) {
+    fn end(&self, observation: Observation, _: &Called, result: &mut Result<RpcResult, RpcError>) {
         assert_eq!((observation.slot, observation.stamp), (self.name.len(), 7));
         let outcome = if result.is_ok() { "ok" } else { "err" };
         let line = format!("{} end {outcome}", self.name);
@@ -114,9 +119,8 @@ async fn hooks_run_in_chain_order_and_see_what_reaches_their_place() {
     assert_eq!(
         take(&log),
         [
+            // A row of observers runs in one hop: no `invoke` of theirs is called.
             "a begin",
-            // The second observer in a row runs its hooks through its own `invoke`.
-            "bb invoke",
             "bb begin",
             "gate",
             "ccc begin",
@@ -130,14 +134,7 @@ async fn hooks_run_in_chain_order_and_see_what_reaches_their_place() {
     assert!(chain.invoke(say_hello("refuse")).await.is_err());
     assert_eq!(
         take(&log),
-        [
-            "a begin",
-            "bb invoke",
-            "bb begin",
-            "gate",
-            "bb end err",
-            "a end err"
-        ]
+        ["a begin", "bb begin", "gate", "bb end err", "a end err"]
     );
 
     // A call an observer does not watch gets no hooks.
@@ -145,13 +142,24 @@ async fn hooks_run_in_chain_order_and_see_what_reaches_their_place() {
         .invoke(Invocation::new("echo", "", vec!["x".into()]))
         .await
         .unwrap();
-    assert_eq!(take(&log), ["bb invoke", "gate"]);
+    assert_eq!(take(&log), ["gate"]);
 }
 
 #[tokio::test]
 async fn observers_in_a_row_all_observe() {
     let log = Log::default();
-    let names = ["a", "bb", "ccc", "dddd", "eeeee", "ffffff"];
+    // More than one hop holds: the ones past it run in a hop of their own.
+    let names = [
+        "a",
+        "bb",
+        "ccc",
+        "dddd",
+        "eeeee",
+        "ffffff",
+        "ggggggg",
+        "hhhhhhhh",
+        "iiiiiiiii",
+    ];
     let chain = chain(names.iter().map(|n| watcher(n, &log)).collect());
     chain.invoke(say_hello("Ann")).await.unwrap();
     let lines = take(&log);
@@ -194,13 +202,7 @@ async fn a_dropped_call_is_abandoned_not_ended() {
     assert!(gave_up.is_err());
     assert_eq!(
         take(&log),
-        [
-            "a begin",
-            "bb invoke",
-            "bb begin",
-            "bb abandon",
-            "a abandon"
-        ]
+        ["a begin", "bb begin", "bb abandon", "a abandon"]
     );
 }
 
@@ -224,4 +226,138 @@ async fn a_filter_driving_an_observer_directly_gets_the_same_hooks() {
     let chain = chain(vec![("direct", Arc::new(direct) as Arc<dyn Filter>), gate]);
     chain.invoke(say_hello("refuse")).await.unwrap_err();
     assert_eq!(take(&log), ["a invoke", "a begin", "gate", "a end err"]);
+}
+
+/// Answers calls whose first argument is `"answer"`, and makes the service see every
+/// other call of `sayHello` with its argument upper-cased; logs its hooks.
+struct Answerer(Log);
+
+impl Observer for Answerer {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
+        self.0.lock().unwrap().push("answerer begin".into());
+        let first = invocation.arguments().first().and_then(Value::as_str);
+        if first == Some("answer") {
+            return Begin::Answer(Ok(RpcResult::new("answered")));
+        }
+        if let Some(name) = first.map(str::to_uppercase) {
+            *invocation = say_hello(&name).with_attachment("seen-by", "answerer");
+        }
+        Begin::Pass
+    }
+}
+
+#[async_trait]
+impl Filter for Answerer {
+    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        observe(self, next, invocation).await
+    }
+
+    fn observer(&self) -> Option<&dyn Observer> {
+        Some(self)
+    }
+}
+
+#[tokio::test]
+async fn an_answer_skips_the_rest_and_reaches_the_observers_before_it() {
+    let log = Log::default();
+    let answerer: (&str, Arc<dyn Filter>) = ("answerer", Arc::new(Answerer(Arc::clone(&log))));
+    let gate: (&str, Arc<dyn Filter>) = ("gate", Arc::new(Gate(Arc::clone(&log))));
+    let (service, seen) = recording_service(url(""));
+    let chain = FilteredInvoker::new(
+        service,
+        vec![watcher("a", &log), answerer, watcher("bb", &log), gate],
+    );
+
+    let answer = chain.invoke(say_hello("answer")).await.unwrap();
+    assert_eq!(answer.value.as_str(), Some("answered"));
+    assert_eq!(take(&log), ["a begin", "answerer begin", "a end ok"]);
+    assert!(seen.lock().unwrap().is_none(), "the service was called");
+
+    // A call changed by `begin` goes on changed.
+    let answer = chain.invoke(say_hello("ann")).await.unwrap();
+    assert_eq!(answer.value.as_str(), Some("Hello, ANN"));
+    let service_saw = seen.lock().unwrap().take().unwrap();
+    assert_eq!(
+        service_saw.attachments().get_str("seen-by"),
+        Some("answerer")
+    );
+    assert_eq!(
+        take(&log),
+        [
+            "a begin",
+            "answerer begin",
+            "bb begin",
+            "gate",
+            "bb end ok",
+            "a end ok"
+        ]
+    );
+}
+
+/// Replaces an error result with its own answer; records the call its `end` is told of.
+#[derive(Default)]
+struct Rescuer {
+    reads_call: bool,
+    told: Mutex<Vec<(Option<String>, String)>>,
+}
+
+impl Observer for Rescuer {
+    fn begin(&self, _: &mut Invocation) -> Begin {
+        Begin::Watch(Observation::default())
+    }
+
+    fn end(&self, _: Observation, call: &Called, result: &mut Result<RpcResult, RpcError>) {
+        let service = call.url().map(|u| u.service_key().to_string());
+        let told = (service, call.method_name().to_owned());
+        self.told.lock().unwrap().push(told);
+        if let Err(e) = result {
+            *result = Ok(RpcResult::new(format!("rescued: {e}")));
+        }
+    }
+
+    fn reads_call(&self) -> bool {
+        self.reads_call
+    }
+}
+
+#[async_trait]
+impl Filter for Rescuer {
+    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        observe(self, next, invocation).await
+    }
+
+    fn observer(&self) -> Option<&dyn Observer> {
+        Some(self)
+    }
+}
+
+#[tokio::test]
+async fn an_end_may_change_the_result_and_is_told_the_call_it_reads() {
+    let log = Log::default();
+    let reader = Arc::new(Rescuer {
+        reads_call: true,
+        ..Rescuer::default()
+    });
+    let blind = Arc::new(Rescuer::default());
+    let gate: (&str, Arc<dyn Filter>) = ("gate", Arc::new(Gate(Arc::clone(&log))));
+    let chain = chain(vec![
+        watcher("a", &log),
+        ("reader", Arc::clone(&reader) as Arc<dyn Filter>),
+        ("blind", Arc::clone(&blind) as Arc<dyn Filter>),
+        gate,
+    ]);
+
+    let answer = chain.invoke(say_hello("refuse")).await.unwrap();
+    assert_eq!(
+        answer.value.as_str(),
+        Some("rescued: call rejected: refused")
+    );
+    // The observer before the rescue sees the rescued result.
+    assert_eq!(take(&log), ["a begin", "gate", "a end ok"]);
+    let service = Some(url("").service_key().to_string());
+    assert_eq!(
+        *reader.told.lock().unwrap(),
+        [(service, "sayHello".to_owned())]
+    );
+    assert_eq!(*blind.told.lock().unwrap(), [(None, String::new())]);
 }

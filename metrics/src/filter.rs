@@ -3,11 +3,11 @@
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-
-use async_trait::async_trait;
 use oxidubbo_common::keys;
-use oxidubbo_filter::{FactoryResult, Filter, FilterContext, Next, Observation, Observer, observe};
-use oxidubbo_invoker::{Invocation, RpcError, RpcResult, Value};
+use oxidubbo_filter::{
+    Begin, Called, FactoryResult, Filter, FilterContext, Next, Observation, Observer, observe,
+};
+use oxidubbo_invoker::{CallFuture, Invocation, RpcError, RpcResult, Value};
 
 use crate::collector::{MethodKey, RpcMetrics};
 use crate::stats::{MethodStats, Started};
@@ -137,21 +137,26 @@ impl MetricsFilter {
 }
 
 impl Observer for MetricsFilter {
-    fn begin(&self, invocation: &Invocation) -> Option<Observation> {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
         let method = method_of(invocation);
-        let (slot, started) = if !self.listed.is_empty() {
-            let slot = self.listed.iter().position(|(name, _)| name == method)?;
-            (slot, self.listed[slot].1.start())
+        let started = if !self.listed.is_empty() {
+            self.listed
+                .iter()
+                .position(|(name, _)| name == method)
+                .map(|slot| (slot, self.listed[slot].1.start()))
         } else {
-            self.start_seen(method)?
+            self.start_seen(method)
         };
-        Some(Observation {
-            slot,
-            stamp: started.to_raw(),
-        })
+        match started {
+            Some((slot, started)) => Begin::Watch(Observation {
+                slot,
+                stamp: started.to_raw(),
+            }),
+            None => Begin::Pass,
+        }
     }
 
-    fn end(&self, observation: Observation, result: &Result<RpcResult, RpcError>) {
+    fn end(&self, observation: Observation, _: &Called, result: &mut Result<RpcResult, RpcError>) {
         self.with_slot(observation.slot, |stats| {
             stats.finish(Started::from_raw(observation.stamp), result)
         });
@@ -162,10 +167,14 @@ impl Observer for MetricsFilter {
     }
 }
 
-#[async_trait]
 impl Filter for MetricsFilter {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        observe(self, next, invocation).await
+    fn invoke<'s, 'n, 'f>(&'s self, next: Next<'n>, invocation: Invocation) -> CallFuture<'f>
+    where
+        's: 'f,
+        'n: 'f,
+        Self: 'f,
+    {
+        observe(self, next, invocation)
     }
 
     fn observer(&self) -> Option<&dyn Observer> {
