@@ -5,27 +5,31 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use oxidubbo_filter::{Side, build_chain};
-use oxidubbo_invoker::{Invocation, RpcResult, ServiceInvoker, Value, service_fn};
+use oxidubbo_filter::timeout::TimeoutFilter;
+use oxidubbo_filter::{Filter, FilteredInvoker};
+use oxidubbo_invoker::{Invocation, Invoker, RpcResult, ServiceInvoker, Value, service_fn};
 use support::{capture_logs, url};
 
 fn sleepy(ms: i64) -> Invocation {
     Invocation::new("sleep", "J", vec![Value::Long(ms)])
 }
 
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn a_slow_call_is_logged_and_still_answered() {
     let (_guard, logs) = capture_logs();
-    let u = url("timeout=100");
+    let u = url("timeout=100&fast.timeout=5000");
+    // The service "sleeps" by moving the filter's clock.
+    let (clock, hands) = quanta::Clock::mock();
     let service = Arc::new(ServiceInvoker::new(
         u.clone(),
-        service_fn(|inv: Invocation| async move {
+        service_fn(move |inv: Invocation| {
             let ms = inv.arguments().first().and_then(Value::as_i64).unwrap_or(0);
-            tokio::time::sleep(Duration::from_millis(ms as u64)).await;
-            Ok(RpcResult::new("slept"))
+            hands.increment(Duration::from_millis(ms as u64));
+            async { Ok(RpcResult::new("slept")) }
         }),
     ));
-    let chain = build_chain(&u, Side::Provider, service).unwrap();
+    let timeout = Arc::new(TimeoutFilter::with_clock(clock)) as Arc<dyn Filter>;
+    let chain = FilteredInvoker::new(service, [("timeout", timeout)]);
 
     let r = chain.invoke(sleepy(50)).await.unwrap();
     assert_eq!(r.value.as_str(), Some("slept"));
@@ -48,4 +52,9 @@ async fn a_slow_call_is_logged_and_still_answered() {
         text.contains("method=sleep") && text.contains("timeout_ms=100"),
         "{text}"
     );
+
+    // A method's own timeout wins over the service's.
+    let fast = Invocation::new("fast", "J", vec![Value::Long(2000)]);
+    chain.invoke(fast).await.unwrap();
+    assert!(!logs.text().contains("method=fast"), "{}", logs.text());
 }
