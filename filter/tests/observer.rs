@@ -361,3 +361,60 @@ async fn an_end_may_change_the_result_and_is_told_the_call_it_reads() {
     );
     assert_eq!(*blind.told.lock().unwrap(), [(None, String::new())]);
 }
+
+/// Panics in `begin` of calls whose first argument is `"boom-begin"`, and in `end` of
+/// calls whose first argument is `"boom-end"`.
+struct Bomb;
+
+impl Observer for Bomb {
+    fn begin(&self, invocation: &mut Invocation) -> Begin {
+        match invocation.arguments().first().and_then(Value::as_str) {
+            Some("boom-begin") => panic!("begin blew up"),
+            Some("boom-end") => Begin::Watch(Observation::default()),
+            _ => Begin::Pass,
+        }
+    }
+
+    fn end(&self, _: Observation, _: &Called, _: &mut Result<RpcResult, RpcError>) {
+        panic!("end blew up");
+    }
+}
+
+#[async_trait]
+impl Filter for Bomb {
+    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        observe(self, next, invocation).await
+    }
+
+    fn observer(&self) -> Option<&dyn Observer> {
+        Some(self)
+    }
+}
+
+#[tokio::test]
+async fn a_hook_that_panics_leaves_no_call_counted_by_the_observers_before_it() {
+    use oxidubbo_filter::Graceful;
+    use oxidubbo_filter::graceful::GracefulFilter;
+
+    let graceful = Graceful::new();
+    let counting: Arc<dyn Filter> = Arc::new(GracefulFilter::new(graceful.clone()));
+    let chain = Arc::new(chain(vec![
+        ("graceful", counting),
+        ("bomb", Arc::new(Bomb) as Arc<dyn Filter>),
+    ]));
+    for argument in ["boom-begin", "boom-end"] {
+        let chain = Arc::clone(&chain);
+        let call = tokio::spawn(async move { chain.invoke(say_hello(argument)).await });
+        let failed = call.await.expect_err(argument);
+        assert!(failed.is_panic(), "{argument}: {failed}");
+        assert_eq!(
+            graceful.in_flight(),
+            0,
+            "{argument}: the call is still counted"
+        );
+    }
+    // The chain serves on.
+    let answer = chain.invoke(say_hello("Ann")).await.unwrap();
+    assert_eq!(answer.value.as_str(), Some("Hello, Ann"));
+    assert_eq!(graceful.in_flight(), 0);
+}
