@@ -126,9 +126,9 @@ impl<'a> Next<'a> {
     /// [`Next::invoke`] as a boxed future: the next filter's (or the invoker's) own box
     /// when no observer watches the call.
     ///
-    /// For a filter that only looks at a call before passing it on: it can implement
-    /// [`Filter::invoke`] without `async` and return this, so that the call is not boxed
-    /// once more for it.
+    /// For a filter that has nothing to do after passing a call on and is not an
+    /// [`Observer`]: it can implement [`Filter::invoke`] without `async` and return this,
+    /// so that the call is not boxed once more for it.
     pub fn call(self, invocation: Invocation) -> CallFuture<'a> {
         self.hop(None, invocation).boxed()
     }
