@@ -28,7 +28,9 @@ pub struct TimeoutFilter {
 static CLOCK: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
 
 impl TimeoutFilter {
-    /// A filter timing calls on the process's clock.
+    /// A filter timing calls on the process's clock. The first one made in a process
+    /// calibrates that clock (the time-stamp counter against the monotonic clock: about
+    /// 0.6 ms here, at most 200 ms), unless the metrics did already.
     pub fn new() -> Self {
         TimeoutFilter::with_clock(CLOCK.clone())
     }
