@@ -85,6 +85,21 @@ impl Filter for Gate {
     }
 }
 
+/// An observer as a filter: the chain runs its hooks, and `invoke` (for a caller driving
+/// it directly) runs them through `observe`.
+struct Observed<O>(O);
+
+#[async_trait]
+impl<O: Observer + 'static> Filter for Observed<O> {
+    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
+        observe(&self.0, next, invocation).await
+    }
+
+    fn observer(&self) -> Option<&dyn Observer> {
+        Some(&self.0)
+    }
+}
+
 fn watcher(name: &'static str, log: &Log) -> (&'static str, Arc<dyn Filter>) {
     (
         name,
@@ -246,21 +261,11 @@ impl Observer for Answerer {
     }
 }
 
-#[async_trait]
-impl Filter for Answerer {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        observe(self, next, invocation).await
-    }
-
-    fn observer(&self) -> Option<&dyn Observer> {
-        Some(self)
-    }
-}
-
 #[tokio::test]
 async fn an_answer_skips_the_rest_and_reaches_the_observers_before_it() {
     let log = Log::default();
-    let answerer: (&str, Arc<dyn Filter>) = ("answerer", Arc::new(Answerer(Arc::clone(&log))));
+    let answerer: (&str, Arc<dyn Filter>) =
+        ("answerer", Arc::new(Observed(Answerer(Arc::clone(&log)))));
     let gate: (&str, Arc<dyn Filter>) = ("gate", Arc::new(Gate(Arc::clone(&log))));
     let (service, seen) = recording_service(url(""));
     let chain = FilteredInvoker::new(
@@ -320,25 +325,14 @@ impl Observer for Rescuer {
     }
 }
 
-#[async_trait]
-impl Filter for Rescuer {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        observe(self, next, invocation).await
-    }
-
-    fn observer(&self) -> Option<&dyn Observer> {
-        Some(self)
-    }
-}
-
 #[tokio::test]
 async fn an_end_may_change_the_result_and_is_told_the_call_it_reads() {
     let log = Log::default();
-    let reader = Arc::new(Rescuer {
+    let reader = Arc::new(Observed(Rescuer {
         reads_call: true,
         ..Rescuer::default()
-    });
-    let blind = Arc::new(Rescuer::default());
+    }));
+    let blind = Arc::new(Observed(Rescuer::default()));
     let gate: (&str, Arc<dyn Filter>) = ("gate", Arc::new(Gate(Arc::clone(&log))));
     let chain = chain(vec![
         watcher("a", &log),
@@ -356,10 +350,10 @@ async fn an_end_may_change_the_result_and_is_told_the_call_it_reads() {
     assert_eq!(take(&log), ["a begin", "gate", "a end ok"]);
     let service = Some(url("").service_key().to_string());
     assert_eq!(
-        *reader.told.lock().unwrap(),
+        *reader.0.told.lock().unwrap(),
         [(service, "sayHello".to_owned())]
     );
-    assert_eq!(*blind.told.lock().unwrap(), [(None, String::new())]);
+    assert_eq!(*blind.0.told.lock().unwrap(), [(None, String::new())]);
 }
 
 /// Panics in `begin` of calls whose first argument is `"boom-begin"`, and in `end` of
@@ -380,17 +374,6 @@ impl Observer for Bomb {
     }
 }
 
-#[async_trait]
-impl Filter for Bomb {
-    async fn invoke(&self, next: Next<'_>, invocation: Invocation) -> Result<RpcResult, RpcError> {
-        observe(self, next, invocation).await
-    }
-
-    fn observer(&self) -> Option<&dyn Observer> {
-        Some(self)
-    }
-}
-
 #[tokio::test]
 async fn a_hook_that_panics_leaves_no_call_counted_by_the_observers_before_it() {
     use oxidubbo_filter::Graceful;
@@ -400,7 +383,7 @@ async fn a_hook_that_panics_leaves_no_call_counted_by_the_observers_before_it() 
     let counting: Arc<dyn Filter> = Arc::new(GracefulFilter::new(graceful.clone()));
     let chain = Arc::new(chain(vec![
         ("graceful", counting),
-        ("bomb", Arc::new(Bomb) as Arc<dyn Filter>),
+        ("bomb", Arc::new(Observed(Bomb)) as Arc<dyn Filter>),
     ]));
     for argument in ["boom-begin", "boom-end"] {
         let chain = Arc::clone(&chain);
