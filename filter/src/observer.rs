@@ -157,6 +157,12 @@ pub struct Called {
 }
 
 impl Called {
+    /// Nothing kept of the call.
+    const NOTHING: Called = Called {
+        url: None,
+        method: None,
+    };
+
     /// The URL snapshot and method of `invocation`.
     pub fn of(invocation: &Invocation) -> Self {
         Called {
@@ -208,10 +214,7 @@ pub(crate) struct Watches<'a> {
 }
 
 /// What an observer that does not read the call is told of it.
-static UNREAD: Called = Called {
-    url: None,
-    method: None,
-};
+static UNREAD: Called = Called::NOTHING;
 
 impl<'a> Watches<'a> {
     pub(crate) fn new() -> Self {
@@ -219,10 +222,7 @@ impl<'a> Watches<'a> {
             watching: [None; WATCHES_PER_HOP],
             len: 0,
             reads_call: 0,
-            called: Called {
-                url: None,
-                method: None,
-            },
+            called: Called::NOTHING,
         }
     }
 
